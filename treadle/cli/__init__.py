@@ -1,0 +1,19 @@
+"""The ``treadle`` command line."""
+
+from __future__ import annotations
+
+import sys
+
+# Importing a command module registers its commands on ``app``.
+from treadle.cli import info  # noqa: E402,F401
+from treadle.cli._app import app
+
+
+def main() -> None:
+    """Console-script entry point: treadle errors print as messages, not tracebacks."""
+    from treadle.cli._errors import run_app
+
+    sys.exit(run_app(app))
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,21 @@
+"""The typer application every command module attaches to.
+
+Commands live one per module in ``treadle/cli/`` and do argument parsing and
+printing only; the work happens in the library.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="treadle",
+    help="Train and run NLP pipelines from a single config file.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+debug_app = typer.Typer(help="Inspect configs and training data.", no_args_is_help=True)
+init_app = typer.Typer(help="Create starter and filled configs.", no_args_is_help=True)
+app.add_typer(debug_app, name="debug")
+app.add_typer(init_app, name="init")

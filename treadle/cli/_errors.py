@@ -1,0 +1,39 @@
+"""Turn treadle errors into a clear message and exit code 1 (traceback with --verbose)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import typer
+
+from treadle.errors import TreadleError
+
+
+def run_app(app: typer.Typer, argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    verbose = "--verbose" in args or os.environ.get("TREADLE_VERBOSE") == "1"
+    try:
+        app(args=args, prog_name="treadle", standalone_mode=False)
+    except TreadleError as err:
+        if verbose:
+            traceback.print_exc()
+        print(f"✘ {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    except Exception as err:
+        # Usage errors from typer's (possibly vendored) click: duck-typed so we do not
+        # depend on where click lives.
+        if hasattr(err, "show") and hasattr(err, "exit_code"):
+            err.show()
+            return int(err.exit_code)
+        if type(err).__name__ == "Abort":
+            print("Aborted.", file=sys.stderr)
+            return 1
+        raise
+    return 0

@@ -1,0 +1,63 @@
+"""Exception classes shared by every layer.
+
+Every error a user can cause derives from :class:`TreadleError`; the CLI prints
+its message without a traceback (unless ``--verbose``). Messages name the place:
+the config key, the file and line, or the component.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TreadleError(Exception):
+    """Base class of every error treadle raises on bad input."""
+
+
+class TreadleWarning(UserWarning):
+    """Base class of treadle's warnings."""
+
+
+class ConfigError(TreadleError):
+    """A config file or override is malformed (syntax, interpolation, unknown key)."""
+
+
+class ConfigValidationError(ConfigError):
+    """One or more arguments of a config failed validation.
+
+    ``errors`` holds every problem found, each ``{"loc": [...], "msg": ...}``, so a
+    user sees all of them at once rather than fixing one per run.
+    """
+
+    def __init__(
+        self,
+        errors: list[dict[str, Any]],
+        *,
+        title: str = "Config validation error",
+        desc: str | None = None,
+    ) -> None:
+        self.errors = list(errors)
+        self.title = title
+        self.desc = desc
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        lines = [self.title]
+        if self.desc:
+            lines.append(self.desc)
+        for err in self.errors:
+            loc = ".".join(str(p) for p in err.get("loc", [])) or "(config)"
+            lines.append(f"  {loc}: {err.get('msg', '')}")
+        return "\n".join(lines)
+
+
+class RegistryError(TreadleError):
+    """A registered function was asked for by a name that is not registered."""
+
+
+class DataError(TreadleError):
+    """Input data (a corpus file, a Doc's annotations) is malformed."""
+
+
+class SerializationError(TreadleError):
+    """A saved file is truncated, corrupt, or of an unsupported version."""
