@@ -61,3 +61,11 @@ class DataError(TreadleError):
 
 class SerializationError(TreadleError):
     """A saved file is truncated, corrupt, or of an unsupported version."""
+
+
+class AlignmentError(DataError):
+    """Two tokenizations to align do not spell the same text (beyond whitespace)."""
+
+
+class AlignmentWarning(TreadleWarning):
+    """Gold annotation could not be placed on token boundaries and was marked missing."""
