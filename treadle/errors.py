@@ -69,3 +69,8 @@ class AlignmentError(DataError):
 
 class AlignmentWarning(TreadleWarning):
     """Gold annotation could not be placed on token boundaries and was marked missing."""
+
+
+class PipelineError(TreadleError, ValueError):
+    """A pipeline is assembled wrongly: unknown factory, duplicate or missing component
+    name, conflicting positions, a component that returns no Doc."""
