@@ -1,6 +1,7 @@
 """Config files and function registries."""
 
+from treadle.config.config import Config
 from treadle.config.registry import Registries, Registry, registry
 from treadle.errors import ConfigValidationError
 
-__all__ = ["Registries", "Registry", "registry", "ConfigValidationError"]
+__all__ = ["Config", "Registries", "Registry", "registry", "ConfigValidationError"]
