@@ -74,3 +74,7 @@ class AlignmentWarning(TreadleWarning):
 class PipelineError(TreadleError, ValueError):
     """A pipeline is assembled wrongly: unknown factory, duplicate or missing component
     name, conflicting positions, a component that returns no Doc."""
+
+
+class TokenizerError(TreadleError, ValueError):
+    """A tokenizer rule or special case is invalid (pieces that do not join, bad regex)."""
