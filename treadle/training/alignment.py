@@ -12,10 +12,9 @@ so there is no Python loop per token or per character.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
-
-import re
 
 import numpy as np
 
