@@ -49,7 +49,9 @@ def test_parse_types_and_nesting():
 
 
 def test_multiline_values_and_inline_comment():
-    text = "[a]\nxs = [\n    1,\n    # skipped\n    2\n  ]\ny = 3  # three\nz = ok # not a comment\n"
+    text = (
+        "[a]\nxs = [\n    1,\n    # skipped\n    2\n  ]\ny = 3  # three\nz = ok # not a comment\n"
+    )
     cfg = Config().from_str(text)
     assert cfg["a"] == {"xs": [1, 2], "y": 3, "z": "ok # not a comment"}
 
@@ -143,7 +145,9 @@ def test_section_reference_with_nested_references():
 
 
 def test_dollar_escape():
-    cfg = Config().from_str('[a]\nx = "costs $$5 ${b.c}"\ny = "$${not.a.ref}"\nz = "a$b"\n[b]\nc = 1\n')
+    cfg = Config().from_str(
+        '[a]\nx = "costs $$5 ${b.c}"\ny = "$${not.a.ref}"\nz = "a$b"\n[b]\nc = 1\n'
+    )
     assert cfg["a"] == {"x": "costs $5 1", "y": "${not.a.ref}", "z": "a$b"}
 
 
@@ -156,7 +160,7 @@ def test_missing_reference_names_both_places():
 
 def test_missing_section_reference():
     with pytest.raises(ConfigError, match="nope"):
-        Config().from_str("[a]\nx = \"${nope.y}/z\"\n")
+        Config().from_str('[a]\nx = "${nope.y}/z"\n')
 
 
 @pytest.mark.parametrize(
@@ -164,7 +168,7 @@ def test_missing_section_reference():
     [
         "[a]\nx = ${a.y}\ny = ${a.x}\n",
         "[a]\nx = ${a}\n",
-        "[a]\nx = \"${b.y}\"\n[b]\ny = \"${a.x}!\"\n",
+        '[a]\nx = "${b.y}"\n[b]\ny = "${a.x}!"\n',
     ],
 )
 def test_cycles_detected(text):
@@ -190,16 +194,14 @@ def test_uninterpolated_then_interpolate():
 
 
 def test_overrides_applied_before_interpolation():
-    text = "[paths]\nroot = \"/a\"\ntrain = \"${paths.root}/t\"\n[training]\nbatch_size = 1\n"
-    cfg = Config().from_str(
-        text, overrides={"paths.root": "/b", "training.batch_size": 128}
-    )
+    text = '[paths]\nroot = "/a"\ntrain = "${paths.root}/t"\n[training]\nbatch_size = 1\n'
+    cfg = Config().from_str(text, overrides={"paths.root": "/b", "training.batch_size": 128})
     assert cfg["paths"]["train"] == "/b/t"
     assert cfg["training"]["batch_size"] == 128
 
 
 def test_override_unknown_key_and_section():
-    text = "[training]\nbatch_size = 1\n[training.opt]\n@optimizers = \"Adam.v1\"\n"
+    text = '[training]\nbatch_size = 1\n[training.opt]\n@optimizers = "Adam.v1"\n'
     with pytest.raises(ConfigError, match="training.batch_sise"):
         Config().from_str(text, overrides={"training.batch_sise": 2})
     with pytest.raises(ConfigError, match="trainig"):

@@ -247,9 +247,7 @@ def _parse(text: str, source: str) -> dict[str, Any]:
         if not key:
             raise ConfigError(f"{where(line_no)}: missing key before '='")
         if current is None:
-            raise ConfigError(
-                f"{where(line_no)}: key {key!r} appears before any [section] header"
-            )
+            raise ConfigError(f"{where(line_no)}: key {key!r} appears before any [section] header")
         if isinstance(current.get(key), dict):
             dotted = ".".join((*current_path, key))
             raise ConfigError(
@@ -321,10 +319,7 @@ class _Interpolator:
         if isinstance(value, list):
             return [self.value(v, path, stack) for v in value]
         if isinstance(value, dict):
-            return {
-                k: self.value(v, f"{path}.{k}" if path else k, stack)
-                for k, v in value.items()
-            }
+            return {k: self.value(v, f"{path}.{k}" if path else k, stack) for k, v in value.items()}
         return value
 
 
@@ -344,14 +339,11 @@ def _apply_overrides(root: dict[str, Any], overrides: Mapping[str, Any]) -> None
         parts = dotted.split(".")
         if len(parts) < 2 or any(not p for p in parts):
             raise ConfigError(
-                f"Config override {dotted!r} must name a section and a key, "
-                f"like 'training.dropout'"
+                f"Config override {dotted!r} must name a section and a key, like 'training.dropout'"
             )
         node: Any = root
         for i, part in enumerate(parts[:-1]):
-            if not isinstance(node, dict) or part not in node or not isinstance(
-                node[part], dict
-            ):
+            if not isinstance(node, dict) or part not in node or not isinstance(node[part], dict):
                 missing = ".".join(parts[: i + 1])
                 raise ConfigError(
                     f"Can't override {dotted!r}: the config has no section [{missing}]"
@@ -360,8 +352,7 @@ def _apply_overrides(root: dict[str, Any], overrides: Mapping[str, Any]) -> None
         key = parts[-1]
         if key not in node and _function_of(node) is None:
             raise ConfigError(
-                f"Can't override {dotted!r}: section [{'.'.join(parts[:-1])}] has no key "
-                f"{key!r}"
+                f"Can't override {dotted!r}: section [{'.'.join(parts[:-1])}] has no key {key!r}"
             )
         node[key] = copy_module.deepcopy(value)
 
@@ -425,9 +416,7 @@ class Config(dict):
             text = path.read_text(encoding="utf8")
         except UnicodeDecodeError as err:
             raise ConfigError(f"Config file {path} is not valid UTF-8: {err}") from err
-        return self.from_str(
-            text, interpolate=interpolate, overrides=overrides, _source=str(path)
-        )
+        return self.from_str(text, interpolate=interpolate, overrides=overrides, _source=str(path))
 
     # -- writing
 
@@ -519,9 +508,7 @@ def _deep_merge(base: dict[str, Any], other: Mapping[str, Any]) -> dict[str, Any
     for key, value in other.items():
         current = base.get(key)
         if isinstance(value, Mapping) and isinstance(current, dict):
-            if _function_of(value) is not None and _function_of(value) != _function_of(
-                current
-            ):
+            if _function_of(value) is not None and _function_of(value) != _function_of(current):
                 base[key] = copy_module.deepcopy(dict(value))
             else:
                 base[key] = _deep_merge(current, value)
@@ -531,8 +518,11 @@ def _deep_merge(base: dict[str, Any], other: Mapping[str, Any]) -> dict[str, Any
 
 
 def _check_name(part: str, path: tuple[str, ...]) -> None:
-    if not isinstance(part, str) or not part or any(c in part for c in ".[]\n\r") or (
-        part != part.strip()
+    if (
+        not isinstance(part, str)
+        or not part
+        or any(c in part for c in ".[]\n\r")
+        or (part != part.strip())
     ):
         raise ConfigError(f"Can't write section name {part!r} (in {'.'.join(map(str, path))})")
 

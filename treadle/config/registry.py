@@ -9,6 +9,8 @@ name is missing from the in-process table.
 from __future__ import annotations
 
 import difflib
+import importlib
+import importlib.util
 from collections.abc import Callable
 from importlib import metadata
 from typing import Any, TypeVar
@@ -44,11 +46,14 @@ CATEGORIES: tuple[str, ...] = (
 class Registry:
     """One category of registered functions."""
 
-    def __init__(self, category: str) -> None:
+    def __init__(self, category: str, *, on_miss: Callable[[], None] | None = None) -> None:
         self.category = category
         self.entry_point_group = f"treadle_{category}"
         self._table: dict[str, Callable[..., Any]] = {}
         self._entry_points_loaded = False
+        # Called once when a name is missing: imports treadle's own modules, so a
+        # built-in function is found without its module having been imported first.
+        self._on_miss = on_miss
 
     def __repr__(self) -> str:
         return f"<Registry {self.category!r} ({len(self._table)} functions)>"
@@ -83,6 +88,10 @@ class Registry:
     def __contains__(self, name: object) -> bool:
         if name in self._table:
             return True
+        if self._on_miss is not None:
+            self._on_miss()
+            if name in self._table:
+                return True
         self._load_entry_points()
         return name in self._table
 
@@ -92,8 +101,7 @@ class Registry:
             hint = f" Did you mean: {', '.join(close)}?" if close else ""
             available = ", ".join(sorted(self._table)) or "(none)"
             raise RegistryError(
-                f"Can't find {name!r} in registry.{self.category}.{hint} "
-                f"Registered: {available}."
+                f"Can't find {name!r} in registry.{self.category}.{hint} Registered: {available}."
             )
         func = self._table[name]
         if isinstance(func, _LazyEntryPoint):
@@ -102,6 +110,8 @@ class Registry:
         return func
 
     def get_all(self) -> dict[str, Callable[..., Any]]:
+        if self._on_miss is not None:
+            self._on_miss()
         self._load_entry_points()
         return {name: self.get(name) for name in list(self._table)}
 
@@ -125,18 +135,43 @@ class _LazyEntryPoint:
         return self.ep.load()
 
 
-class Registries:
-    """``treadle.registry``: attribute access to each category, plus resolve/fill."""
+BUILTIN_MODULES: tuple[str, ...] = (
+    "treadle.lang",
+    "treadle.ml",
+    "treadle.pipeline",
+    "treadle.training",
+    "treadle.language",
+)
+"""Packages whose import registers treadle's built-in functions (imported on a miss)."""
 
-    def __init__(self) -> None:
+
+class Registries:
+    """``treadle.registry``: attribute access to each category, plus resolve/fill.
+
+    ``builtin_modules`` are imported the first time any category misses a name, so
+    ``registry.get("optimizers", "Adam.v1")`` works before ``treadle.ml`` was imported.
+    """
+
+    def __init__(self, *, builtin_modules: tuple[str, ...] = ()) -> None:
         self._categories: dict[str, Registry] = {}
+        self._builtin_modules = builtin_modules
+        self._builtins_loaded = not builtin_modules
         for name in CATEGORIES:
             self.create(name)
+
+    def _load_builtins(self) -> None:
+        if self._builtins_loaded:
+            return
+        self._builtins_loaded = True
+        for module in self._builtin_modules:
+            # Only modules that exist: the package grows one layer at a time.
+            if importlib.util.find_spec(module) is not None:
+                importlib.import_module(module)
 
     def create(self, name: str) -> Registry:
         if name in self._categories:
             return self._categories[name]
-        reg = Registry(name)
+        reg = Registry(name, on_miss=self._load_builtins)
         self._categories[name] = reg
         return reg
 
@@ -163,15 +198,17 @@ class Registries:
             return cats[name]
         raise AttributeError(f"treadle.registry has no category {name!r}")
 
-    def resolve(self, config: Any, *, validate: bool = True) -> dict[str, Any]:
+    def resolve(self, config: Any, *, validate: bool = True, schema: Any = None) -> dict[str, Any]:
+        """Call every ``@`` block of ``config`` bottom-up; see ``treadle.config.resolve``."""
         from treadle.config.resolve import resolve
 
-        return resolve(config, validate=validate, registry=self)
+        return resolve(config, validate=validate, registry=self, schema=schema)
 
-    def fill(self, config: Any, *, validate: bool = True) -> Any:
+    def fill(self, config: Any, *, validate: bool = True, schema: Any = None) -> Any:
+        """``config`` with every function default written in; see ``treadle.config.resolve``."""
         from treadle.config.resolve import fill
 
-        return fill(config, validate=validate, registry=self)
+        return fill(config, validate=validate, registry=self, schema=schema)
 
 
-registry = Registries()
+registry = Registries(builtin_modules=BUILTIN_MODULES)
