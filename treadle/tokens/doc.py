@@ -1,0 +1,1001 @@
+"""Doc: a sequence of tokens with their annotations, stored column-wise in numpy.
+
+All per-token values live in one int64 array (see ``_layout``): the lexeme index
+(lexical attributes are read from the Vocab's table), trailing space, character
+offset, and the annotation columns. Token and Span are views onto it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from treadle.errors import AnnotationError
+from treadle.tokens import attrs as A
+from treadle.tokens._layout import (
+    C_DEP,
+    C_ENT_ID,
+    C_ENT_IOB,
+    C_ENT_KB_ID,
+    C_ENT_TYPE,
+    C_HEAD,
+    C_IDX,
+    C_LEMMA,
+    C_LEX,
+    C_MORPH,
+    C_POS,
+    C_SENT_START,
+    C_SPACY,
+    C_TAG,
+    HASH_COLS,
+    MASK,
+    N_COLS,
+    TOKEN_COL,
+    hashes_to_i64,
+    to_i64,
+)
+from treadle.tokens.parts_of_speech import N_POS, POS_IDS, UPOS_NAMES
+from treadle.tokens.span import Span
+from treadle.tokens.span_group import SpanGroups
+from treadle.tokens.token import Token
+from treadle.tokens.underscore import ExtensionRegistry, Underscore
+from treadle.tokens.vocab import LENGTH_COL, LEX_COL, Vocab
+
+_MISSING_IOB = (None, "", "-")
+
+
+class Doc:
+    """``Doc(vocab, words=None, spaces=None, *, tags=, pos=, morphs=, lemmas=, heads=,
+    deps=, sent_starts=, ents=, user_data=)``.
+
+    ``spaces`` defaults to a space after every token. ``heads`` are absolute token
+    indices; ``morphs`` UD FEATS strings; ``ents`` IOB (or BILUO) tags. Any
+    annotation list may hold None for "missing".
+    """
+
+    _extensions = ExtensionRegistry("Doc")
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        words: Sequence[str] | None = None,
+        spaces: Sequence[bool | int] | None = None,
+        *,
+        tags: Sequence[str | None] | None = None,
+        pos: Sequence[str | None] | None = None,
+        morphs: Sequence[str | None] | None = None,
+        lemmas: Sequence[str | None] | None = None,
+        heads: Sequence[int | None] | None = None,
+        deps: Sequence[str | None] | None = None,
+        sent_starts: Sequence[bool | int | None] | None = None,
+        ents: Sequence[str | None] | None = None,
+        user_data: dict | None = None,
+    ) -> None:
+        words = list(words) if words is not None else []
+        n = len(words)
+        try:
+            lex = vocab.get_lex_indices(words)
+        except TypeError:
+            for i, w in enumerate(words):
+                if not isinstance(w, str):
+                    raise AnnotationError(
+                        f"Word {i} is {type(w).__name__} {w!r}; words must be strings"
+                    ) from None
+            raise
+        arr = np.zeros((n, N_COLS), dtype=np.int64)
+        self._init(vocab, arr, user_data if user_data is not None else {})
+        if not n:
+            return
+        arr[:, C_LEX] = lex
+        lengths = vocab._table[lex, LENGTH_COL].astype(np.int64)
+        if not lengths.all():
+            i = int(np.flatnonzero(lengths == 0)[0])
+            raise AnnotationError(f"Word {i} is an empty string; every token needs text")
+        if spaces is None:
+            arr[:, C_SPACY] = 1
+        else:
+            spaces = list(spaces)
+            if len(spaces) != n:
+                raise AnnotationError(
+                    f"Got {len(spaces)} spaces for {n} words: they must align (words[-1] = "
+                    f"{words[-1]!r})"
+                )
+            try:
+                arr[:, C_SPACY] = np.array(spaces, dtype=bool)
+            except (TypeError, ValueError):
+                bad = next(i for i, s in enumerate(spaces) if not isinstance(s, (bool, int, np.integer)))
+                raise AnnotationError(
+                    f"spaces[{bad}] is {spaces[bad]!r} for token {bad} ({words[bad]!r}); use True/False"
+                ) from None
+        if n > 1:
+            np.cumsum(lengths[:-1] + arr[:-1, C_SPACY], out=arr[1:, C_IDX])
+        strings = vocab.strings
+        if tags is not None:
+            arr[:, C_TAG] = self._hash_column("tags", tags, words)
+        if lemmas is not None:
+            arr[:, C_LEMMA] = self._hash_column("lemmas", lemmas, words)
+        if pos is not None:
+            self._check_len("pos", pos, words)
+            ids = [POS_IDS.get(p, -1) if isinstance(p, str) else -1 for p in pos]
+            for i, (p, pid) in enumerate(zip(pos, ids, strict=True)):
+                if pid < 0 or (pid == 0 and p not in (None, "")):
+                    if p is None:
+                        ids[i] = 0
+                        continue
+                    if isinstance(p, (int, np.integer)) and 0 <= p < N_POS:
+                        ids[i] = int(p)
+                        continue
+                    raise AnnotationError(
+                        f"Unknown POS {p!r} for token {i} ({words[i]!r}); expected one of the "
+                        f"universal tags: {', '.join(UPOS_NAMES[1:])}"
+                    )
+            arr[:, C_POS] = ids
+            for pid in set(ids):
+                if pid:
+                    strings.add(UPOS_NAMES[pid])
+        if morphs is not None:
+            self._check_len("morphs", morphs, words)
+            key = vocab.morph_key
+            try:
+                arr[:, C_MORPH] = hashes_to_i64([key(m) for m in morphs])
+            except Exception as err:
+                for i, m in enumerate(morphs):
+                    try:
+                        key(m)
+                    except Exception:
+                        raise AnnotationError(
+                            f"Invalid morphology {m!r} for token {i} ({words[i]!r}): {err}"
+                        ) from err
+                raise
+        if heads is not None:
+            self._set_heads_from_lists(heads, deps, words)
+        elif deps is not None:
+            # Labels without heads: keep them, but the tree stays unset.
+            arr[:, C_DEP] = self._hash_column("deps", deps, words)
+        if sent_starts is not None:
+            self._check_len("sent_starts", sent_starts, words)
+            values = []
+            for i, s in enumerate(sent_starts):
+                if s is None:
+                    values.append(0)
+                elif s is True or s == 1:
+                    values.append(1)
+                elif s is False or s == 0 or s == -1:
+                    values.append(-1)
+                else:
+                    raise AnnotationError(
+                        f"Invalid sent_start {s!r} for token {i} ({words[i]!r}); use True, "
+                        "False or None"
+                    )
+            arr[:, C_SENT_START] = values
+        if ents is not None:
+            self._set_iob_tags(ents, words)
+
+    def _init(self, vocab: Vocab, arr: np.ndarray, user_data: dict) -> None:
+        self.vocab = vocab
+        self._arr = arr
+        self.user_data = user_data
+        self.cats: dict[str, float] = {}
+        self._spans: SpanGroups | None = None
+        self.tensor: Any = None
+
+    @classmethod
+    def _from_array_unchecked(cls, vocab: Vocab, arr: np.ndarray, user_data: dict | None = None) -> Doc:
+        """Wrap a prepared token array (internal fast path for DocBin and slicing)."""
+        doc = cls.__new__(cls)
+        doc._init(vocab, arr, user_data if user_data is not None else {})
+        return doc
+
+    @classmethod
+    def from_lex_indices(cls, vocab: Vocab, lex: np.ndarray | Sequence[int],
+                         spaces: Sequence[bool] | np.ndarray | None = None) -> Doc:
+        """Build a Doc straight from lexeme indices (the tokenizer's fast path)."""
+        lex = np.asarray(lex, dtype=np.int64)
+        n = lex.shape[0]
+        arr = np.zeros((n, N_COLS), dtype=np.int64)
+        arr[:, C_LEX] = lex
+        arr[:, C_SPACY] = 1 if spaces is None else np.asarray(spaces, dtype=bool)
+        if n > 1:
+            lengths = vocab._table[lex[:-1], LENGTH_COL].astype(np.int64)
+            np.cumsum(lengths + arr[:-1, C_SPACY], out=arr[1:, C_IDX])
+        return cls._from_array_unchecked(vocab, arr)
+
+    # -- construction helpers --------------------------------------------------
+
+    @staticmethod
+    def _check_len(name: str, values: Sequence, words: Sequence[str]) -> None:
+        if len(values) != len(words):
+            raise AnnotationError(
+                f"Got {len(values)} {name} for {len(words)} words: every token needs one "
+                "entry (use None for a missing value)"
+            )
+
+    def _hash_column(self, name: str, values: Sequence[str | None], words: Sequence[str]) -> np.ndarray:
+        self._check_len(name, values, words)
+        add = self.vocab.strings.add
+        try:
+            return hashes_to_i64([add(v) if v else 0 for v in values])
+        except TypeError:
+            for i, v in enumerate(values):
+                if v is not None and not isinstance(v, str):
+                    raise AnnotationError(
+                        f"{name}[{i}] is {v!r} for token {i} ({words[i]!r}); expected a string or None"
+                    ) from None
+            raise
+
+    def _set_heads_from_lists(self, heads: Sequence[int | None], deps: Sequence[str | None] | None,
+                              words: Sequence[str]) -> None:
+        arr = self._arr
+        n = len(words)
+        self._check_len("heads", heads, words)
+        if deps is None:
+            deps = ["dep" if h is not None else None for h in heads]
+        dep_col = self._hash_column("deps", deps, words)
+        rel = np.zeros(n, dtype=np.int64)
+        for i, h in enumerate(heads):
+            if h is None:
+                dep_col[i] = 0
+                continue
+            if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 0 <= h < n:
+                raise AnnotationError(
+                    f"Head {h!r} of token {i} ({words[i]!r}) is out of range: heads are absolute "
+                    f"token indices in 0..{n - 1}"
+                )
+            rel[i] = h - i
+        arr[:, C_HEAD] = rel
+        arr[:, C_DEP] = dep_col
+        self._sent_starts_from_tree()
+
+    def _set_iob_tags(self, tags: Sequence[str | None], words: Sequence[str]) -> None:
+        self._check_len("ents", tags, words)
+        add = self.vocab.strings.add
+        iob = np.zeros(len(tags), dtype=np.int64)
+        types = [0] * len(tags)
+        prev_iob, prev_type = 0, 0
+        for i, tag in enumerate(tags):
+            if tag in _MISSING_IOB:
+                cur_iob, cur_type = 0, 0
+            elif tag == "O":
+                cur_iob, cur_type = 2, 0
+            else:
+                if not isinstance(tag, str) or len(tag) < 3 or tag[1] != "-" or tag[0] not in "BIULbiul":
+                    raise AnnotationError(
+                        f"Invalid entity tag {tag!r} for token {i} ({words[i]!r}): use 'B-LABEL', "
+                        "'I-LABEL', 'O', or None/''/'-' for missing"
+                    )
+                prefix, label = tag[0].upper(), tag[2:]
+                cur_type = add(label)
+                if prefix in "BU":
+                    cur_iob = 3
+                else:
+                    if prev_iob not in (1, 3) or prev_type != cur_type:
+                        prev = tags[i - 1] if i else None
+                        raise AnnotationError(
+                            f"Entity tag {tag!r} on token {i} ({words[i]!r}) continues an entity "
+                            f"that was never started (previous tag: {prev!r}); start it with "
+                            f"'B-{label}'"
+                        )
+                    cur_iob = 1
+                # BILUO: an entity that ended with L or U cannot be continued.
+                if prefix in "LU":
+                    iob[i] = cur_iob
+                    types[i] = cur_type
+                    prev_iob, prev_type = 2, 0
+                    continue
+            iob[i] = cur_iob
+            types[i] = cur_type
+            prev_iob, prev_type = cur_iob, cur_type
+        self._arr[:, C_ENT_IOB] = iob
+        self._arr[:, C_ENT_TYPE] = hashes_to_i64(types)
+
+    # -- extensions ------------------------------------------------------------
+
+    @classmethod
+    def set_extension(cls, name: str, **kwargs: Any) -> None:
+        cls._extensions.set(name, **kwargs)
+
+    @classmethod
+    def has_extension(cls, name: str) -> bool:
+        return name in cls._extensions
+
+    @classmethod
+    def get_extension(cls, name: str) -> tuple | None:
+        return cls._extensions.get(name)
+
+    @classmethod
+    def remove_extension(cls, name: str) -> tuple:
+        return cls._extensions.pop(name)
+
+    @property
+    def _(self) -> Underscore:
+        return Underscore(self._extensions, self, self, None, None)
+
+    # -- sequence protocol -----------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._arr.shape[0]
+
+    def __getitem__(self, key: int | slice) -> Any:
+        n = self._arr.shape[0]
+        if isinstance(key, slice):
+            start, stop, step = key.indices(n)
+            if step != 1:
+                raise ValueError("Docs can only be sliced with step 1")
+            return Span(self, start, max(start, stop))
+        i = int(key)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"Token index {key} out of range for a Doc of {n} tokens")
+        return Token(self, i)
+
+    def __iter__(self) -> Iterator[Token]:
+        for i in range(self._arr.shape[0]):
+            yield Token(self, i)
+
+    def __bool__(self) -> bool:
+        return True
+
+    @property
+    def words(self) -> list[str]:
+        """The token texts (a convenience; the same as ``[t.text for t in doc]``)."""
+        texts = self.vocab._texts
+        return [texts[i] for i in self._arr[:, C_LEX].tolist()]
+
+    @property
+    def spaces(self) -> list[bool]:
+        return self._arr[:, C_SPACY].astype(bool).tolist()
+
+    @property
+    def text(self) -> str:
+        texts = self.vocab._texts
+        return "".join(
+            texts[lex] + " " if sp else texts[lex]
+            for lex, sp in zip(self._arr[:, C_LEX].tolist(), self._arr[:, C_SPACY].tolist(), strict=True)
+        )
+
+    text_with_ws = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    @property
+    def vector(self) -> np.ndarray:
+        if not len(self):
+            return self.vocab.get_vector("")
+        return np.mean([t.vector for t in self], axis=0)
+
+    @property
+    def has_vector(self) -> bool:
+        return any(t.has_vector for t in self)
+
+    @property
+    def spans(self) -> SpanGroups:
+        if self._spans is None:
+            self._spans = SpanGroups(self)
+        return self._spans
+
+    @spans.setter
+    def spans(self, groups: dict) -> None:
+        self._spans = SpanGroups(self)
+        for key, value in groups.items():
+            self._spans[key] = value
+
+    # -- annotation state ------------------------------------------------------
+
+    def has_annotation(self, attr: int | str, *, require_complete: bool = False) -> bool:
+        """Whether any (or, with require_complete, every) token has a value for ``attr``."""
+        attr = A.intify_attr(attr)
+        n = len(self)
+        if not n:
+            return False
+        if attr in LEX_COL or attr in (A.ID, A.LANG, A.SPACY, A.IDX):
+            return True
+        if attr == A.HEAD:
+            attr = A.DEP
+        if attr == A.SENT_START:
+            # Heads imply sentence boundaries; the first token always starts one.
+            col = self._arr[:, C_SENT_START]
+            if require_complete:
+                return bool(col[1:].all()) or bool(self._arr[:, C_DEP].all())
+            return bool(col.any()) or bool(self._arr[:, C_DEP].any())
+        col = self._arr[:, TOKEN_COL[attr]]
+        return bool(col.all()) if require_complete else bool(col.any())
+
+    @property
+    def is_parsed(self) -> bool:
+        return self.has_annotation(A.DEP)
+
+    @property
+    def is_sentenced(self) -> bool:
+        return self.has_annotation(A.SENT_START)
+
+    # -- dependency tree helpers -----------------------------------------------
+
+    def _head_indices(self) -> np.ndarray:
+        """Absolute head of each token; a token without a head points at itself."""
+        n = len(self)
+        idx = np.arange(n, dtype=np.int64)
+        heads = idx + self._arr[:, C_HEAD]
+        missing = (self._arr[:, C_DEP] == 0) | (heads < 0) | (heads >= n)
+        heads[missing] = idx[missing]
+        return heads
+
+    def _tree_sent_starts(self) -> np.ndarray:
+        """Sentence starts implied by the tree: where the root changes between neighbours."""
+        root = self._head_indices()
+        for _ in range(64):  # pointer jumping: depth halves each pass
+            nxt = root[root]
+            if np.array_equal(nxt, root):
+                break
+            root = nxt
+        starts = np.empty(len(root), dtype=bool)
+        if len(root):
+            starts[0] = True
+            starts[1:] = root[1:] != root[:-1]
+        return starts
+
+    def _sent_starts_from_tree(self) -> None:
+        """Write SENT_START from the tree when every token has a head."""
+        dep = self._arr[:, C_DEP]
+        if len(dep) and dep.all():
+            self._arr[:, C_SENT_START] = np.where(self._tree_sent_starts(), 1, -1)
+
+    def _sent_start_mask(self) -> np.ndarray:
+        col = self._arr[:, C_SENT_START]
+        if col.any():
+            starts = col == 1
+        elif self._arr[:, C_DEP].any():
+            starts = self._tree_sent_starts()
+        else:
+            raise AnnotationError(
+                "Sentence boundaries are unset: this Doc has no SENT_START values and no "
+                "dependency parse. Add a sentencizer or parser to the pipeline, or set "
+                "token.is_sent_start (doc.has_annotation('SENT_START') tells)."
+            )
+        if len(starts):
+            starts[0] = True
+        return starts
+
+    @property
+    def sents(self) -> Iterator[Span]:
+        n = len(self)
+        if not n:
+            return
+        starts = np.flatnonzero(self._sent_start_mask()).tolist()
+        for s, e in zip(starts, [*starts[1:], n], strict=True):
+            yield Span(self, s, e)
+
+    def _sent_of(self, i: int) -> Span:
+        starts = np.flatnonzero(self._sent_start_mask())
+        k = int(np.searchsorted(starts, i, side="right")) - 1
+        end = int(starts[k + 1]) if k + 1 < len(starts) else len(self)
+        return Span(self, int(starts[k]), end)
+
+    # -- entities ----------------------------------------------------------------
+
+    @property
+    def ents(self) -> tuple[Span, ...]:
+        iob = self._arr[:, C_ENT_IOB]
+        types = self._arr[:, C_ENT_TYPE]
+        starts = np.flatnonzero((iob == 3) & (types != 0))
+        if not len(starts):
+            return ()
+        not_inside = np.flatnonzero(iob != 1)
+        n = len(self)
+        out = []
+        for s in starts.tolist():
+            k = int(np.searchsorted(not_inside, s, side="right"))
+            e = int(not_inside[k]) if k < len(not_inside) else n
+            row = self._arr[s]
+            out.append(Span(self, s, e, int(row[C_ENT_TYPE]) & MASK, int(row[C_ENT_KB_ID]) & MASK,
+                            int(row[C_ENT_ID]) & MASK))
+        return tuple(out)
+
+    @ents.setter
+    def ents(self, entities: Iterable[Span | tuple]) -> None:
+        spans: list[Span] = []
+        missing: list[Span] = []
+        for ent in entities:
+            span = self._as_span(ent)
+            (spans if span.label else missing).append(span)
+        self.set_ents(spans, missing=missing, default="outside")
+
+    def _as_span(self, ent: Span | tuple) -> Span:
+        if isinstance(ent, Span):
+            if ent.doc is not self:
+                raise AnnotationError(f"Entity {ent.text!r} belongs to another Doc")
+            return ent
+        if isinstance(ent, tuple) and len(ent) == 3:
+            label, start, end = ent
+            return Span(self, int(start), int(end), label=label if label is not None else "")
+        raise AnnotationError(
+            f"Entities must be Spans or (label, start, end) tuples, got {ent!r}"
+        )
+
+    def set_ents(
+        self,
+        entities: Iterable[Span | tuple],
+        *,
+        blocked: Iterable[Span] | None = None,
+        missing: Iterable[Span] | None = None,
+        outside: Iterable[Span] | None = None,
+        default: str = "outside",
+    ) -> None:
+        """Set entities and the state of other tokens.
+
+        ``blocked`` tokens may not be part of any entity (stored as IOB "B" with no
+        type), ``missing`` tokens have unknown annotation (IOB ""), ``outside``
+        tokens are known non-entities ("O"). Tokens named in none of these get
+        ``default``: "outside", "missing", "blocked" or "unmodified".
+        """
+        if default not in ("outside", "missing", "blocked", "unmodified"):
+            raise AnnotationError(
+                f"Invalid default {default!r} for set_ents: use 'outside', 'missing', "
+                "'blocked' or 'unmodified'"
+            )
+        groups = {
+            "entity": [self._as_span(e) for e in entities],
+            "blocked": [self._as_span(e) for e in blocked or ()],
+            "missing": [self._as_span(e) for e in missing or ()],
+            "outside": [self._as_span(e) for e in outside or ()],
+        }
+        tagged = sorted(
+            ((span.start, span.end, kind, span) for kind, spans in groups.items() for span in spans),
+            key=lambda t: (t[0], t[1]),
+        )
+        for (s1, e1, k1, a), (s2, e2, k2, b) in zip(tagged, tagged[1:], strict=False):
+            if s2 < e1 and e1 > s1 and e2 > s2:
+                raise AnnotationError(
+                    f"Overlapping entities: {k1} {a.text!r} (tokens {s1}-{e1}"
+                    f"{', ' + a.label_ if a.label_ else ''}) overlaps {k2} {b.text!r} (tokens "
+                    f"{s2}-{e2}{', ' + b.label_ if b.label_ else ''}); entities cannot overlap"
+                )
+        for span in groups["entity"]:
+            if not span.label:
+                raise AnnotationError(
+                    f"Entity {span.text!r} (tokens {span.start}-{span.end}) has no label"
+                )
+        arr = self._arr
+        if default != "unmodified":
+            arr[:, C_ENT_IOB] = {"outside": 2, "missing": 0, "blocked": 3}[default]
+            arr[:, C_ENT_TYPE] = 0
+            arr[:, C_ENT_ID] = 0
+            arr[:, C_ENT_KB_ID] = 0
+        for kind, iob in (("blocked", 3), ("missing", 0), ("outside", 2)):
+            for span in groups[kind]:
+                arr[span.start : span.end, C_ENT_IOB] = iob
+                arr[span.start : span.end, C_ENT_TYPE] = 0
+                arr[span.start : span.end, C_ENT_ID] = 0
+                arr[span.start : span.end, C_ENT_KB_ID] = 0
+        for span in groups["entity"]:
+            if span.start == span.end:
+                continue
+            arr[span.start, C_ENT_IOB] = 3
+            arr[span.start + 1 : span.end, C_ENT_IOB] = 1
+            arr[span.start : span.end, C_ENT_TYPE] = to_i64(span.label)
+            arr[span.start : span.end, C_ENT_KB_ID] = to_i64(span.kb_id)
+            arr[span.start : span.end, C_ENT_ID] = to_i64(span.id)
+        if default == "unmodified":
+            self._repair_iob()
+
+    def _repair_iob(self) -> None:
+        """Turn I tokens that no longer continue an entity of their type into B."""
+        iob = self._arr[:, C_ENT_IOB]
+        types = self._arr[:, C_ENT_TYPE]
+        if not len(iob):
+            return
+        prev_ok = np.zeros(len(iob), dtype=bool)
+        prev_ok[1:] = np.isin(iob[:-1], (1, 3)) & (types[:-1] == types[1:]) & (types[1:] != 0)
+        broken = (iob == 1) & ~prev_ok
+        # A repaired B starts a new entity, which can make its successors valid again.
+        iob[broken & (types != 0)] = 3
+        iob[broken & (types == 0)] = 2
+
+    # -- character spans -------------------------------------------------------
+
+    def char_span(self, start_idx: int, end_idx: int, label: str | int = "", kb_id: str | int = "",
+                  span_id: str | int = "", alignment_mode: str = "strict") -> Span | None:
+        """The Span covering characters start_idx..end_idx, or None if it does not align.
+
+        alignment_mode: "strict" (offsets must fall on token boundaries), "contract"
+        (tokens entirely inside), "expand" (tokens that overlap the range).
+        """
+        starts = self._arr[:, C_IDX]
+        ends = starts + self.vocab._table[self._arr[:, C_LEX], LENGTH_COL].astype(np.int64)
+        if alignment_mode == "strict":
+            i = int(np.searchsorted(starts, start_idx, side="left"))
+            j = int(np.searchsorted(ends, end_idx, side="left"))
+            if i >= len(self) or starts[i] != start_idx or j >= len(self) or ends[j] != end_idx:
+                return None
+            end = j + 1
+        elif alignment_mode == "contract":
+            i = int(np.searchsorted(starts, start_idx, side="left"))
+            end = int(np.searchsorted(ends, end_idx, side="right"))
+        elif alignment_mode == "expand":
+            i = int(np.searchsorted(ends, start_idx, side="right"))
+            end = int(np.searchsorted(starts, end_idx, side="left"))
+        else:
+            raise ValueError(
+                f"Unknown alignment_mode {alignment_mode!r}: use 'strict', 'contract' or 'expand'"
+            )
+        if end <= i:
+            return None
+        return Span(self, i, end, label=label, kb_id=kb_id, span_id=span_id)
+
+    # -- arrays ------------------------------------------------------------------
+
+    def to_array(self, attr_ids: int | str | Sequence[int | str]) -> np.ndarray:
+        """Values of attributes per token as int64: 2-D for a list, 1-D for one attribute."""
+        single = isinstance(attr_ids, (int, str, np.integer))
+        ids = [A.intify_attr(int(attr_ids) if isinstance(attr_ids, np.integer) else attr_ids)] if single \
+            else A.intify_attrs(list(attr_ids))  # type: ignore[arg-type]
+        n = len(self)
+        out = np.empty((n, len(ids)), dtype=np.int64)
+        lex = self._arr[:, C_LEX]
+        for k, attr in enumerate(ids):
+            if attr in TOKEN_COL:
+                out[:, k] = self._arr[:, TOKEN_COL[attr]]
+            elif attr == A.ID:
+                out[:, k] = lex
+            elif attr in LEX_COL or attr == A.LANG:
+                out[:, k] = self.vocab.lex_column(attr)[lex]
+            else:
+                raise AnnotationError(f"Attribute {A.NAMES.get(attr, attr)} cannot be exported")
+        return out[:, 0] if single else out
+
+    def from_array(self, attr_ids: int | str | Sequence[int | str], array: np.ndarray) -> Doc:
+        """Set token attributes from an int64 array laid out as ``to_array`` returns it.
+
+        Lexeme attributes (ORTH, LOWER, ...) cannot be set this way and are skipped if
+        given (ORTH is checked against the Doc's tokens). Setting HEAD recomputes
+        sentence starts from the tree unless SENT_START is given too.
+        """
+        single = isinstance(attr_ids, (int, str, np.integer))
+        ids = [A.intify_attr(int(attr_ids) if isinstance(attr_ids, np.integer) else attr_ids)] if single \
+            else A.intify_attrs(list(attr_ids))  # type: ignore[arg-type]
+        array = np.asarray(array)
+        if array.ndim == 1:
+            array = array.reshape(-1, 1)
+        n = len(self)
+        if array.shape != (n, len(ids)):
+            raise AnnotationError(
+                f"from_array got an array of shape {array.shape} for {n} tokens and {len(ids)} "
+                f"attributes ({', '.join(A.NAMES[a] for a in ids)})"
+            )
+        if array.dtype == np.uint64:
+            array = array.view(np.int64)
+        else:
+            array = array.astype(np.int64, copy=False)
+        arr = self._arr
+        for k, attr in enumerate(ids):
+            values = array[:, k]
+            if attr == A.ORTH:
+                if not np.array_equal(values, self.to_array(A.ORTH)):
+                    bad = int(np.flatnonzero(values != self.to_array(A.ORTH))[0])
+                    raise AnnotationError(
+                        f"from_array: ORTH of token {bad} ({self[bad].text!r}) does not match the "
+                        "array; ORTH cannot be changed"
+                    )
+                continue
+            if attr not in TOKEN_COL:
+                if attr in LEX_COL or attr in (A.ID, A.LANG):
+                    continue
+                raise AnnotationError(f"from_array: unknown attribute {attr}")
+            if attr == A.IDX:
+                continue  # derived from the words and spaces
+            if attr == A.HEAD:
+                heads = values + np.arange(n)
+                bad = np.flatnonzero((heads < 0) | (heads >= n))
+                if len(bad):
+                    i = int(bad[0])
+                    raise AnnotationError(
+                        f"from_array: head offset {int(values[i])} of token {i} ({self[i].text!r}) "
+                        f"points outside the Doc of {n} tokens"
+                    )
+            elif attr == A.POS:
+                bad = np.flatnonzero((values < 0) | (values >= N_POS))
+                if len(bad):
+                    i = int(bad[0])
+                    raise AnnotationError(
+                        f"from_array: POS value {int(values[i])} of token {i} ({self[i].text!r}) is "
+                        "not a universal POS id"
+                    )
+            elif attr == A.ENT_IOB:
+                bad = np.flatnonzero((values < 0) | (values > 3))
+                if len(bad):
+                    i = int(bad[0])
+                    raise AnnotationError(
+                        f"from_array: ENT_IOB value {int(values[i])} of token {i} "
+                        f"({self[i].text!r}) must be 0-3"
+                    )
+            elif attr == A.SENT_START:
+                bad = np.flatnonzero((values < -1) | (values > 1))
+                if len(bad):
+                    i = int(bad[0])
+                    raise AnnotationError(
+                        f"from_array: SENT_START value {int(values[i])} of token {i} "
+                        f"({self[i].text!r}) must be -1, 0 or 1"
+                    )
+            arr[:, TOKEN_COL[attr]] = values
+        if A.SPACY in ids:
+            self._recompute_idx()
+        if A.HEAD in ids:
+            if A.DEP not in ids:
+                dep = arr[:, C_DEP]
+                dep[dep == 0] = to_i64(self.vocab.strings.add("dep"))
+            if A.SENT_START not in ids:
+                self._sent_starts_from_tree()
+        return self
+
+    def _recompute_idx(self) -> None:
+        arr = self._arr
+        arr[:, C_IDX] = 0
+        if len(arr) > 1:
+            lengths = self.vocab._table[arr[:-1, C_LEX], LENGTH_COL].astype(np.int64)
+            np.cumsum(lengths + arr[:-1, C_SPACY], out=arr[1:, C_IDX])
+
+    def count_by(self, attr_id: int | str, counts: dict | None = None) -> dict[int, int]:
+        """Count tokens by the value of an attribute (hashes as unsigned ints)."""
+        attr = A.intify_attr(attr_id)
+        values = self.to_array(attr)
+        if attr in LEX_COL and attr not in A.FLAG_ATTRS and attr != A.LENGTH or (
+            attr in TOKEN_COL and TOKEN_COL[attr] in HASH_COLS
+        ):
+            values = values.view(np.uint64)
+        uniq, cnt = np.unique(values, return_counts=True)
+        out = counts if counts is not None else {}
+        for value, c in zip(uniq.tolist(), cnt.tolist(), strict=True):
+            out[value] = out.get(value, 0) + c
+        return out
+
+    # -- copies and slices -------------------------------------------------------
+
+    def copy(self) -> Doc:
+        doc = Doc._from_array_unchecked(self.vocab, self._arr.copy(), dict(self.user_data))
+        doc.cats = dict(self.cats)
+        if self._spans:
+            doc._spans = self._spans.copy(doc)
+        doc.tensor = None if self.tensor is None else self.tensor.copy()
+        return doc
+
+    def _slice_as_doc(self, start: int, end: int, *, copy_user_data: bool = False) -> Doc:
+        arr = self._arr[start:end].copy()
+        n = end - start
+        if n:
+            heads = np.arange(n) + arr[:, C_HEAD]
+            outside = (heads < 0) | (heads >= n)
+            # Tokens whose head lies outside become roots of the new Doc.
+            arr[outside, C_HEAD] = 0
+            if arr[0, C_ENT_IOB] == 1:
+                arr[0, C_ENT_IOB] = 3
+            if arr[:, C_SENT_START].any() or arr[:, C_DEP].any():
+                arr[0, C_SENT_START] = 1
+            arr[:, C_IDX] -= arr[0, C_IDX]
+            arr[-1, C_SPACY] = self._arr[end - 1, C_SPACY]
+        doc = Doc._from_array_unchecked(self.vocab, arr)
+        if copy_user_data:
+            offset = int(self._arr[start, C_IDX]) if n else 0
+            doc.user_data = _shift_user_data(self.user_data, -offset)
+        return doc
+
+    @classmethod
+    def from_docs(cls, docs: Sequence[Doc], ensure_whitespace: bool = True,
+                  attrs: Sequence[int | str] | None = None) -> Doc | None:
+        """Concatenate Docs into one, shifting spans and extension data."""
+        docs = list(docs)
+        if not docs:
+            return None
+        vocab = docs[0].vocab
+        for i, doc in enumerate(docs):
+            if doc.vocab is not vocab:
+                raise AnnotationError(f"Doc.from_docs: doc {i} has another Vocab than doc 0")
+        arrays = []
+        sentence_info = any(d._arr[:, C_SENT_START].any() or d._arr[:, C_DEP].any() for d in docs)
+        for k, doc in enumerate(docs):
+            arr = doc._arr.copy()
+            if len(arr):
+                if sentence_info:
+                    arr[0, C_SENT_START] = 1
+                if ensure_whitespace and k + 1 < len(docs) and not arr[-1, C_SPACY]:
+                    last_text = vocab._texts[arr[-1, C_LEX]]
+                    if not last_text[-1:].isspace():
+                        arr[-1, C_SPACY] = 1
+            arrays.append(arr)
+        out = cls._from_array_unchecked(vocab, np.concatenate(arrays) if arrays else
+                                        np.zeros((0, N_COLS), np.int64))
+        out._recompute_idx()
+        if attrs is not None:
+            keep = {TOKEN_COL[a] for a in A.intify_attrs(list(attrs)) if a in TOKEN_COL}
+            for col in (C_TAG, C_POS, C_MORPH, C_LEMMA, C_DEP, C_HEAD, C_SENT_START,
+                        C_ENT_IOB, C_ENT_TYPE, C_ENT_ID, C_ENT_KB_ID):
+                if col not in keep:
+                    out._arr[:, col] = 0
+        token_offset = 0
+        for k, doc in enumerate(docs):
+            char_offset = int(out._arr[token_offset, C_IDX]) if len(doc) else 0
+            for key, group in (doc._spans or {}).items():
+                shifted = group.copy(out, token_offset)
+                if key in out.spans:
+                    out.spans[key].extend(shifted)
+                else:
+                    out.spans[key] = shifted
+            for key, value in _shift_user_data(doc.user_data, char_offset).items():
+                if key not in out.user_data or k == 0:
+                    out.user_data[key] = value
+            token_offset += len(doc)
+        return out
+
+    # -- JSON ----------------------------------------------------------------------
+
+    def to_json(self, underscore: Sequence[str] | None = None) -> dict[str, Any]:
+        """A JSON-serializable dict; ents, sents and spans use character offsets.
+
+        ``{"text", "tokens": [{"id", "start", "end", "tag"?, "pos"?, "morph"?, "lemma"?,
+        "dep"?, "head"?}], "ents"?: [{"start", "end", "label", "kb_id"?, "id"?}],
+        "sents"?: [{"start", "end"}], "cats": {...}, "spans"?: {key: [{"start", "end",
+        "label", "kb_id", "id"}]}, "_"?: {...}}``. Token fields appear only when set.
+        """
+        strings = self.vocab.strings
+        arr = self._arr
+        texts = self.vocab._texts
+        tokens = []
+        for i, row in enumerate(arr.tolist()):
+            start = row[C_IDX]
+            tok: dict[str, Any] = {"id": i, "start": start, "end": start + len(texts[row[C_LEX]])}
+            for name, col in (("tag", C_TAG), ("morph", C_MORPH), ("lemma", C_LEMMA), ("dep", C_DEP)):
+                if row[col]:
+                    value = strings[row[col] & MASK]
+                    tok[name] = "" if name == "morph" and value == "_" else value
+            if row[C_POS]:
+                tok["pos"] = UPOS_NAMES[row[C_POS]]
+            if row[C_DEP]:
+                tok["head"] = i + row[C_HEAD]
+            tokens.append(tok)
+        data: dict[str, Any] = {"text": self.text, "tokens": tokens}
+        if self.has_annotation(A.ENT_IOB):
+            ents = []
+            for ent in self.ents:
+                item: dict[str, Any] = {"start": ent.start_char, "end": ent.end_char, "label": ent.label_}
+                if ent.kb_id:
+                    item["kb_id"] = ent.kb_id_
+                if ent.id:
+                    item["id"] = ent.id_
+                ents.append(item)
+            data["ents"] = ents
+        if self.has_annotation(A.SENT_START):
+            data["sents"] = [{"start": s.start_char, "end": s.end_char} for s in self.sents]
+        data["cats"] = dict(self.cats)
+        if self._spans:
+            data["spans"] = {
+                key: [
+                    {"start": s.start_char, "end": s.end_char, "label": s.label_, "kb_id": s.kb_id_,
+                     "id": s.id_}
+                    for s in group
+                ]
+                for key, group in self._spans.items()
+            }
+        if underscore:
+            ext = {}
+            for name in underscore:
+                if not Doc.has_extension(name):
+                    raise AnnotationError(f"to_json: Doc has no extension {name!r}")
+                ext[name] = getattr(self._, name)
+            data["_"] = ext
+        return data
+
+    @classmethod
+    def from_json(cls, vocab: Vocab, doc_json: dict[str, Any], *, validate: bool = True) -> Doc:
+        """Rebuild a Doc from ``to_json`` output (tokens must tile the text)."""
+        if not isinstance(doc_json, dict) or "text" not in doc_json:
+            raise AnnotationError("Doc JSON must be an object with a 'text' key")
+        text = doc_json["text"]
+        tokens = doc_json.get("tokens")
+        if tokens is None:
+            raise AnnotationError("Doc JSON has no 'tokens'")
+        words, spaces = [], []
+        for k, tok in enumerate(tokens):
+            start, end = tok["start"], tok["end"]
+            nxt = tokens[k + 1]["start"] if k + 1 < len(tokens) else len(text)
+            if end <= start or end > len(text):
+                raise AnnotationError(f"Token {k} of the JSON has invalid offsets {start}-{end}")
+            words.append(text[start:end])
+            gap = text[end:nxt]
+            if gap not in ("", " "):
+                raise AnnotationError(
+                    f"Token {k} ({words[-1]!r}) is followed by {gap!r}, which no token covers; "
+                    "tokens must tile the text (whitespace beyond one space is its own token)"
+                )
+            spaces.append(gap == " ")
+        if "".join(w + (" " if s else "") for w, s in zip(words, spaces, strict=True)) != text:
+            raise AnnotationError("The JSON's tokens do not reproduce its text")
+
+        def field(name: str) -> list | None:
+            if not any(name in t for t in tokens):
+                return None
+            return [t.get(name) for t in tokens]
+
+        morphs = field("morph")
+        if morphs is not None:
+            morphs = [("_" if m == "" else m) for m in morphs]
+        heads = field("head")
+        doc = cls(vocab, words=words, spaces=spaces, tags=field("tag"), pos=field("pos"),
+                  morphs=morphs, lemmas=field("lemma"), heads=heads,
+                  deps=field("dep") if heads is not None else None)
+        if heads is None and field("dep") is not None:
+            doc._arr[:, C_DEP] = doc._hash_column("deps", field("dep"), words)  # type: ignore[arg-type]
+        if "sents" in doc_json and heads is None:
+            starts = np.full(len(doc), -1, dtype=np.int64)
+            for sent in doc_json["sents"]:
+                span = doc.char_span(sent["start"], sent["end"])
+                if span is None:
+                    raise AnnotationError(
+                        f"Sentence at characters {sent['start']}-{sent['end']} does not align with tokens"
+                    )
+                starts[span.start] = 1
+            doc._arr[:, C_SENT_START] = starts
+        if "ents" in doc_json:
+            ents = []
+            for ent in doc_json["ents"]:
+                span = doc.char_span(ent["start"], ent["end"], label=ent["label"],
+                                     kb_id=ent.get("kb_id", ""), span_id=ent.get("id", ""))
+                if span is None:
+                    raise AnnotationError(
+                        f"Entity {text[ent['start']:ent['end']]!r} at characters "
+                        f"{ent['start']}-{ent['end']} does not align with token boundaries"
+                    )
+                ents.append(span)
+            doc.set_ents(ents, default="outside")
+        doc.cats = dict(doc_json.get("cats", {}))
+        for key, spans in doc_json.get("spans", {}).items():
+            group = []
+            for item in spans:
+                span = doc.char_span(item["start"], item["end"], label=item.get("label", ""),
+                                     kb_id=item.get("kb_id", ""), span_id=item.get("id", ""))
+                if span is None:
+                    raise AnnotationError(
+                        f"Span in group {key!r} at characters {item['start']}-{item['end']} does "
+                        "not align with token boundaries"
+                    )
+                group.append(span)
+            doc.spans[key] = group
+        for name, value in doc_json.get("_", {}).items():
+            doc.user_data[("._.", name, None, None)] = value
+        return doc
+
+    # -- bytes (a single Doc, through the DocBin format) -------------------------
+
+    def to_bytes(self) -> bytes:
+        from treadle.tokens.docbin import DocBin
+
+        return DocBin(docs=[self], store_user_data=True).to_bytes()
+
+    def from_bytes(self, data: bytes) -> Doc:
+        from treadle.tokens.docbin import DocBin
+
+        docs = list(DocBin(store_user_data=True).from_bytes(data).get_docs(self.vocab))
+        if len(docs) != 1:
+            raise AnnotationError(f"Doc.from_bytes expected one Doc, found {len(docs)}")
+        other = docs[0]
+        self._init(self.vocab, other._arr, other.user_data)
+        self.cats = other.cats
+        if other._spans:
+            self._spans = other._spans.copy(self)
+        return self
+
+
+def _shift_user_data(user_data: dict, offset: int) -> dict:
+    """Move Token/Span extension values by ``offset`` characters (Doc values unchanged)."""
+    out = {}
+    for key, value in user_data.items():
+        if isinstance(key, tuple) and len(key) == 4 and key[0] == "._." and key[2] is not None:
+            end = key[3] + offset if key[3] is not None else None
+            out[(key[0], key[1], key[2] + offset, end)] = value
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,144 @@
+"""StringStore: a two-way map between strings and stable 64-bit hashes.
+
+The hash of a string is the same in every process and on every machine
+(blake2b, 8-byte digest, read little-endian), so hashes written into ``.docbin``
+files and model files stay valid wherever they are read. The empty string
+hashes to 0, which doubles as "unset" in every annotation column.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from hashlib import blake2b
+from pathlib import Path
+
+import msgpack
+
+from treadle.errors import SerializationError
+
+# Hashing is cheap but not free; the tokenizer and Doc constructor hash the same
+# few thousand strings over and over, so a process-wide cache pays for itself.
+_HASH_CACHE: dict[str, int] = {"": 0}
+_HASH_CACHE_MAX = 1_000_000
+
+
+def hash_string(string: str) -> int:
+    """Return the stable 64-bit (unsigned) hash of ``string``; ``""`` gives 0."""
+    value = _HASH_CACHE.get(string)
+    if value is None:
+        value = int.from_bytes(
+            blake2b(string.encode("utf8"), digest_size=8).digest(), "little"
+        )
+        if len(_HASH_CACHE) < _HASH_CACHE_MAX:
+            _HASH_CACHE[string] = value
+    return value
+
+
+class StringStore:
+    """Map strings to hashes and back. ``store[str] -> int``, ``store[int] -> str``."""
+
+    __slots__ = ("_by_hash", "_by_str")
+
+    def __init__(self, strings: Iterable[str] | None = None) -> None:
+        self._by_hash: dict[int, str] = {0: ""}
+        self._by_str: dict[str, int] = {}
+        if strings is not None:
+            for s in strings:
+                self.add(s)
+
+    def add(self, string: str) -> int:
+        """Add ``string`` (if new) and return its hash."""
+        key = self._by_str.get(string)
+        if key is not None:
+            return key
+        if not isinstance(string, str):
+            raise TypeError(f"StringStore.add expects a str, got {type(string).__name__}: {string!r}")
+        key = hash_string(string)
+        if string:
+            self._by_str[string] = key
+            self._by_hash[key] = string
+        return key
+
+    def as_int(self, key: str | int) -> int:
+        """Hash of a string, or the int itself (without adding anything)."""
+        if isinstance(key, str):
+            return self._by_str.get(key) or hash_string(key)
+        return int(key)
+
+    def as_string(self, key: str | int) -> str:
+        return key if isinstance(key, str) else self[key]
+
+    def __getitem__(self, key: str | int) -> int | str:
+        if isinstance(key, str):
+            value = self._by_str.get(key)
+            return value if value is not None else hash_string(key)
+        try:
+            return self._by_hash[int(key)]
+        except KeyError:
+            raise KeyError(
+                f"Hash {int(key)} is not in the StringStore ({len(self)} strings): the string "
+                "it stands for was never added to this vocab (was the model or DocBin saved "
+                "with a different vocab?)"
+            ) from None
+
+    def get(self, key: int, default: str | None = None) -> str | None:
+        return self._by_hash.get(int(key), default)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            return key == "" or key in self._by_str
+        if isinstance(key, int) or hasattr(key, "__index__"):
+            return int(key) in self._by_hash  # type: ignore[arg-type]
+        return False
+
+    def __len__(self) -> int:
+        return len(self._by_str)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._by_str))
+
+    def __repr__(self) -> str:
+        return f"<StringStore with {len(self)} strings>"
+
+    def update(self, strings: Iterable[str]) -> None:
+        for s in strings:
+            self.add(s)
+
+    # -- serialization -------------------------------------------------------
+
+    def to_list(self) -> list[str]:
+        return list(self._by_str)
+
+    def to_bytes(self) -> bytes:
+        return msgpack.packb(self.to_list(), use_bin_type=True)
+
+    def from_bytes(self, data: bytes) -> StringStore:
+        try:
+            strings = msgpack.unpackb(data, raw=False)
+        except Exception as err:  # msgpack raises several unrelated types
+            raise SerializationError(f"Could not read StringStore bytes: {err}") from err
+        if not isinstance(strings, list):
+            raise SerializationError("StringStore bytes do not hold a list of strings")
+        self.update(strings)
+        return self
+
+    def to_disk(self, path: str | Path) -> None:
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w", encoding="utf8") as f:
+            json.dump(self.to_list(), f, ensure_ascii=False)
+        os.replace(tmp, path)
+
+    def from_disk(self, path: str | Path) -> StringStore:
+        path = Path(path)
+        try:
+            with open(path, encoding="utf8") as f:
+                strings = json.load(f)
+        except (OSError, ValueError) as err:
+            raise SerializationError(f"Could not read strings from {path}: {err}") from err
+        if not isinstance(strings, list):
+            raise SerializationError(f"{path} does not hold a JSON list of strings")
+        self.update(strings)
+        return self
