@@ -78,3 +78,8 @@ class PipelineError(TreadleError, ValueError):
 
 class TokenizerError(TreadleError, ValueError):
     """A tokenizer rule or special case is invalid (pieces that do not join, bad regex)."""
+
+
+class AnnotationError(DataError, ValueError):
+    """A Doc was built or annotated with invalid values (heads out of range, an unknown
+    POS, misaligned spaces, overlapping entities). The message names the token."""
