@@ -1,0 +1,10 @@
+"""Registered architectures built from treadle.ml layers."""
+
+from treadle.ml.architectures.tok2vec import (
+    CharacterEmbed,
+    MultiHashEmbed,
+    Tok2Vec,
+    WindowEncoder,
+)
+
+__all__ = ["CharacterEmbed", "MultiHashEmbed", "Tok2Vec", "WindowEncoder"]

@@ -1,0 +1,209 @@
+"""Token-to-vector architectures: embedding layers, window encoders, and their combination.
+
+An *embed* module maps ``list[Doc]`` to a :class:`Ragged` of (n_tokens, width) rows;
+an *encode* module maps a Ragged to a Ragged of the same rows; :class:`Tok2Vec`
+chains them and returns one (n_tokens, width) tensor per Doc — the contract of a
+token-level encoder (``forward_ragged`` gives the packed rows instead). The whole
+batch is embedded and encoded at once; window layers never cross Doc edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from treadle.config import registry
+from treadle.errors import ConfigError
+from treadle.ml.layers.character_embed import CharacterIds
+from treadle.ml.layers.expand_window import ExpandWindow
+from treadle.ml.layers.feature_extractor import attr_ids, extract_features
+from treadle.ml.layers.hash_embed import HashEmbed
+from treadle.ml.layers.maxout import Maxout
+from treadle.ml.layers.mish import Mish
+from treadle.ml.layers.residual import Residual
+from treadle.ml.layers.static_vectors import StaticVectors
+from treadle.ml.layers.with_ragged import OnRows
+from treadle.ml.model import set_module_ref
+from treadle.ml.ragged import Ragged, as_ragged
+
+
+class MultiHashEmbed(torch.nn.Module):
+    """One HashEmbed per attribute (+ static vectors), concatenated, mixed by a
+    layer-normalized maxout layer to ``width``."""
+
+    def __init__(
+        self,
+        width: int,
+        attrs: Sequence[int | str],
+        rows: Sequence[int],
+        include_static_vectors: bool = False,
+        *,
+        maxout_pieces: int = 3,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        if len(attrs) != len(rows):
+            raise ConfigError(
+                f"MultiHashEmbed: {len(attrs)} attrs but {len(rows)} rows; give one row count per attribute"
+            )
+        self.width = width
+        self.attrs = attr_ids(attrs)
+        self.embeds = torch.nn.ModuleList(
+            HashEmbed(width, int(n), seed=7 + i, column=i) for i, n in enumerate(rows)
+        )
+        self.static_vectors = StaticVectors(width) if include_static_vectors else None
+        n_in = width * (len(self.attrs) + (1 if include_static_vectors else 0))
+        self.mix = Maxout(width, n_in, maxout_pieces, normalize=True, dropout=dropout)
+        self.register_buffer("_device_probe", torch.zeros(0), persistent=False)
+
+    def forward(self, docs: Sequence[Any]) -> Ragged:
+        feats = extract_features(docs, self.attrs, self._device_probe.device)
+        parts = [embed(feats.data) for embed in self.embeds]
+        if self.static_vectors is not None:
+            parts.append(self.static_vectors(docs).data)
+        return feats.with_data(self.mix(torch.cat(parts, dim=1)))
+
+
+class CharacterEmbed(torch.nn.Module):
+    """The first and last ``nC`` characters of each word (``nM`` dims each), with a NORM
+    embedding (plus PREFIX/SUFFIX/SHAPE and static vectors if asked), mixed to ``width``."""
+
+    def __init__(
+        self,
+        width: int,
+        rows: int,
+        nM: int,
+        nC: int,
+        also_embed_subwords: bool = False,
+        also_use_static_vectors: bool = False,
+        *,
+        char_rows: int = 4096,
+    ) -> None:
+        super().__init__()
+        self.width, self.nM, self.nC = width, nM, nC
+        self.chars = CharacterIds(nC)
+        self.char_embed = HashEmbed(nM, char_rows, seed=101, n_hashes=2)
+        attrs = ["NORM"] + (["PREFIX", "SUFFIX", "SHAPE"] if also_embed_subwords else [])
+        self.attrs = attr_ids(attrs)
+        self.embeds = torch.nn.ModuleList(
+            HashEmbed(width, rows if i == 0 else max(1, rows // 2), seed=11 + i, column=i)
+            for i in range(len(attrs))
+        )
+        self.static_vectors = StaticVectors(width) if also_use_static_vectors else None
+        n_in = nM * nC + width * (len(attrs) + (1 if also_use_static_vectors else 0))
+        self.mix = Maxout(width, n_in, 3, normalize=True)
+        self.register_buffer("_device_probe", torch.zeros(0), persistent=False)
+
+    def forward(self, docs: Sequence[Any]) -> Ragged:
+        feats = extract_features(docs, self.attrs, self._device_probe.device)
+        chars = self.chars(docs).data  # (n, nC)
+        n = chars.shape[0]
+        parts = [self.char_embed(chars.reshape(-1)).reshape(n, self.nC * self.nM)]
+        parts.extend(embed(feats.data) for embed in self.embeds)
+        if self.static_vectors is not None:
+            parts.append(self.static_vectors(docs).data)
+        return feats.with_data(self.mix(torch.cat(parts, dim=1)))
+
+
+class WindowEncoder(torch.nn.Module):
+    """``depth`` residual blocks, each: neighbours within ``window_size`` concatenated, then
+    a layer-normalized maxout (or Mish) layer back to ``width``."""
+
+    def __init__(self, width: int, window_size: int, depth: int, *, activation: str, maxout_pieces: int = 3):
+        super().__init__()
+        self.width, self.window_size, self.depth = width, window_size, depth
+        n_in = width * (2 * window_size + 1)
+        blocks = []
+        for _ in range(depth):
+            if activation == "maxout":
+                layer: torch.nn.Module = Maxout(width, n_in, maxout_pieces, normalize=True)
+            else:
+                layer = Mish(width, n_in, normalize=True)
+            blocks.append(Residual(torch.nn.Sequential(ExpandWindow(window_size), OnRows(layer))))
+        self.blocks = torch.nn.Sequential(*blocks)
+
+    def forward(self, X: Any) -> Ragged:
+        return self.blocks(as_ragged(X))
+
+
+class Tok2Vec(torch.nn.Module):
+    """``embed`` then ``encode``: list[Doc] -> one (n_tokens, width) tensor per Doc."""
+
+    def __init__(self, embed: torch.nn.Module, encode: torch.nn.Module) -> None:
+        super().__init__()
+        self.embed = embed
+        self.encode = encode
+        self.width = getattr(encode, "width", getattr(embed, "width", None))
+        set_module_ref(self, "tok2vec", self)
+        set_module_ref(self, "embed", embed)
+        set_module_ref(self, "encode", encode)
+
+    def forward_ragged(self, docs: Sequence[Any]) -> Ragged:
+        X = self.embed(docs)
+        if not isinstance(X, Ragged):
+            X = as_ragged(X)
+        return self.encode(X)
+
+    def forward(self, docs: Sequence[Any]) -> list[torch.Tensor]:
+        return self.forward_ragged(docs).split()
+
+
+@registry.architectures("treadle.MultiHashEmbed.v1")
+def make_MultiHashEmbed(
+    width: int,
+    attrs: list[str | int],
+    rows: list[int],
+    include_static_vectors: bool = False,
+) -> MultiHashEmbed:
+    return MultiHashEmbed(width, attrs, rows, include_static_vectors)
+
+
+@registry.architectures("treadle.CharacterEmbed.v1")
+def make_CharacterEmbed(
+    width: int,
+    rows: int,
+    nM: int,
+    nC: int,
+    also_embed_subwords: bool = False,
+    also_use_static_vectors: bool = False,
+) -> CharacterEmbed:
+    return CharacterEmbed(width, rows, nM, nC, also_embed_subwords, also_use_static_vectors)
+
+
+@registry.architectures("treadle.MaxoutWindowEncoder.v1")
+def make_MaxoutWindowEncoder(width: int, window_size: int, maxout_pieces: int, depth: int) -> WindowEncoder:
+    return WindowEncoder(width, window_size, depth, activation="maxout", maxout_pieces=maxout_pieces)
+
+
+@registry.architectures("treadle.MishWindowEncoder.v1")
+def make_MishWindowEncoder(width: int, window_size: int, depth: int) -> WindowEncoder:
+    return WindowEncoder(width, window_size, depth, activation="mish")
+
+
+@registry.architectures("treadle.Tok2Vec.v1")
+def make_Tok2Vec(embed: torch.nn.Module, encode: torch.nn.Module) -> Tok2Vec:
+    return Tok2Vec(embed, encode)
+
+
+@registry.architectures("treadle.HashEmbedCNN.v1")
+def make_HashEmbedCNN(
+    width: int,
+    depth: int,
+    embed_size: int,
+    window_size: int,
+    maxout_pieces: int,
+    subword_features: bool,
+    pretrained_vectors: bool | None = None,
+) -> Tok2Vec:
+    """The standard small encoder: NORM (+PREFIX, SUFFIX, SHAPE) hash embeddings of
+    ``embed_size`` rows (half for the subword attributes), a maxout window CNN."""
+    if subword_features:
+        attrs: list[str | int] = ["NORM", "PREFIX", "SUFFIX", "SHAPE"]
+        rows = [embed_size, max(1, embed_size // 2), max(1, embed_size // 2), max(1, embed_size // 2)]
+    else:
+        attrs, rows = ["NORM"], [embed_size]
+    embed = MultiHashEmbed(width, attrs, rows, include_static_vectors=bool(pretrained_vectors))
+    encode = WindowEncoder(width, window_size, depth, activation="maxout", maxout_pieces=maxout_pieces)
+    return Tok2Vec(embed, encode)

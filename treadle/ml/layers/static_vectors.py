@@ -1,0 +1,89 @@
+"""StaticVectors: project the pretrained vectors of each token's key, read from the Docs' vocab.
+
+The table lives in ``doc.vocab.vectors`` and is never copied into the model's
+parameters nor updated: it is moved to the device once and cached (by the identity
+of the numpy table; a grown table is a new array and is re-cached). Keys missing
+from the table get a zero vector. Only the projection ``W`` (nO x nM) is learned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from treadle.config import registry
+from treadle.errors import TreadleError
+from treadle.ml.layers._init import glorot_uniform_
+from treadle.ml.layers.feature_extractor import attr_ids
+from treadle.ml.ragged import Ragged
+
+
+class StaticVectors(torch.nn.Module):
+    def __init__(self, nO: int, nM: int | None = None, *, dropout: float = 0.0, key_attr: str | int = "ORTH"):
+        super().__init__()
+        self.nO, self.nM = nO, nM
+        self.key_attr = attr_ids([key_attr])[0]
+        self.weight = torch.nn.Parameter(torch.empty(nO, nM or 0))
+        if nM:
+            glorot_uniform_(self.weight, nM, nO)
+        self.dropout = torch.nn.Dropout(dropout) if dropout > 0 else None
+        self._table_src: Any = None  # the numpy table the cache was made from (held: ids stay valid)
+        self._table: torch.Tensor | None = None
+
+    def _device_table(self, vectors: Any) -> torch.Tensor:
+        data = vectors.data
+        device = self.weight.device
+        if self._table is None or self._table_src is not data or self._table.device != device:
+            t = torch.as_tensor(np.asarray(data, dtype=np.float32))
+            # One extra zero row for keys without a vector (row -1 -> last row).
+            t = torch.cat([t, t.new_zeros(1, t.shape[1])], dim=0).to(device)
+            self._table_src, self._table = data, t
+        return self._table
+
+    def adopt_shapes(self, shapes: dict[str, tuple[int, ...]]) -> None:
+        shape = shapes.get("weight")
+        if shape is not None and tuple(self.weight.shape) != shape and self.weight.shape[1] == 0:
+            self.weight = torch.nn.Parameter(torch.zeros(shape, device=self.weight.device))
+            self.nM = shape[1]
+
+    def forward(self, docs: Sequence[Any]) -> Ragged:
+        lengths = [len(doc) for doc in docs]
+        if not docs:
+            return Ragged(self.weight.new_zeros(0, self.nO), [])
+        vectors = docs[0].vocab.vectors
+        if vectors is None or vectors.data.size == 0:
+            raise TreadleError(
+                "StaticVectors: the Docs' vocab has no vectors; load a vectors table "
+                "([initialize] vectors) or set include_static_vectors = false."
+            )
+        table = self._device_table(vectors)
+        if self.weight.shape[1] == 0:
+            with torch.no_grad():
+                w = glorot_uniform_(torch.empty(self.nO, table.shape[1], device=table.device), table.shape[1], self.nO)
+            self.weight = torch.nn.Parameter(w)
+            self.nM = table.shape[1]
+        elif self.weight.shape[1] != table.shape[1]:
+            raise TreadleError(
+                f"StaticVectors: vectors have width {table.shape[1]} but the layer expects {self.weight.shape[1]}"
+            )
+        keys = np.concatenate([doc.to_array([self.key_attr]).reshape(-1) for doc in docs])
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        rows = np.asarray(vectors.find(uniq), dtype=np.int64)[inverse]
+        rows[rows < 0] = table.shape[0] - 1
+        rows_t = torch.from_numpy(rows).to(table.device)
+        # The table is a constant: only W receives gradients.
+        Y = F.linear(F.embedding(rows_t, table), self.weight)
+        if self.dropout is not None:
+            Y = self.dropout(Y)
+        return Ragged(Y, lengths)
+
+
+@registry.architectures("treadle.StaticVectors.v1")
+def make_StaticVectors(
+    nO: int, nM: int | None = None, dropout: float | None = None, key_attr: str = "ORTH"
+) -> StaticVectors:
+    return StaticVectors(nO, nM, dropout=dropout or 0.0, key_attr=key_attr)

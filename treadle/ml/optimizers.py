@@ -1,0 +1,412 @@
+"""Optimizers: Adam, RAdam, AdamW, SGD over torch parameters, with schedules,
+L2 / decoupled weight decay, global-norm gradient clipping and parameter averaging.
+
+Updates run with ``torch._foreach_*`` kernels over all parameters at once.
+
+One step, for each parameter ``w`` with gradient ``g`` (``t`` = that parameter's
+update count, starting at 1):
+
+1. if ``L2 > 0`` and not ``L2_is_weight_decay``: ``g += L2 * w``;
+2. if ``grad_clip > 0``: all gradients are scaled together so that their global
+   L2 norm is at most ``grad_clip``;
+3. if ``L2 > 0`` and ``L2_is_weight_decay``: ``w *= 1 - learn_rate * L2`` (decoupled decay);
+4. Adam: ``m = beta1 m + (1 - beta1) g``; ``v = beta2 v + (1 - beta2) g²``;
+   ``w -= learn_rate * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)``.
+   RAdam rectifies the variance term (Liu et al. 2019) and falls back to
+   momentum-only steps while it is undefined; SGD does ``w -= learn_rate * g``;
+5. with ``use_averages``, an exponential moving average of each parameter is kept:
+   ``avg += (1 - d) (w - avg)`` with ``d = min(0.9999, (1 + t) / (10 + t))``.
+
+Parameters are identified by keys (``"<model name>/<parameter name>"`` when a
+:class:`~treadle.ml.model.Model` calls ``finish_update``), so optimizer state can be
+saved and restored for resuming.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from treadle.config import registry
+from treadle.errors import SerializationError, TreadleError
+from treadle.ml.schedules import Schedule, as_schedule
+
+HYPERPARAMS = ("learn_rate", "L2", "beta1", "beta2", "eps", "grad_clip")
+_FORMAT_VERSION = 1
+
+
+class OptimizerError(TreadleError):
+    """An optimizer was used inconsistently (e.g. two parameters under one key)."""
+
+
+def keyed_params(target: Any) -> list[tuple[str, torch.Tensor]]:
+    """``(key, parameter)`` pairs for a Model, nn.Module, list of pairs or list of tensors."""
+    if hasattr(target, "keyed_params"):
+        return list(target.keyed_params())
+    if isinstance(target, torch.nn.Module):
+        return [(n, p) for n, p in target.named_parameters() if p.requires_grad]
+    out: list[tuple[str, torch.Tensor]] = []
+    for item in target:
+        if isinstance(item, tuple):
+            out.append((str(item[0]), item[1]))
+        else:
+            out.append((f"param@{id(item)}", item))
+    return out
+
+
+class Optimizer:
+    """Adam-family or SGD optimizer; hyperparameters may be floats, lists or schedules.
+
+    ``learn_rate`` etc. always read as the current float; ``step_schedules()`` draws
+    the next value of every scheduled hyperparameter.
+    """
+
+    def __init__(
+        self,
+        learn_rate: Any = 0.001,
+        *,
+        L2: Any = 1e-6,
+        beta1: Any = 0.9,
+        beta2: Any = 0.999,
+        eps: Any = 1e-08,
+        grad_clip: Any = 1.0,
+        use_averages: bool = True,
+        L2_is_weight_decay: bool = True,
+        algorithm: str = "adam",
+    ) -> None:
+        if algorithm not in ("adam", "radam", "sgd"):
+            raise ValueError(f"unknown optimizer algorithm {algorithm!r}")
+        self.algorithm = algorithm
+        self.use_averages = use_averages
+        self.L2_is_weight_decay = L2_is_weight_decay
+        self._schedules: dict[str, Iterator[Any]] = {}
+        self._schedule_steps: dict[str, int] = {}
+        self._values: dict[str, float] = {}
+        for name, value in zip(
+            HYPERPARAMS, (learn_rate, L2, beta1, beta2, eps, grad_clip), strict=True
+        ):
+            self._set_hyper(name, value)
+        self.steps: dict[str, int] = {}
+        self.mom1: dict[str, torch.Tensor] = {}
+        self.mom2: dict[str, torch.Tensor] = {}
+        self.averages: dict[str, torch.Tensor] = {}
+        self._owners: dict[str, weakref.ref[torch.Tensor]] = {}
+        self.last_grad_norm: float | None = None
+
+    # --- hyperparameters -------------------------------------------------
+
+    def _set_hyper(self, name: str, value: Any) -> None:
+        value = as_schedule(value)
+        if isinstance(value, int | float):
+            self._schedules.pop(name, None)
+            self._values[name] = float(value)
+        else:
+            self._schedules[name] = value
+            self._schedule_steps[name] = 1
+            self._values[name] = float(next(value))
+
+    def __getattr__(self, name: str) -> Any:
+        if name in HYPERPARAMS:
+            return self.__dict__["_values"][name]
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in HYPERPARAMS:
+            self._set_hyper(name, value)
+        else:
+            super().__setattr__(name, value)
+
+    def step_schedules(self) -> None:
+        """Advance every scheduled hyperparameter to its next value."""
+        for name, sched in self._schedules.items():
+            self._values[name] = float(next(sched))
+            self._schedule_steps[name] += 1
+
+    # --- updates ---------------------------------------------------------
+
+    def __call__(self, params: Any) -> None:
+        self.step(params)
+
+    def _check_owner(self, key: str, param: torch.Tensor) -> None:
+        ref = self._owners.get(key)
+        owner = ref() if ref is not None else None
+        if owner is not None and owner is not param:
+            raise OptimizerError(
+                f"Two different parameters were given to the optimizer under the key "
+                f"{key!r}; give the models distinct names (Model(module, name=...))."
+            )
+        if owner is None:
+            self._owners[key] = weakref.ref(param)
+
+    def _state(self, key: str, p: torch.Tensor, table: dict[str, torch.Tensor]) -> torch.Tensor:
+        t = table.get(key)
+        if t is None or t.shape != p.shape:
+            # new parameter, or a layer resized for new labels: its moments restart at zero
+            t = torch.zeros_like(p, memory_format=torch.preserve_format)
+            table[key] = t
+        elif t.device != p.device or t.dtype != p.dtype:
+            t = t.to(device=p.device, dtype=p.dtype)
+            table[key] = t
+        return t
+
+    @torch.no_grad()
+    def step(self, params: Any) -> None:
+        """Update every parameter of ``params`` that has a gradient (see module docstring)."""
+        keyed = [(k, p) for k, p in keyed_params(params) if p.grad is not None]
+        if not keyed:
+            return
+        for key, p in keyed:
+            self._check_owner(key, p)
+        keys = [k for k, _ in keyed]
+        ps = [p for _, p in keyed]
+        gs = [p.grad for p in ps]
+        lr, L2 = self.learn_rate, self.L2
+        if L2 > 0 and not self.L2_is_weight_decay:
+            torch._foreach_add_(gs, ps, alpha=L2)
+        if self.grad_clip > 0:
+            norm = torch.nn.utils.clip_grad_norm_(ps, self.grad_clip, foreach=True)
+            self.last_grad_norm = float(norm)
+        for k in keys:
+            self.steps[k] = self.steps.get(k, 0) + 1
+        if L2 > 0 and self.L2_is_weight_decay:
+            torch._foreach_mul_(ps, 1.0 - lr * L2)
+        if self.algorithm == "sgd":
+            torch._foreach_add_(ps, gs, alpha=-lr)
+        else:
+            self._adam(keys, ps, gs, lr)
+        if self.use_averages:
+            self._update_averages(keys, ps)
+
+    def _adam(self, keys: list[str], ps: list[torch.Tensor], gs: list[torch.Tensor], lr: float) -> None:
+        b1, b2, eps = self.beta1, self.beta2, self.eps
+        ms = [self._state(k, p, self.mom1) for k, p in zip(keys, ps, strict=True)]
+        vs = [self._state(k, p, self.mom2) for k, p in zip(keys, ps, strict=True)]
+        torch._foreach_lerp_(ms, gs, 1.0 - b1)
+        torch._foreach_mul_(vs, b2)
+        torch._foreach_addcmul_(vs, gs, gs, value=1.0 - b2)
+        ts = [self.steps[k] for k in keys]
+        if self.algorithm == "radam":
+            self._radam_apply(ps, ms, vs, ts, lr)
+            return
+        denom = torch._foreach_sqrt(vs)
+        torch._foreach_div_(denom, [math.sqrt(1.0 - b2**t) for t in ts])
+        torch._foreach_add_(denom, eps)
+        torch._foreach_addcdiv_(ps, ms, denom, [-lr / (1.0 - b1**t) for t in ts])
+
+    def _radam_apply(self, ps, ms, vs, ts, lr) -> None:  # type: ignore[no-untyped-def]
+        b1, b2, eps = self.beta1, self.beta2, self.eps
+        rho_inf = 2.0 / (1.0 - b2) - 1.0
+        rect_p, rect_m, rect_v, rect_s, plain_p, plain_m, plain_s = [], [], [], [], [], [], []
+        for p, m, v, t in zip(ps, ms, vs, ts, strict=True):
+            bc1 = 1.0 - b1**t
+            rho_t = rho_inf - 2.0 * t * b2**t / (1.0 - b2**t)
+            if rho_t > 5.0:
+                r = math.sqrt(
+                    (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+                )
+                rect_p.append(p)
+                rect_m.append(m)
+                rect_v.append(v / (1.0 - b2**t))
+                rect_s.append(-lr * r / bc1)
+            else:
+                plain_p.append(p)
+                plain_m.append(m)
+                plain_s.append(-lr / bc1)
+        if rect_p:
+            denom = torch._foreach_sqrt(rect_v)
+            torch._foreach_add_(denom, eps)
+            torch._foreach_addcdiv_(rect_p, rect_m, denom, rect_s)
+        if plain_p:
+            scaled = torch._foreach_mul(plain_m, plain_s)
+            torch._foreach_add_(plain_p, scaled)
+
+    def _update_averages(self, keys: list[str], ps: list[torch.Tensor]) -> None:
+        groups: dict[float, tuple[list[torch.Tensor], list[torch.Tensor]]] = {}
+        for k, p in zip(keys, ps, strict=True):
+            avg = self.averages.get(k)
+            if avg is None or avg.shape != p.shape:
+                self.averages[k] = p.detach().clone()
+                continue
+            if avg.device != p.device:
+                avg = self.averages[k] = avg.to(p.device)
+            t = self.steps[k]
+            decay = min(0.9999, (1.0 + t) / (10.0 + t))
+            a_list, p_list = groups.setdefault(decay, ([], []))
+            a_list.append(avg)
+            p_list.append(p)
+        for decay, (a_list, p_list) in groups.items():
+            torch._foreach_lerp_(a_list, p_list, 1.0 - decay)
+
+    @contextmanager
+    def use_params(self, target: Any) -> Iterator[None]:
+        """Swap the averaged weights into ``target`` (Model, module or keyed params) for a while."""
+        with swap_params(keyed_params(target), self.averages):
+            yield
+
+    # --- state -----------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """``{"meta": JSON-able dict, "tensors": {name: tensor}}``: everything needed to resume."""
+        meta = {
+            "version": _FORMAT_VERSION,
+            "algorithm": self.algorithm,
+            "values": dict(self._values),
+            "scheduled": sorted(self._schedules),
+            "schedule_steps": dict(self._schedule_steps),
+            "steps": dict(self.steps),
+            "use_averages": self.use_averages,
+            "L2_is_weight_decay": self.L2_is_weight_decay,
+        }
+        tensors: dict[str, torch.Tensor] = {}
+        for prefix, table in (("m", self.mom1), ("v", self.mom2), ("avg", self.averages)):
+            for k, t in table.items():
+                tensors[f"{prefix}:{k}"] = t.detach().cpu().contiguous()
+        return {"meta": meta, "tensors": tensors}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        meta, tensors = state["meta"], state["tensors"]
+        if meta.get("version") != _FORMAT_VERSION:
+            raise SerializationError(f"Unsupported optimizer state version {meta.get('version')!r}")
+        self.steps = {k: int(v) for k, v in meta["steps"].items()}
+        for name, value in meta["values"].items():
+            if name not in self._schedules:
+                self._values[name] = float(value)
+        for name, target in meta["schedule_steps"].items():
+            sched = self._schedules.get(name)
+            if sched is None:
+                continue
+            current = self._schedule_steps.get(name, 1)
+            if isinstance(sched, Schedule):
+                sched.step = target
+                self._schedule_steps[name] = target
+                self._values[name] = float(sched(target - 1))
+            else:
+                while current < target:  # plain generators can only move forward
+                    self._values[name] = float(next(sched))
+                    current += 1
+                self._schedule_steps[name] = current
+        self.mom1, self.mom2, self.averages = {}, {}, {}
+        tables = {"m": self.mom1, "v": self.mom2, "avg": self.averages}
+        for name, t in tensors.items():
+            prefix, _, key = name.partition(":")
+            if prefix not in tables:
+                raise SerializationError(f"Unexpected optimizer state entry {name!r}")
+            tables[prefix][key] = t.clone()
+        self._owners = {}
+
+    def to_bytes(self) -> bytes:
+        state = self.state_dict()
+        return st_save(state["tensors"], metadata={"treadle_optimizer": json.dumps(state["meta"])})
+
+    def from_bytes(self, data: bytes) -> Optimizer:
+        try:
+            tensors = st_load(data)
+            meta = _read_metadata(data)
+        except Exception as err:  # safetensors raises its own error types
+            raise SerializationError(f"Could not read optimizer state: {err}") from err
+        self.load_state_dict({"meta": meta, "tensors": tensors})
+        return self
+
+
+def _read_metadata(data: bytes) -> dict[str, Any]:
+    header_len = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + header_len])
+    raw = header.get("__metadata__", {}).get("treadle_optimizer")
+    if raw is None:
+        raise SerializationError("Not a treadle optimizer state (no metadata).")
+    return json.loads(raw)
+
+
+@contextmanager
+def swap_params(keyed: Iterable[tuple[str, torch.Tensor]], values: dict[str, torch.Tensor]) -> Iterator[None]:
+    """Temporarily copy ``values[key]`` into each parameter with a matching key."""
+    backups: list[tuple[torch.Tensor, torch.Tensor]] = []
+    with torch.no_grad():
+        for key, p in keyed:
+            v = values.get(key)
+            if v is not None and v.shape == p.shape:
+                backups.append((p, p.detach().clone()))
+                p.copy_(v)
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for p, old in backups:
+                p.copy_(old)
+
+
+@registry.optimizers("Adam.v1")
+def Adam(
+    learn_rate: Any = 0.001,
+    *,
+    L2: Any = 1e-6,
+    beta1: Any = 0.9,
+    beta2: Any = 0.999,
+    eps: Any = 1e-08,
+    grad_clip: Any = 1.0,
+    use_averages: bool = True,
+    L2_is_weight_decay: bool = True,
+) -> Optimizer:
+    return Optimizer(
+        learn_rate, L2=L2, beta1=beta1, beta2=beta2, eps=eps, grad_clip=grad_clip,
+        use_averages=use_averages, L2_is_weight_decay=L2_is_weight_decay, algorithm="adam",
+    )
+
+
+@registry.optimizers("RAdam.v1")
+def RAdam(
+    learn_rate: Any = 0.001,
+    *,
+    L2: Any = 1e-6,
+    beta1: Any = 0.9,
+    beta2: Any = 0.999,
+    eps: Any = 1e-08,
+    grad_clip: Any = 1.0,
+    use_averages: bool = True,
+    L2_is_weight_decay: bool = True,
+) -> Optimizer:
+    return Optimizer(
+        learn_rate, L2=L2, beta1=beta1, beta2=beta2, eps=eps, grad_clip=grad_clip,
+        use_averages=use_averages, L2_is_weight_decay=L2_is_weight_decay, algorithm="radam",
+    )
+
+
+@registry.optimizers("AdamW.v1")
+def AdamW(
+    learn_rate: Any = 0.001,
+    *,
+    L2: Any = 0.01,
+    beta1: Any = 0.9,
+    beta2: Any = 0.999,
+    eps: Any = 1e-08,
+    grad_clip: Any = 1.0,
+    use_averages: bool = True,
+) -> Optimizer:
+    """Adam with decoupled weight decay ``L2`` (default 0.01)."""
+    return Optimizer(
+        learn_rate, L2=L2, beta1=beta1, beta2=beta2, eps=eps, grad_clip=grad_clip,
+        use_averages=use_averages, L2_is_weight_decay=True, algorithm="adam",
+    )
+
+
+@registry.optimizers("SGD.v1")
+def SGD(
+    learn_rate: Any = 0.001,
+    *,
+    L2: Any = 1e-6,
+    grad_clip: Any = 1.0,
+    use_averages: bool = True,
+    L2_is_weight_decay: bool = True,
+) -> Optimizer:
+    return Optimizer(
+        learn_rate, L2=L2, grad_clip=grad_clip, use_averages=use_averages,
+        L2_is_weight_decay=L2_is_weight_decay, algorithm="sgd",
+    )
