@@ -537,3 +537,27 @@ def _check_key(key: str, path: tuple[str, ...]) -> None:
     )
     if bad:
         raise ConfigError(f"Can't write key {key!r} in section [{'.'.join(path)}]")
+
+
+def config_variables(config: Config) -> dict[str, Any]:
+    """Each ``${...}`` reference of an uninterpolated config, mapped to its value."""
+    refs: list[str] = []
+
+    def scan(value: Any) -> None:
+        if isinstance(value, str):
+            # "$$" escapes are not references: drop them before matching.
+            for match in _REF_RE.finditer(value.replace("$$", "")):
+                if match.group(1) not in refs:
+                    refs.append(match.group(1))
+        elif isinstance(value, list):
+            for v in value:
+                scan(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                scan(v)
+
+    if config.is_interpolated:
+        return {}
+    scan(dict(config))
+    interp = _Interpolator(dict(config))
+    return {ref: interp.resolve_ref(ref, ref, ()) for ref in refs}
