@@ -11,6 +11,16 @@ import typer
 from treadle.errors import TreadleError
 
 
+def _format_error(err: TreadleError) -> str:
+    """``✘ message``; the first line in bold red on a terminal, plain text otherwise."""
+    text = f"✘ {err}"
+    if not sys.stderr.isatty() or os.environ.get("NO_COLOR"):
+        return text
+    first, _, rest = text.partition("\n")
+    styled = f"\x1b[1;31m{first}\x1b[0m"
+    return f"{styled}\n{rest}" if rest else styled
+
+
 def run_app(app: typer.Typer, argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = "--verbose" in args or os.environ.get("TREADLE_VERBOSE") == "1"
@@ -19,7 +29,7 @@ def run_app(app: typer.Typer, argv: list[str] | None = None) -> int:
     except TreadleError as err:
         if verbose:
             traceback.print_exc()
-        print(f"✘ {err}", file=sys.stderr)
+        print(_format_error(err), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
