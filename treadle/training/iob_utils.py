@@ -36,10 +36,12 @@ def _split(tag: str, i: int, allowed: str) -> tuple[str, str]:
         return (tag or OUTSIDE), ""
     if len(tag) > 2 and tag[1] == "-" and tag[0] in allowed:
         return tag[0], tag[2:]
-    raise DataError(
+    err = DataError(
         f"Invalid entity tag {tag!r} at token {i}: expected O, -, or "
         f"{'/'.join(allowed)} followed by '-' and a label (e.g. '{allowed[0]}-PER')."
     )
+    err.token_index = i  # type: ignore[attr-defined]  # lets readers name the file line
+    raise err
 
 
 def iob_to_biluo(tags: Iterable[str]) -> list[str]:

@@ -1,0 +1,62 @@
+"""Turn reader output (``Sentence`` column lists) into Docs of ``n_sents`` sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from treadle.training.converters.conllu import Sentence
+
+
+def _none_if_empty(values: list[str]) -> list[str | None]:
+    return [v or None for v in values]
+
+
+def sentences_to_doc(vocab: Any, sents: list[Sentence]) -> Any:
+    """One Doc holding ``sents`` in order, sentence starts marked."""
+    from treadle.tokens import Doc
+
+    words: list[str] = []
+    spaces: list[bool] = []
+    sent_starts: list[bool] = []
+    for k, s in enumerate(sents):
+        words.extend(s.words)
+        sp = list(s.spaces)
+        if k + 1 < len(sents) and sp:
+            sp[-1] = True  # sentences inside one Doc are separated by a space
+        spaces.extend(sp)
+        sent_starts.append(True)
+        sent_starts.extend([False] * (len(s.words) - 1))
+    kwargs: dict[str, Any] = {}
+    if any(s.tags for s in sents):
+        kwargs["tags"] = [t for s in sents for t in s.tags]
+        kwargs["pos"] = _none_if_empty([p for s in sents for p in s.pos])
+        kwargs["morphs"] = [m for s in sents for m in s.morphs]
+        kwargs["lemmas"] = [x for s in sents for x in s.lemmas]
+    if any(s.heads for s in sents) and any(h >= 0 for s in sents for h in s.heads):
+        heads: list[int | None] = []
+        offset = 0
+        for s in sents:
+            heads.extend(h + offset if h >= 0 else None for h in s.heads)
+            offset += len(s.words)
+        kwargs["heads"] = heads
+        kwargs["deps"] = _none_if_empty([d for s in sents for d in s.deps])
+    if any(s.ents is not None for s in sents):
+        kwargs["ents"] = [t for s in sents for t in (s.ents or ["-"] * len(s.words))]
+    return Doc(vocab, words=words, spaces=spaces, sent_starts=sent_starts, **kwargs)
+
+
+def sentences_to_docs(sents: Iterable[Sentence], vocab: Any = None, *, n_sents: int = 1) -> Iterator[Any]:
+    """Group sentences ``n_sents`` at a time into Docs sharing ``vocab`` (a new one if None)."""
+    from treadle.tokens import Vocab
+
+    if n_sents < 1:
+        raise ValueError(f"n_sents must be at least 1, got {n_sents}")
+    vocab = vocab if vocab is not None else Vocab()
+    it = iter(sents)
+    while True:
+        group = list(islice(it, n_sents))
+        if not group:
+            return
+        yield sentences_to_doc(vocab, group)
