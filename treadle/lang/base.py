@@ -1,0 +1,162 @@
+"""Generic tokenizer rules shared by every language (and used alone for unknown codes).
+
+Rules are regex source strings (see :mod:`treadle.lang.util`). The conventions follow
+Universal Dependencies: punctuation is split off words, hyphens and slashes between
+words are their own tokens, while URLs, e-mail addresses, numbers (``3.14``, ``1,000``,
+``10:30``, ``-5``), times, dates, phone numbers and initials (``U.S.``) stay whole.
+Character classes are built with the stdlib ``re`` (see :mod:`char_classes`).
+"""
+
+from __future__ import annotations
+
+from treadle.lang.char_classes import (
+    ALNUM_CLASS,
+    ALPHA_CLASS,
+    APOSTROPHES,
+    CLOSE_BRACKETS,
+    CLOSE_PUNCT,
+    CURRENCY,
+    DASHES,
+    ELLIPSES,
+    OPEN_BRACKETS,
+    OPEN_PUNCT,
+    QUOTES,
+    SYMBOLS,
+)
+
+A = ALPHA_CLASS
+AN = ALNUM_CLASS
+_NOT_PUNCT_END = r"[^\s<>\"'.,;:!?)\]}“”’]"
+
+# --- prefixes: split off the start of a chunk -------------------------------------
+BASE_PREFIXES: list[str] = [
+    ELLIPSES,
+    rf"[{OPEN_PUNCT}]",
+    rf"[{QUOTES}]",
+    rf"[{CURRENCY}]+",
+    # a dash run; a single minus before a digit belongs to the number ("-5")
+    rf"[{DASHES}]{{2,}}",
+    rf"[{DASHES}](?![\d.])",
+    r"[,;:!?]+",
+    r"\+(?!\d)",
+    r"#(?=\d)",
+    r"%",
+    r"~",
+    r"\*+",
+    r"=+",
+    r"\\+",
+    r"/+",
+    r"\|+",
+    r"<+",
+    r">+",
+    r"&",
+    rf"[{SYMBOLS}]",
+]
+
+# --- suffixes: split off the end of a chunk ---------------------------------------
+BASE_SUFFIXES: list[str] = [
+    ELLIPSES,
+    r"[!?]+",
+    rf"[{CLOSE_PUNCT}]",
+    rf"[{QUOTES}]",
+    r"\.",
+    r"[,;:]",
+    rf"(?:(?<={AN})|(?<=[{CLOSE_BRACKETS}]))[{DASHES}]+",
+    r"(?<=\d)%",
+    rf"(?<={AN})/",
+    rf"(?<={A})#",
+    r"\*+",
+    r"=+",
+    r"\++",
+    r"<+",
+    r">+",
+    rf"[{OPEN_BRACKETS}]",
+    rf"[{SYMBOLS}]",
+    rf"(?<=\d)[{CURRENCY}]",
+]
+
+# --- infixes: split inside what remains -------------------------------------------
+BASE_INFIXES: list[str] = [
+    ELLIPSES,
+    # em/en dashes and double hyphens between anything
+    r"--+",
+    r"[–—―]",
+    # a hyphen between letters/digits ("well-known", "15-year"); kept whole where a
+    # token_match rule says so (numbers, phone numbers, bound prefixes like "non-")
+    rf"(?<={AN})-(?={AN})",
+    # a comma or colon touching a letter ("Baltimore,MD", "Price:3"), never digit,digit
+    rf"(?<={A})[,:](?={AN})",
+    rf"(?<=\d),(?={A})",
+    # a slash between words ("and/or"); digit/digit stays (dates, fractions)
+    rf"(?<={A})/(?={AN})",
+    rf"(?<=\d)/(?={A})",
+    # brackets and double quotes glued inside a chunk
+    rf"[{OPEN_BRACKETS}{CLOSE_BRACKETS}]",
+    r"[\"“”]",
+    rf"(?<={AN})[<>](?=\S)",
+    rf"(?<={A})=(?={A})",
+]
+
+# --- whole tokens -----------------------------------------------------------------
+NUMBER_PATTERNS: list[str] = [
+    # signed numbers with grouping/decimal/time/date separators: 3.14 1,000 10:30 -5
+    r"[-+−]?\d+(?:[.,:/]\d+)*",
+    r"[-+−]?\.\d+",
+    # phone numbers: 303-832-8160, 235-1972, 3-5213, 713.837.1638, +1-202-555-0100
+    r"\+?(?:\d{1,3}[-.\s])?(?:\d{3}[-.]){1,2}\d{4}",
+    r"\d-\d{4}",
+    r"\d{3}/\d{3}-\d{4}",
+    # decades written with an apostrophe: '90s, '99
+    rf"[{APOSTROPHES}]\d\d[sS]?",
+]
+
+ABBREVIATION_PATTERNS: list[str] = [
+    # initials and dotted abbreviations: U.S. e.g. a.m. J.M. W.H.S.
+    rf"(?:{A}\.){{2,}}",
+    # one capital initial: "J." in "Michael J. Fox"
+    r"[A-Z]\.",
+]
+
+EMAIL_PATTERN = (
+    r"[\w!#$%&*+/=?^`{|}~-]+(?:\.+[\w!#$%&*+/=?^`{|}~-]+)*\.*@[\w-]+(?:\.[\w-]+)*"
+)
+
+WEB_PATTERNS: list[str] = [
+    EMAIL_PATTERN,
+    # mentions and hashtags (not "#1", which splits)
+    r"@\w[\w.-]*\w|@\w",
+    rf"#{A}\w*",
+]
+
+# Top-level domains common enough that "name.tld" is taken as a web address.
+_TLDS = (
+    "com|org|net|edu|gov|mil|int|info|biz|io|co|us|uk|ca|de|fr|au|jp|cn|in|ru|nl|it|es|"
+    "ch|se|no|eu|tv|me|ly|ie|nz|br|mx|za|kr|be|at|dk|fi|pl|cz|gr|pt|il|sg|hk|tw|ae"
+)
+URL_PATTERN = (
+    # scheme or www: anything without spaces that does not end in punctuation
+    rf"(?:(?:https?|ftp|file)://|www\d{{0,3}}\.)(?:[^\s<>\"]*{_NOT_PUNCT_END}|[^\s<>\"]*/)?"
+    # bare domains with a known TLD, optional port and path
+    rf"|(?:{AN}[\w-]*\.)+(?:{_TLDS})(?::\d+)?(?:/(?:[^\s<>\"]*{_NOT_PUNCT_END})?)?"
+)
+
+# Emoticons kept as one token (checked before any affix is split).
+EMOTICONS: list[str] = (
+    [":)", ":-)", ":))", ":)))", ":]", ":-]", "=)", "=]", ":}", ":o)", "(:", "(-:", "((:", "[:", ";)", ";-)", ";]", "(;", ":(", ":-(", ":((", ":(((", ":[", ":-[", "=(", "):", ")-:", "]:", ":'(", ":'-(", ":')", ":D", ":-D", ";D", "=D", "xD", "XD", ":P", ":-P", ":p", ":-p", ":b", ";P", ";p", ":O", ":-O", ":o", ":-o", ":/", ":-/", ":\\", ":-\\", ":|", ":-|", ":S", ":s", ":*", ":-*", ";*", "<3", "</3", "<33", "<333", "^_^", "^^", "^.^", "-_-", "o_O", "O_o", "o.O", "O.o", ">:(", ">:-(", ">:)", ">:-)", ":3", ":-3", "8)", "8-)", "B)", "B-)", ":x", ":-x", "=|", "=/", "=\\", "=P", "=p", "(^_^)", "(-_-)", "\\o/"]
+)
+
+# Generic abbreviations shared across languages written in Latin script.
+BASE_ABBREVIATIONS: list[str] = ["etc.", "vs.", "viz.", "cf.", "approx.", "ca."]
+
+TOKEN_MATCH_PATTERNS: list[str] = NUMBER_PATTERNS + ABBREVIATION_PATTERNS + WEB_PATTERNS
+URL_PATTERNS: list[str] = [URL_PATTERN]
+
+
+def base_exceptions() -> dict[str, list[dict[str, str]]]:
+    """Special cases every language shares: emoticons and generic abbreviations."""
+    exc: dict[str, list[dict[str, str]]] = {}
+    for emo in EMOTICONS:
+        exc[emo] = [{"ORTH": emo}]
+    for abbr in BASE_ABBREVIATIONS:
+        exc[abbr] = [{"ORTH": abbr}]
+    return exc

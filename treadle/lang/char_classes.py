@@ -1,0 +1,78 @@
+"""Character classes for tokenizer rules, built from Unicode general categories.
+
+The stdlib ``re`` module has no ``\\p{...}`` classes, so the classes are built once at
+import by scanning the code points we care about (the Basic Multilingual Plane plus the
+emoji/pictograph block) and compressing them into ``a-b`` ranges. Each constant is the
+*body* of a character class: use it as ``f"[{PUNCT}]"``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Planes scanned: the BMP and the supplementary symbol/emoji blocks. Scripts outside
+# these (historic scripts) gain nothing from punctuation rules.
+_SCANNED = (range(0x20, 0x10000), range(0x1F000, 0x1FB00))
+
+
+def _scan() -> dict[str, list[int]]:
+    by_cat: dict[str, list[int]] = {}
+    for block in _SCANNED:
+        for cp in block:
+            cat = unicodedata.category(chr(cp))
+            if cat[0] in "PS":
+                by_cat.setdefault(cat, []).append(cp)
+    return by_cat
+
+
+def _ranges(codepoints: list[int]) -> str:
+    """Compress sorted code points into an escaped character-class body."""
+    out: list[str] = []
+    cps = sorted(set(codepoints))
+    i = 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        lo, hi = re.escape(chr(cps[i])), re.escape(chr(cps[j]))
+        if j == i:
+            out.append(lo)
+        elif j == i + 1:
+            out.append(lo + hi)
+        else:
+            out.append(f"{lo}-{hi}")
+        i = j + 1
+    return "".join(out)
+
+
+def _escape_chars(chars: str) -> str:
+    return "".join(re.escape(c) for c in chars)
+
+
+_BY_CAT = _scan()
+
+# Quotation marks of all kinds, straight and typographic (both Pi/Pf and Po members).
+QUOTE_CHARS = "'\"`´‘’‚‛“”„‟«»‹›「」『』〝〞＂＇"
+QUOTES = _escape_chars(QUOTE_CHARS)
+APOSTROPHES = _escape_chars("'’`‘´")
+
+# Opening and closing punctuation: brackets (Ps/Pe) and initial/final quotes (Pi/Pf).
+OPEN_PUNCT = _ranges(_BY_CAT.get("Ps", []) + _BY_CAT.get("Pi", []))
+CLOSE_PUNCT = _ranges(_BY_CAT.get("Pe", []) + _BY_CAT.get("Pf", []))
+OPEN_BRACKETS = _ranges(_BY_CAT.get("Ps", []))
+CLOSE_BRACKETS = _ranges(_BY_CAT.get("Pe", []))
+DASHES = _ranges(_BY_CAT.get("Pd", []))
+# Everything in the P* categories except the connector "_" (part of identifiers).
+PUNCT = _ranges(
+    [cp for cat, cps in _BY_CAT.items() if cat[0] == "P" for cp in cps if chr(cp) != "_"]
+)
+CURRENCY = _ranges(_BY_CAT.get("Sc", []))
+# Other symbols (So): pictographs, emoji, dingbats like the heart.
+SYMBOLS = _ranges(_BY_CAT.get("So", []))
+MATH = _ranges(_BY_CAT.get("Sm", []))
+
+# Letters only (no digits, no underscore) and letters-or-digits, usable inside [...].
+ALPHA_CLASS = r"[^\W\d_]"
+ALNUM_CLASS = r"[^\W_]"
+ELLIPSES = r"(?:\.\.+|…+)"

@@ -1,0 +1,508 @@
+"""The rule-based tokenizer: whitespace chunks, special cases, affixes, infixes.
+
+Algorithm, per text:
+
+1. Split on whitespace. A single space after a token becomes that token's trailing
+   space; any other whitespace (a second space, newlines, tabs) becomes its own token,
+   so ``doc.text`` always reproduces the input exactly.
+2. Each whitespace-free chunk is looked up in a cache. On a miss it is split:
+   a special case (exception) for the whole chunk wins; else a whole-token pattern
+   (``token_match``, then ``url_match``) keeps it whole; else prefixes and suffixes are
+   stripped alternately, and after every strip the remainder is checked against the
+   special cases and whole-token patterns again; what is left is split at infixes.
+   Pieces between infixes that are special cases are expanded too.
+
+The cache maps a chunk to its token strings; it is cleared whenever a rule changes
+(assigning ``prefix_search``/``suffix_search``/``infix_finditer``/``token_match``/
+``url_match``/``rules``, or ``add_special_case``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import msgpack
+
+from treadle.errors import SerializationError, TokenizerError
+from treadle.tokens import attrs as _attrs
+
+SearchFn = Callable[[str], "re.Match[str] | None"]
+FinditerFn = Callable[[str], Iterator["re.Match[str]"]]
+MatchFn = Callable[[str], Any]
+
+_WS_SPLIT = re.compile(r"(\s+)").split
+# Inside a chunk, e-mail addresses and scheme URLs are protected from infix splitting
+# ('Name"<someone@example.com>' splits around the address, not inside it).
+_EMBEDDED = re.compile(
+    r"[\w.+%'-]*[\w.]@[\w-]+(?:\.[\w-]+)*\w|(?:https?|ftp)://[^\s<>\"]*[\w/#=&]"
+)
+_SERIAL_VERSION = 1
+_MAX_CACHE = 500_000
+_ALLOWED_ATTRS = {_attrs.ORTH: "ORTH", _attrs.NORM: "NORM"}
+_RULE_FIELDS = ("prefix_search", "suffix_search", "infix_finditer", "token_match", "url_match")
+# Which method of a compiled pattern each rule field holds (for serialization).
+_METHOD = {
+    "prefix_search": "search",
+    "suffix_search": "search",
+    "infix_finditer": "finditer",
+    "token_match": "match",
+    "url_match": "match",
+}
+
+Piece = tuple[str, str, "str | None"]  # (rule label, token text, NORM from a special case)
+
+
+class Tokenizer:
+    """Split text into a Doc by rules. See the module docstring for the algorithm."""
+
+    def __init__(
+        self,
+        vocab: Any,
+        rules: Mapping[str, Iterable[Mapping[int | str, str]]] | None = None,
+        prefix_search: SearchFn | None = None,
+        suffix_search: SearchFn | None = None,
+        infix_finditer: FinditerFn | None = None,
+        token_match: MatchFn | None = None,
+        url_match: MatchFn | None = None,
+        *,
+        max_cache: int = _MAX_CACHE,
+    ) -> None:
+        self.vocab = vocab
+        self._prefix_search = prefix_search
+        self._suffix_search = suffix_search
+        self._infix_finditer = infix_finditer
+        self._token_match = token_match
+        self._url_match = url_match
+        # string -> its pieces, labelled SPECIAL-1..n, with the NORM each sets (or None)
+        self._specials: dict[str, tuple[Piece, ...]] = {}
+        # chunk -> (words, spaces with the last True, norms or None)
+        self._cache: dict[str, tuple[tuple[str, ...], tuple[bool, ...], Any]] = {}
+        self.max_cache = max_cache
+        if rules:
+            for string, pieces in rules.items():
+                self._add_special(string, pieces)
+
+    @classmethod
+    def from_language_data(cls, data: Any, vocab: Any) -> Tokenizer:
+        """A tokenizer with the rules of a :class:`~treadle.lang.data.LanguageData`."""
+        from treadle.lang.util import (
+            compile_infix_regex,
+            compile_prefix_regex,
+            compile_suffix_regex,
+        )
+
+        return cls(
+            vocab,
+            rules=data.tokenizer_exceptions,
+            prefix_search=compile_prefix_regex(data.prefixes).search if data.prefixes else None,
+            suffix_search=compile_suffix_regex(data.suffixes).search if data.suffixes else None,
+            infix_finditer=(
+                compile_infix_regex(data.infixes).finditer if data.infixes else None
+            ),
+            token_match=data.token_match,
+            url_match=data.url_match,
+        )
+
+    # -- replaceable rules ---------------------------------------------------
+
+    def _set_rule(self, name: str, value: Any) -> None:
+        if value is not None and not callable(value):
+            raise TokenizerError(
+                f"tokenizer.{name} must be a callable (e.g. a compiled regex's "
+                f".{_METHOD[name]}) or None, got {type(value).__name__}"
+            )
+        setattr(self, "_" + name, value)
+        self._cache.clear()
+
+    @property
+    def prefix_search(self) -> SearchFn | None:
+        return self._prefix_search
+
+    @prefix_search.setter
+    def prefix_search(self, value: SearchFn | None) -> None:
+        self._set_rule("prefix_search", value)
+
+    @property
+    def suffix_search(self) -> SearchFn | None:
+        return self._suffix_search
+
+    @suffix_search.setter
+    def suffix_search(self, value: SearchFn | None) -> None:
+        self._set_rule("suffix_search", value)
+
+    @property
+    def infix_finditer(self) -> FinditerFn | None:
+        return self._infix_finditer
+
+    @infix_finditer.setter
+    def infix_finditer(self, value: FinditerFn | None) -> None:
+        self._set_rule("infix_finditer", value)
+
+    @property
+    def token_match(self) -> MatchFn | None:
+        return self._token_match
+
+    @token_match.setter
+    def token_match(self, value: MatchFn | None) -> None:
+        self._set_rule("token_match", value)
+
+    @property
+    def url_match(self) -> MatchFn | None:
+        return self._url_match
+
+    @url_match.setter
+    def url_match(self, value: MatchFn | None) -> None:
+        self._set_rule("url_match", value)
+
+    @property
+    def rules(self) -> dict[str, list[dict[str, str]]]:
+        """The special cases: string -> pieces, each ``{"ORTH": ..., "NORM": ...}``."""
+        return {
+            string: [{"ORTH": o} if n is None else {"ORTH": o, "NORM": n} for _, o, n in pieces]
+            for string, pieces in self._specials.items()
+        }
+
+    @rules.setter
+    def rules(self, rules: Mapping[str, Iterable[Mapping[int | str, str]]] | None) -> None:
+        self._specials.clear()
+        for string, pieces in (rules or {}).items():
+            self._add_special(string, pieces)
+        self._cache.clear()
+
+    # -- special cases -------------------------------------------------------
+
+    def add_special_case(
+        self, string: str, substrings: Iterable[Mapping[int | str, str]]
+    ) -> None:
+        """Tokenize ``string`` as the given pieces wherever it appears as a chunk (or as
+        what remains of one after punctuation is split off). Each piece is a dict with
+        ``ORTH`` (its text, required) and optionally ``NORM``, keyed by attribute id or
+        name; the ORTHs must join to ``string``."""
+        self._add_special(string, substrings)
+        self._cache.clear()
+
+    def _add_special(self, string: str, substrings: Iterable[Mapping[int | str, str]]) -> None:
+        if not isinstance(string, str) or not string:
+            raise TokenizerError(f"Special case {string!r}: the string must be non-empty text")
+        if any(c.isspace() for c in string):
+            raise TokenizerError(
+                f"Special case {string!r}: the string must not contain whitespace "
+                "(special cases apply within one whitespace-separated chunk)"
+            )
+        orths: list[str] = []
+        norms: list[str | None] = []
+        for i, piece in enumerate(substrings):
+            if not isinstance(piece, Mapping):
+                raise TokenizerError(
+                    f"Special case {string!r}: piece {i} must be a dict like "
+                    f'{{"ORTH": "..."}}, got {piece!r}'
+                )
+            values: dict[int, str] = {}
+            for key, value in piece.items():
+                try:
+                    attr = _attrs.intify_attr(key)
+                except Exception as err:
+                    raise TokenizerError(
+                        f"Special case {string!r}: piece {i} has an unknown attribute {key!r}"
+                    ) from err
+                if attr not in _ALLOWED_ATTRS:
+                    raise TokenizerError(
+                        f"Special case {string!r}: piece {i} sets {key!r}; only ORTH and "
+                        "NORM can be set by a special case"
+                    )
+                if not isinstance(value, str):
+                    raise TokenizerError(
+                        f"Special case {string!r}: piece {i} {key!r} must be a string, "
+                        f"got {value!r}"
+                    )
+                values[attr] = value
+            if _attrs.ORTH not in values or not values[_attrs.ORTH]:
+                raise TokenizerError(f"Special case {string!r}: piece {i} has no ORTH text")
+            orths.append(values[_attrs.ORTH])
+            norms.append(values.get(_attrs.NORM))
+        if "".join(orths) != string:
+            raise TokenizerError(
+                f"Special case {string!r}: the pieces {orths!r} join to "
+                f"{''.join(orths)!r}, not to the string itself"
+            )
+        self._specials[string] = tuple(
+            (f"SPECIAL-{i + 1}", o, n) for i, (o, n) in enumerate(zip(orths, norms, strict=True))
+        )
+
+    # -- tokenization --------------------------------------------------------
+
+    def __call__(self, text: str) -> Any:
+        """Tokenize ``text`` into a Doc."""
+        from treadle.tokens import Doc
+
+        words, spaces, _ = self._tokenize(text)
+        # NORMs set by special cases ("ca" -> "can") are kept in ``rules`` but Doc has no
+        # per-token NORM yet; lexeme-level norms come from the language's NORM getter.
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Any]:
+        """Tokenize a stream of texts lazily (``batch_size`` is accepted for API parity;
+        tokenization is per text)."""
+        for text in texts:
+            yield self(text)
+
+    def words_and_spaces(self, text: str) -> tuple[list[str], list[bool]]:
+        """The token texts and trailing-space flags ``text`` splits into."""
+        words, spaces, _ = self._tokenize(text)
+        return words, spaces
+
+    def _tokenize(
+        self, text: str
+    ) -> tuple[list[str], list[bool], list[tuple[int, str]] | None]:
+        if not isinstance(text, str):
+            raise TokenizerError(f"The tokenizer takes a str, got {type(text).__name__}")
+        words: list[str] = []
+        spaces: list[bool] = []
+        norms: list[tuple[int, str]] | None = None
+        cache = self._cache
+        get = cache.get
+        parts = _WS_SPLIT(text)
+        parts.append("")
+        for chunk, ws in zip(parts[::2], parts[1::2], strict=True):
+            if chunk:
+                entry = get(chunk)
+                if entry is None:
+                    entry = self._cache_chunk(chunk)
+                if entry[2] is not None:
+                    norms = norms or []
+                    start = len(words)
+                    norms.extend((start + j, n) for j, n in entry[2])
+                words += entry[0]
+                spaces += entry[1]
+                if ws == " ":
+                    continue
+                if ws[:1] == " ":
+                    ws = ws[1:]
+                else:
+                    spaces[-1] = False
+            if ws:
+                words.append(ws)
+                spaces.append(False)
+        return words, spaces, norms
+
+    def _cache_chunk(self, chunk: str) -> tuple[tuple[str, ...], tuple[bool, ...], Any]:
+        pieces = self._split_chunk(chunk)
+        words = tuple(p[1] for p in pieces)
+        spaces = (False,) * (len(words) - 1) + (True,)
+        norms = tuple((i, p[2]) for i, p in enumerate(pieces) if p[2] is not None) or None
+        entry = (words, spaces, norms)
+        if len(self._cache) >= self.max_cache:
+            self._cache.clear()
+        self._cache[chunk] = entry
+        return entry
+
+    def _whole(self, string: str) -> list[Piece] | None:
+        """The pieces if ``string`` is a special case or a whole-token match, else None."""
+        special = self._specials.get(string)
+        if special is not None:
+            return list(special)
+        if self._token_match is not None and self._token_match(string):
+            return [("TOKEN_MATCH", string, None)]
+        if self._url_match is not None and self._url_match(string):
+            return [("URL_MATCH", string, None)]
+        return None
+
+    def _split_chunk(self, chunk: str) -> list[Piece]:
+        """Split one whitespace-free chunk into pieces (rule label, text, special NORM)."""
+        whole = self._whole(chunk)
+        if whole is not None:
+            return whole
+        prefix_search = self._prefix_search
+        suffix_search = self._suffix_search
+        prefixes: list[Piece] = []
+        suffixes: list[Piece] = []  # collected from the end inwards
+        middle: list[Piece] | None = None
+        s = chunk
+        whole = self._whole
+        while s:
+            n = len(s)
+            pre = 0
+            if prefix_search is not None:
+                m = prefix_search(s)
+                if m is not None:
+                    pre = m.end()
+            suf = n
+            if suffix_search is not None:
+                m = suffix_search(s)
+                if m is not None:
+                    suf = m.start()
+            if pre == 0 and suf == n:
+                break
+            # Prefer a strip that leaves a special case or whole-token match behind
+            # (":-)." -> ":-)" + "."), trying the prefix alone, then the suffix alone.
+            if pre:
+                middle = whole(s[pre:]) if pre < n else []
+                if middle is not None:
+                    prefixes.append(("PREFIX", s[:pre], None))
+                    s = ""
+                    break
+            if suf < n:
+                middle = whole(s[:suf]) if suf > 0 else []
+                if middle is not None:
+                    suffixes.append(("SUFFIX", s[suf:], None))
+                    s = ""
+                    break
+            if pre:
+                prefixes.append(("PREFIX", s[:pre], None))
+                if suf >= pre and suf < n:
+                    suffixes.append(("SUFFIX", s[suf:], None))
+                    s = s[pre:suf]
+                else:
+                    s = s[pre:]
+            else:
+                suffixes.append(("SUFFIX", s[suf:], None))
+                s = s[:suf]
+            if s:
+                middle = whole(s)
+                if middle is not None:
+                    break
+        if middle is None:
+            middle = self._split_infixes(s) if s else []
+        suffixes.reverse()
+        return prefixes + middle + suffixes
+
+    def _split_infixes(self, s: str) -> list[Piece]:
+        if self._infix_finditer is None:
+            return [("TOKEN", s, None)]
+        if "@" not in s and "://" not in s:
+            return self._infix_pieces(s)
+        # Split around embedded addresses first, so no infix rule cuts through them.
+        out: list[Piece] = []
+        pos = 0
+        for m in _EMBEDDED.finditer(s):
+            if m.start() > pos:
+                seg = s[pos : m.start()]
+                out.extend(self._whole(seg) or self._infix_pieces(seg))
+            out.extend(self._whole(m.group()) or [("TOKEN", m.group(), None)])
+            pos = m.end()
+        if pos < len(s):
+            seg = s[pos:]
+            out.extend(self._whole(seg) or self._infix_pieces(seg))
+        return out
+
+    def _infix_pieces(self, s: str) -> list[Piece]:
+        out: list[Piece] = []
+        pos = 0
+        for m in self._infix_finditer(s):  # type: ignore[misc]
+            start, end = m.span()
+            if start == end:
+                continue
+            if start > pos:
+                self._add_piece(out, s[pos:start])
+            out.append(("INFIX", s[start:end], None))
+            pos = end
+        if pos < len(s):
+            self._add_piece(out, s[pos:])
+        return out
+
+    def _add_piece(self, out: list[Piece], piece: str) -> None:
+        """A piece between infixes: expanded if it is a special case."""
+        special = self._specials.get(piece)
+        if special is None:
+            out.append(("TOKEN", piece, None))
+        else:
+            out.extend(special)
+
+    def explain(self, text: str) -> list[tuple[str, str]]:
+        """Each token of ``text`` with the rule that produced it: ``"PREFIX"``,
+        ``"SUFFIX"``, ``"INFIX"``, ``"SPECIAL-n"`` (n-th piece of a special case),
+        ``"TOKEN_MATCH"``, ``"URL_MATCH"``, ``"TOKEN"`` (what remained), and ``"SPACE"``
+        for whitespace tokens. The texts are exactly the tokens ``tokenizer(text)``
+        gives."""
+        out: list[tuple[str, str]] = []
+        parts = _WS_SPLIT(text)
+        parts.append("")
+        for chunk, ws in zip(parts[::2], parts[1::2], strict=True):
+            if chunk:
+                out.extend((label, text) for label, text, _ in self._split_chunk(chunk))
+                if ws[:1] == " ":
+                    ws = ws[1:]
+            if ws:
+                out.append(("SPACE", ws))
+        return out
+
+    # -- serialization -------------------------------------------------------
+
+    def _rule_to_serial(self, name: str) -> dict[str, Any] | None:
+        func = getattr(self, "_" + name)
+        pattern = getattr(func, "__self__", None)
+        if func is None or not isinstance(pattern, re.Pattern):
+            return None
+        return {"pattern": pattern.pattern, "flags": int(pattern.flags), "method": func.__name__}
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        """The rules (regex sources and flags) and special cases as msgpack. Rules that
+        are not methods of a compiled regex cannot be saved and are stored as absent."""
+        excluded = set(exclude)
+        data: dict[str, Any] = {"version": _SERIAL_VERSION}
+        for name in _RULE_FIELDS:
+            if name not in excluded:
+                data[name] = self._rule_to_serial(name)
+        if "rules" not in excluded:
+            data["rules"] = self.rules
+        return msgpack.packb(data, use_bin_type=True)
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> Tokenizer:
+        """Load rules saved by :meth:`to_bytes` into this tokenizer (in place)."""
+        excluded = set(exclude)
+        try:
+            msg = msgpack.unpackb(data, raw=False)
+        except Exception as err:
+            raise SerializationError(f"Tokenizer data is corrupt or truncated: {err}") from None
+        if not isinstance(msg, dict) or "version" not in msg:
+            raise SerializationError("Tokenizer data is not a saved tokenizer (no version)")
+        if msg["version"] != _SERIAL_VERSION:
+            raise SerializationError(
+                f"Tokenizer data has version {msg['version']!r}; this treadle reads "
+                f"version {_SERIAL_VERSION}"
+            )
+        for name in _RULE_FIELDS:
+            if name in excluded or name not in msg:
+                continue
+            spec = msg[name]
+            if spec is None:
+                setattr(self, "_" + name, None)
+                continue
+            try:
+                pattern = re.compile(spec["pattern"], spec.get("flags", 0))
+                func = getattr(pattern, spec.get("method", _METHOD[name]))
+            except (re.error, KeyError, TypeError, AttributeError) as err:
+                raise SerializationError(
+                    f"Tokenizer data: rule {name!r} cannot be restored: {err}"
+                ) from None
+            setattr(self, "_" + name, func)
+        if "rules" in msg and "rules" not in excluded:
+            rules = msg["rules"]
+            if not isinstance(rules, dict):
+                raise SerializationError("Tokenizer data: 'rules' is not a mapping")
+            try:
+                self.rules = rules
+            except TokenizerError as err:
+                raise SerializationError(f"Tokenizer data: {err}") from None
+        self._cache.clear()
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Write :meth:`to_bytes` to the file ``path`` (atomically)."""
+        from treadle.util import atomic_write_bytes
+
+        atomic_write_bytes(path, self.to_bytes(exclude=exclude))
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Tokenizer:
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise SerializationError(f"Cannot read tokenizer file {path}: {err}") from None
+        try:
+            return self.from_bytes(data, exclude=exclude)
+        except SerializationError as err:
+            raise SerializationError(f"{path}: {err}") from None
