@@ -1,0 +1,1295 @@
+"""The ``nlp`` object: a tokenizer followed by a pipeline of components.
+
+``Language`` assembles the pipeline (``add_pipe`` and friends, or ``from_config``),
+runs it (``__call__``, the lazy batched ``pipe``), and saves and loads it as a folder
+(``to_disk``/``from_disk``, ``treadle.load``). Components are created by *factories*:
+functions ``f(nlp, name, **settings) -> component`` registered with
+``@Language.factory``; the settings of every component end up in ``nlp.config``, so a
+saved pipeline can be rebuilt from its ``config.cfg`` alone, then have its saved state
+(strings, settings, weights) read back. Nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import importlib
+import inspect
+import pkgutil
+import typing
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgpack
+
+from treadle import __version__
+from treadle.config import registry
+from treadle.errors import (
+    ConfigError,
+    ConfigValidationError,
+    DataError,
+    PipelineError,
+    SerializationError,
+)
+from treadle.util import atomic_dir, ensure_path, get_closest, minibatch, read_json, write_json
+
+DEFAULT_TOKENIZER = "treadle.Tokenizer.v1"
+CONFIG_FILE = "config.cfg"
+META_FILE = "meta.json"
+# The [nlp] keys that hold registered callbacks, in the order they run.
+NLP_CALLBACKS = ("before_creation", "after_creation", "after_pipeline_creation")
+
+
+@dataclass
+class FactoryMeta:
+    """What a factory declared when it was registered."""
+
+    factory: str
+    func: Callable[..., Any]
+    default_config: dict[str, Any] = field(default_factory=dict)
+    assigns: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    retokenizes: bool = False
+    default_score_weights: dict[str, float | None] = field(default_factory=dict)
+
+
+def _config_cls() -> type:
+    from treadle.config import Config
+
+    return Config
+
+
+def _default_nlp_block(lang: str, batch_size: int) -> dict[str, Any]:
+    return {
+        "lang": lang,
+        "pipeline": [],
+        "disabled": [],
+        "batch_size": batch_size,
+        **{key: None for key in NLP_CALLBACKS},
+        "tokenizer": {"@tokenizers": DEFAULT_TOKENIZER},
+    }
+
+
+class Language:
+    """A text-processing pipeline: ``doc = nlp(text)``.
+
+    ``lang`` picks the language data (tokenizer rules, stop words, lexical attribute
+    functions); any code works, unknown ones get the generic base. A subclass may set
+    the class attributes ``lang`` and ``Defaults`` (a language-data object) instead.
+    """
+
+    lang: str = "xx"
+    # Language data a subclass carries (``from_config`` makes one per lang so that a
+    # ``before_creation`` callback can edit ``cls.Defaults`` without touching others).
+    Defaults: Any = None
+    # Every factory's declaration, shared by all Language classes.
+    _factory_meta: dict[str, FactoryMeta] = {}
+
+    def __init__(
+        self,
+        vocab: Any = None,
+        *,
+        lang: str | None = None,
+        tokenizer: Callable[[str], Any] | None = None,
+        create_tokenizer: Callable[[Language], Callable[[str], Any]] | None = None,
+        meta: Mapping[str, Any] | None = None,
+        max_length: int = 1_000_000,
+        batch_size: int = 1000,
+    ) -> None:
+        cls = type(self)
+        self.lang = lang or getattr(vocab, "lang", None) or cls.lang
+        if cls.Defaults is not None and cls.lang == self.lang:
+            self.lang_data = cls.Defaults
+        else:
+            self.lang_data = _get_language_data(self.lang)
+        self.vocab = vocab if vocab is not None else _make_vocab(self.lang, self.lang_data)
+        self._meta: dict[str, Any] = dict(meta or {})
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self._components: list[tuple[str, Any]] = []
+        self._disabled: set[str] = set()
+        self._pipe_configs: dict[str, dict[str, Any]] = {}
+        self._pipe_meta: dict[str, FactoryMeta] = {}
+        # Sections of the config that are not rebuilt from the pipeline ([training],
+        # [paths], ...) and the [nlp] block as given; ``config`` fills in the rest.
+        self._config: dict[str, Any] = {"nlp": _default_nlp_block(self.lang, batch_size)}
+        if tokenizer is None:
+            if create_tokenizer is None:
+                create_tokenizer = registry.tokenizers.get(DEFAULT_TOKENIZER)()
+            tokenizer = create_tokenizer(self)
+        self.tokenizer = tokenizer
+
+    def __repr__(self) -> str:
+        return f"<treadle.Language lang={self.lang!r} pipeline={self.pipe_names}>"
+
+    # ------------------------------------------------------------------ factories
+
+    @classmethod
+    def factory(
+        cls,
+        name: str,
+        *,
+        default_config: Mapping[str, Any] | None = None,
+        assigns: Iterable[str] = (),
+        requires: Iterable[str] = (),
+        retokenizes: bool = False,
+        default_score_weights: Mapping[str, float | None] | None = None,
+        func: Callable[..., Any] | None = None,
+    ) -> Any:
+        """Register a component factory ``f(nlp, name, **settings) -> component``.
+
+        ``default_config`` gives the settings used when a config leaves them out; the
+        function's own keyword defaults fill anything else. Usable as a decorator.
+        """
+        if not isinstance(name, str) or not name:
+            raise PipelineError("Language.factory needs a non-empty string name.")
+
+        def add_factory(factory_func: Callable[..., Any]) -> Callable[..., Any]:
+            if not callable(factory_func):
+                raise PipelineError(f"Factory {name!r}: {factory_func!r} is not callable.")
+            params = _signature_params(factory_func)
+            if params is not None:
+                missing = [p for p in ("nlp", "name") if p not in params]
+                if missing:
+                    raise PipelineError(
+                        f"Factory {name!r}: the function must take the arguments 'nlp' and "
+                        f"'name' (missing: {', '.join(missing)})."
+                    )
+            meta = FactoryMeta(
+                factory=name,
+                func=factory_func,
+                default_config=copy.deepcopy(dict(default_config or {})),
+                assigns=tuple(assigns),
+                requires=tuple(requires),
+                retokenizes=retokenizes,
+                default_score_weights=dict(default_score_weights or {}),
+            )
+            Language._factory_meta[name] = meta
+            registry.factories.register(name, func=factory_func)
+            return factory_func
+
+        return add_factory(func) if func is not None else add_factory
+
+    @classmethod
+    def component(
+        cls,
+        name: str,
+        *,
+        assigns: Iterable[str] = (),
+        requires: Iterable[str] = (),
+        retokenizes: bool = False,
+        func: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        """Register a plain function ``Doc -> Doc`` (or a stateless callable object) as a
+        component with no settings. Usable as a decorator; returns the function."""
+
+        def add_component(component_func: Callable[[Any], Any]) -> Callable[[Any], Any]:
+            if not callable(component_func):
+                raise PipelineError(f"Component {name!r}: {component_func!r} is not callable.")
+
+            def component_factory(nlp: Language, name: str) -> Callable[[Any], Any]:
+                return component_func
+
+            component_factory.__name__ = f"make_{getattr(component_func, '__name__', name)}"
+            cls.factory(
+                name,
+                assigns=assigns,
+                requires=requires,
+                retokenizes=retokenizes,
+                func=component_factory,
+            )
+            return component_func
+
+        return add_component(func) if func is not None else add_component
+
+    @classmethod
+    def has_factory(cls, name: str) -> bool:
+        if name in Language._factory_meta or name in registry.factories:
+            return True
+        _load_builtin_components()
+        return name in Language._factory_meta or name in registry.factories
+
+    @classmethod
+    def get_factory_meta(cls, name: str) -> FactoryMeta:
+        """The declaration of factory ``name``; the error lists close matches."""
+        if not cls.has_factory(name):
+            known = set(Language._factory_meta) | set(registry.factories.get_all())
+            close = get_closest(name, known)
+            hint = f" Did you mean: {', '.join(close)}?" if close else ""
+            failed = _BUILTIN_IMPORT_ERRORS
+            note = (
+                " (These component modules failed to import: "
+                + "; ".join(f"{m}: {e}" for m, e in failed.items())
+                + ")"
+                if failed
+                else ""
+            )
+            raise PipelineError(
+                f"Can't find a component factory named {name!r}.{hint} Registered factories: "
+                f"{', '.join(sorted(known)) or '(none)'}. Register your own with "
+                f"@Language.factory or @Language.component.{note}"
+            )
+        if name not in Language._factory_meta:
+            # Registered straight into registry.factories (e.g. by an entry point):
+            # its keyword defaults are its default config.
+            func = registry.factories.get(name)
+            Language._factory_meta[name] = FactoryMeta(factory=name, func=func)
+        return Language._factory_meta[name]
+
+    # ------------------------------------------------------------------ the pipeline
+
+    @property
+    def components(self) -> list[tuple[str, Any]]:
+        """All components, disabled ones included, as (name, component) pairs."""
+        return list(self._components)
+
+    @property
+    def component_names(self) -> list[str]:
+        return [name for name, _ in self._components]
+
+    @property
+    def pipeline(self) -> list[tuple[str, Any]]:
+        """The enabled components, in order, as (name, component) pairs."""
+        return [(n, c) for n, c in self._components if n not in self._disabled]
+
+    @property
+    def pipe_names(self) -> list[str]:
+        """Names of the enabled components, in order."""
+        return [n for n, _ in self._components if n not in self._disabled]
+
+    @property
+    def disabled(self) -> list[str]:
+        """Names of the disabled components, in pipeline order."""
+        return [n for n, _ in self._components if n in self._disabled]
+
+    @property
+    def pipe_factories(self) -> dict[str, str]:
+        return {n: self._pipe_configs[n]["factory"] for n in self.component_names}
+
+    @property
+    def pipe_labels(self) -> dict[str, list[str]]:
+        labels = {}
+        for name, comp in self._components:
+            comp_labels = getattr(comp, "labels", None)
+            if comp_labels is not None and not callable(comp_labels):
+                labels[name] = list(comp_labels)
+        return labels
+
+    def has_pipe(self, name: str) -> bool:
+        return name in self.component_names
+
+    def get_pipe(self, name: str) -> Any:
+        for comp_name, comp in self._components:
+            if comp_name == name:
+                return comp
+        raise self._no_such_component(name)
+
+    def get_pipe_meta(self, name: str) -> FactoryMeta:
+        if name not in self._pipe_meta:
+            raise self._no_such_component(name)
+        return self._pipe_meta[name]
+
+    def get_pipe_config(self, name: str) -> dict[str, Any]:
+        if name not in self._pipe_configs:
+            raise self._no_such_component(name)
+        return copy.deepcopy(self._pipe_configs[name])
+
+    def _no_such_component(self, name: str) -> PipelineError:
+        names = self.component_names
+        close = get_closest(str(name), names)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        return PipelineError(
+            f"No component named {name!r} in the pipeline.{hint} "
+            f"Components: {', '.join(names) or '(none)'}."
+        )
+
+    def create_pipe(
+        self,
+        factory_name: str,
+        name: str | None = None,
+        *,
+        config: Mapping[str, Any] | None = None,
+        validate: bool = True,
+    ) -> Any:
+        """Create a component from a factory without adding it to the pipeline."""
+        component, _ = self._create_pipe(factory_name, name or factory_name, config, validate)
+        return component
+
+    def _create_pipe(
+        self,
+        factory_name: str,
+        name: str,
+        config: Mapping[str, Any] | None,
+        validate: bool,
+    ) -> tuple[Any, dict[str, Any]]:
+        _check_factory_name(factory_name)
+        if config is not None and not isinstance(config, Mapping):
+            raise PipelineError(
+                f"The config for component {name!r} must be a dict, got {type(config).__name__}."
+            )
+        meta = self.get_factory_meta(factory_name)
+        user_cfg = dict(config or {})
+        if "factory" in user_cfg and user_cfg["factory"] != factory_name:
+            raise PipelineError(
+                f"Component {name!r}: config says factory {user_cfg['factory']!r} but "
+                f"factory {factory_name!r} was asked for."
+            )
+        user_cfg.pop("factory", None)
+        filled = _fill_factory_config(meta, user_cfg)
+        resolved = _resolve_component_args(meta, name, filled, validate=validate)
+        component = meta.func(self, name, **resolved)
+        if component is None or not callable(component):
+            raise PipelineError(
+                f"Factory {factory_name!r} for component {name!r} returned {component!r}, "
+                f"not a callable component."
+            )
+        return component, {"factory": factory_name, **filled}
+
+    def add_pipe(
+        self,
+        factory_name: str,
+        name: str | None = None,
+        *,
+        before: str | int | None = None,
+        after: str | int | None = None,
+        first: bool | None = None,
+        last: bool | None = None,
+        config: Mapping[str, Any] | None = None,
+        source: Language | None = None,
+        validate: bool = True,
+    ) -> Any:
+        """Create a component with a factory (or copy it from ``source``, another
+        ``nlp`` whose component named ``factory_name`` is taken) and add it to the
+        pipeline; returns the component. Position: at most one of before/after/first/
+        last; by default, last."""
+        _check_factory_name(factory_name)
+        name = name if name is not None else factory_name
+        if not isinstance(name, str) or not name:
+            raise PipelineError(f"A component name must be a non-empty string, got {name!r}.")
+        if name in self.component_names:
+            raise PipelineError(
+                f"A component named {name!r} is already in the pipeline "
+                f"({', '.join(self.component_names)}). Pass another name with name=..."
+            )
+        index = self._get_pipe_index(before=before, after=after, first=first, last=last)
+        if source is not None:
+            component, pipe_config, meta = self._copy_from_source(
+                source, factory_name, name, config
+            )
+        else:
+            component, pipe_config = self._create_pipe(factory_name, name, config, validate)
+            meta = self.get_factory_meta(pipe_config["factory"])
+        self._components.insert(index, (name, component))
+        self._pipe_configs[name] = pipe_config
+        self._pipe_meta[name] = meta
+        return component
+
+    def _copy_from_source(
+        self,
+        source: Language,
+        source_name: str,
+        name: str,
+        config: Mapping[str, Any] | None,
+    ) -> tuple[Any, dict[str, Any], FactoryMeta]:
+        if not isinstance(source, Language):
+            raise PipelineError(
+                f"add_pipe(source=...) for component {name!r} expects a Language object, got "
+                f"{type(source).__name__}. Load the pipeline first: treadle.load(path)."
+            )
+        if not source.has_pipe(source_name):
+            raise PipelineError(
+                f"Can't source component {source_name!r} for {name!r}: the source pipeline "
+                f"has only {', '.join(source.component_names) or '(no components)'}."
+            )
+        if config:
+            raise PipelineError(
+                f"Component {name!r} is sourced from another pipeline: its settings come "
+                f"from there, so config=... can't be passed too."
+            )
+        source_comp = source.get_pipe(source_name)
+        pipe_config = source.get_pipe_config(source_name)
+        meta = source.get_pipe_meta(source_name)
+        # Strings the component's annotations use must resolve in this vocab.
+        if source.vocab is not self.vocab:
+            _copy_strings(source.vocab, self.vocab)
+        to_bytes = getattr(source_comp, "to_bytes", None)
+        if source.vocab is self.vocab or to_bytes is None:
+            return source_comp, pipe_config, meta
+        # A fresh component on this vocab, with the source's state copied into it.
+        settings = {k: v for k, v in pipe_config.items() if k != "factory"}
+        component, _ = self._create_pipe(pipe_config["factory"], name, settings, False)
+        from_bytes = getattr(component, "from_bytes", None)
+        if from_bytes is None:
+            return source_comp, pipe_config, meta
+        from_bytes(to_bytes(exclude=["vocab"]), exclude=["vocab"])
+        return component, pipe_config, meta
+
+    def _get_pipe_index(
+        self,
+        *,
+        before: str | int | None = None,
+        after: str | int | None = None,
+        first: bool | None = None,
+        last: bool | None = None,
+    ) -> int:
+        given = {
+            k: v
+            for k, v in (("before", before), ("after", after), ("first", first), ("last", last))
+            if v is not None and v is not False
+        }
+        if len(given) > 1:
+            raise PipelineError(
+                f"Give at most one of before, after, first, last; got {', '.join(given)}."
+            )
+        names = self.component_names
+        if first:
+            return 0
+        if last or not given:
+            return len(names)
+
+        def position(ref: str | int, arg: str) -> int:
+            if isinstance(ref, bool) or not isinstance(ref, (str, int)):
+                raise PipelineError(f"{arg}= must be a component name or an index, got {ref!r}.")
+            if isinstance(ref, int):
+                if not 0 <= ref < len(names):
+                    raise PipelineError(
+                        f"{arg}={ref} is out of range: the pipeline has {len(names)} components."
+                    )
+                return ref
+            if ref not in names:
+                raise PipelineError(
+                    f"{arg}={ref!r}: no component of that name. "
+                    f"Components: {', '.join(names) or '(none)'}."
+                )
+            return names.index(ref)
+
+        if before is not None:
+            return position(before, "before")
+        return position(after, "after") + 1  # type: ignore[arg-type]
+
+    def remove_pipe(self, name: str) -> tuple[str, Any]:
+        """Remove a component; returns (name, component)."""
+        component = self.get_pipe(name)
+        self._components = [(n, c) for n, c in self._components if n != name]
+        self._pipe_configs.pop(name, None)
+        self._pipe_meta.pop(name, None)
+        self._disabled.discard(name)
+        return name, component
+
+    def replace_pipe(
+        self,
+        name: str,
+        factory_name: str,
+        *,
+        config: Mapping[str, Any] | None = None,
+        validate: bool = True,
+    ) -> Any:
+        """Replace component ``name`` with a new one from ``factory_name``, in place."""
+        index = self.component_names.index(name) if self.has_pipe(name) else None
+        if index is None:
+            raise self._no_such_component(name)
+        component, pipe_config = self._create_pipe(factory_name, name, config, validate)
+        was_disabled = name in self._disabled
+        self.remove_pipe(name)
+        self._components.insert(index, (name, component))
+        self._pipe_configs[name] = pipe_config
+        self._pipe_meta[name] = self.get_factory_meta(factory_name)
+        if was_disabled:
+            self._disabled.add(name)
+        return component
+
+    def rename_pipe(self, old_name: str, new_name: str) -> None:
+        if not self.has_pipe(old_name):
+            raise self._no_such_component(old_name)
+        if not isinstance(new_name, str) or not new_name:
+            raise PipelineError(f"A component name must be a non-empty string, got {new_name!r}.")
+        if new_name in self.component_names:
+            raise PipelineError(
+                f"Can't rename {old_name!r} to {new_name!r}: that name is already taken."
+            )
+        self._components = [(new_name if n == old_name else n, c) for n, c in self._components]
+        self._pipe_configs[new_name] = self._pipe_configs.pop(old_name)
+        self._pipe_meta[new_name] = self._pipe_meta.pop(old_name)
+        if old_name in self._disabled:
+            self._disabled.discard(old_name)
+            self._disabled.add(new_name)
+        component = self.get_pipe(new_name)
+        if isinstance(getattr(component, "name", None), str):
+            # Components that know their own name (for losses, scores) follow the rename.
+            with contextlib.suppress(AttributeError):
+                component.name = new_name
+
+    def disable_pipe(self, name: str) -> None:
+        """Keep the component but skip it when processing (``enable_pipe`` undoes)."""
+        if not self.has_pipe(name):
+            raise self._no_such_component(name)
+        self._disabled.add(name)
+
+    def enable_pipe(self, name: str) -> None:
+        if not self.has_pipe(name):
+            raise self._no_such_component(name)
+        self._disabled.discard(name)
+
+    def select_pipes(
+        self,
+        *,
+        disable: str | Iterable[str] | None = None,
+        enable: str | Iterable[str] | None = None,
+    ) -> DisabledPipes:
+        """Disable components for a while: use as ``with nlp.select_pipes(disable=...)``
+        or keep the result and call ``.restore()``. ``enable=`` disables all others."""
+        if disable is None and enable is None:
+            raise PipelineError("select_pipes needs disable=... or enable=...")
+        disable_set = {disable} if isinstance(disable, str) else set(disable or ())
+        enable_set = {enable} if isinstance(enable, str) else set(enable or ())
+        for n in disable_set | enable_set:
+            if not self.has_pipe(n):
+                raise self._no_such_component(n)
+        if enable is not None:
+            implied = {n for n in self.component_names if n not in enable_set}
+            if disable is not None and disable_set != implied:
+                conflict = sorted(disable_set & enable_set) or sorted(implied ^ disable_set)
+                raise PipelineError(
+                    f"select_pipes: disable={sorted(disable_set)} and enable={sorted(enable_set)} "
+                    f"disagree about {', '.join(conflict)}."
+                )
+            disable_set = implied
+        to_disable = [
+            n for n in self.component_names if n in disable_set and n not in self._disabled
+        ]
+        for n in to_disable:
+            self._disabled.add(n)
+        return DisabledPipes(self, to_disable)
+
+    # ------------------------------------------------------------------ processing
+
+    def make_doc(self, text: str) -> Any:
+        """Tokenize ``text`` (no components run)."""
+        if not isinstance(text, str):
+            raise DataError(f"Expected a str to tokenize, got {type(text).__name__}.")
+        if len(text) > self.max_length:
+            raise DataError(
+                f"Text of length {len(text):,} exceeds nlp.max_length ({self.max_length:,}). "
+                f"Split the text into smaller pieces, or raise nlp.max_length if you have "
+                f"the memory for it."
+            )
+        return self.tokenizer(text)
+
+    def _ensure_doc(self, doc_like: Any) -> Any:
+        if isinstance(doc_like, str):
+            return self.make_doc(doc_like)
+        if _is_doc(doc_like):
+            return doc_like
+        raise DataError(
+            f"Expected a str or a Doc to process, got {type(doc_like).__name__}: {doc_like!r:.80}"
+        )
+
+    def _active(self, disable: Iterable[str]) -> list[tuple[str, Any]]:
+        disable = {disable} if isinstance(disable, str) else set(disable)
+        for n in disable:
+            if not self.has_pipe(n):
+                raise self._no_such_component(n)
+        return [(n, c) for n, c in self.pipeline if n not in disable]
+
+    def __call__(self, text: str | Any, *, disable: Iterable[str] = ()) -> Any:
+        """Tokenize ``text`` (or take a Doc as is) and run each enabled component."""
+        doc = self._ensure_doc(text)
+        for name, proc in self._active(disable):
+            try:
+                doc = proc(doc)
+            except TypeError as err:
+                if callable(proc) and _is_doc(doc) and "argument" in str(err):
+                    raise PipelineError(
+                        f"Component {name!r} failed when called with a Doc: {err}"
+                    ) from err
+                raise
+            if not _is_doc(doc):
+                raise PipelineError(
+                    f"Component {name!r} returned {type(doc).__name__} instead of the Doc. "
+                    f"A component must return the Doc it was given (forgot 'return doc'?)."
+                )
+        return doc
+
+    def pipe(
+        self,
+        texts: Iterable[Any],
+        *,
+        as_tuples: bool = False,
+        batch_size: int | None = None,
+        disable: Iterable[str] = (),
+    ) -> Iterator[Any]:
+        """Process a stream of texts lazily, ``batch_size`` at a time; yields Docs in
+        order. With ``as_tuples``, items are (text, context) and (doc, context) come
+        back. Components that have ``pipe`` get each batch whole."""
+        size = batch_size if batch_size is not None else self.batch_size
+        if not isinstance(size, int) or size < 1:
+            raise PipelineError(f"batch_size must be a positive integer, got {size!r}.")
+        procs = self._active(disable)  # checks names now, not on first next()
+        if as_tuples:
+            return self._pipe_tuples(texts, size, procs)
+        return self._pipe_docs(texts, size, procs)
+
+    def _pipe_docs(
+        self, texts: Iterable[Any], size: int, procs: list[tuple[str, Any]]
+    ) -> Iterator[Any]:
+        for batch in minibatch(texts, size):
+            yield from self._process_batch(batch, size, procs)
+
+    def _pipe_tuples(
+        self, items: Iterable[Any], size: int, procs: list[tuple[str, Any]]
+    ) -> Iterator[tuple[Any, Any]]:
+        for batch in minibatch(items, size):
+            texts, contexts = [], []
+            for item in batch:
+                if not isinstance(item, tuple) or len(item) != 2:
+                    raise DataError(
+                        f"pipe(as_tuples=True) expects (text, context) pairs, got {item!r:.80}"
+                    )
+                texts.append(item[0])
+                contexts.append(item[1])
+            docs = self._process_batch(texts, size, procs)
+            yield from zip(docs, contexts, strict=True)
+
+    def _process_batch(
+        self, batch: list[Any], size: int, procs: list[tuple[str, Any]]
+    ) -> list[Any]:
+        docs = [self._ensure_doc(t) for t in batch]
+        for name, proc in procs:
+            pipe_method = getattr(proc, "pipe", None)
+            if pipe_method is not None:
+                out = list(pipe_method(docs, batch_size=size))
+            else:
+                out = [proc(doc) for doc in docs]
+            if len(out) != len(docs):
+                raise PipelineError(
+                    f"Component {name!r} returned {len(out)} Docs for a batch of {len(docs)}."
+                )
+            for doc in out:
+                if not _is_doc(doc):
+                    raise PipelineError(
+                        f"Component {name!r} returned {type(doc).__name__} instead of a Doc. "
+                        f"A component must return the Doc it was given (forgot 'return doc'?)."
+                    )
+            docs = out
+        return docs
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        sgd: Any = None,
+    ) -> Any:
+        """Initialize every component that has ``initialize`` (training set-up lives in
+        the training package; this base covers rule-based pipelines)."""
+        if get_examples is not None and not callable(get_examples):
+            raise PipelineError(
+                "initialize(get_examples=...) expects a function returning Examples, got "
+                f"{type(get_examples).__name__}."
+            )
+        tok_init = getattr(self.tokenizer, "initialize", None)
+        if tok_init is not None:
+            tok_init(get_examples, nlp=self)
+        for _name, proc in self._components:
+            init = getattr(proc, "initialize", None)
+            if init is not None:
+                init(get_examples, nlp=self)
+        return sgd
+
+    # ------------------------------------------------------------------ meta and config
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """Name, version and description of the pipeline, plus what it contains
+        (written to meta.json). Edit it in place to set name/version/etc."""
+        meta = self._meta
+        meta.setdefault("lang", self.lang)
+        meta.setdefault("name", "pipeline")
+        meta.setdefault("version", "0.0.0")
+        meta.setdefault("description", "")
+        meta["lang"] = self.lang
+        meta["treadle_version"] = __version__
+        meta["pipeline"] = self.pipe_names
+        meta["components"] = self.component_names
+        meta["disabled"] = self.disabled
+        meta["labels"] = self.pipe_labels
+        return meta
+
+    @meta.setter
+    def meta(self, value: Mapping[str, Any]) -> None:
+        self._meta = dict(value)
+
+    @property
+    def config(self) -> Any:
+        """The full config of this pipeline: [nlp] and one [components.<name>] block
+        per component, plus any other sections it was created from."""
+        Config = _config_cls()
+        data = copy.deepcopy(self._config)
+        nlp_block = {**_default_nlp_block(self.lang, self.batch_size), **data.get("nlp", {})}
+        nlp_block["lang"] = self.lang
+        nlp_block["pipeline"] = self.component_names
+        nlp_block["disabled"] = self.disabled
+        nlp_block["batch_size"] = self.batch_size
+        data["nlp"] = nlp_block
+        data["components"] = {n: copy.deepcopy(self._pipe_configs[n]) for n in self.component_names}
+        return Config(data)
+
+    @config.setter
+    def config(self, value: Mapping[str, Any]) -> None:
+        self._config = copy.deepcopy(dict(value))
+
+    # ------------------------------------------------------------------ from config
+
+    @classmethod
+    def from_config(
+        cls,
+        config: Mapping[str, Any] | None = None,
+        *,
+        vocab: Any = None,
+        disable: Iterable[str] = (),
+        enable: Iterable[str] = (),
+        exclude: Iterable[str] = (),
+        meta: Mapping[str, Any] | None = None,
+        auto_fill: bool = True,
+        validate: bool = True,
+    ) -> Language:
+        """Build an ``nlp`` from a config's [nlp] and [components] sections.
+
+        ``exclude`` leaves components out entirely; ``disable`` loads them disabled
+        (as does ``[nlp] disabled``); ``enable`` disables every other component.
+        """
+        Config = _config_cls()
+        config = Config(config or {})
+        if not getattr(config, "is_interpolated", True):
+            config = config.interpolate()
+        if "nlp" not in config or not isinstance(config["nlp"], dict):
+            raise ConfigError("The config has no [nlp] section.")
+        nlp_cfg = dict(config["nlp"])
+        lang = nlp_cfg.get("lang")
+        if not isinstance(lang, str) or not lang:
+            raise ConfigError(f"nlp.lang must be a language code such as 'en', got {lang!r}.")
+        if auto_fill:
+            defaults = _default_nlp_block(lang, 1000)
+            nlp_cfg = {**defaults, **nlp_cfg}
+            if not isinstance(nlp_cfg.get("tokenizer"), dict):
+                nlp_cfg["tokenizer"] = defaults["tokenizer"]
+        for key in ("pipeline", "disabled"):
+            if not isinstance(nlp_cfg.get(key, []), list):
+                raise ConfigError(f"nlp.{key} must be a list of component names.")
+        pipeline = list(nlp_cfg.get("pipeline", []))
+        components_cfg = config.get("components", {}) or {}
+        exclude = {exclude} if isinstance(exclude, str) else set(exclude)
+        for pipe_name in pipeline:
+            if pipe_name not in components_cfg and pipe_name not in exclude:
+                raise ConfigError(
+                    f"nlp.pipeline names {pipe_name!r} but the config has no "
+                    f"[components.{pipe_name}] block."
+                )
+        # The [nlp] block's registered functions: tokenizer and the callbacks.
+        fn_block = {
+            k: nlp_cfg[k] for k in ("tokenizer", *NLP_CALLBACKS) if nlp_cfg.get(k) is not None
+        }
+        resolved = _resolve_blocks(fn_block, validate=validate, loc="nlp")
+        before_creation = resolved.get("before_creation")
+        after_creation = resolved.get("after_creation")
+        after_pipeline_creation = resolved.get("after_pipeline_creation")
+        create_tokenizer = resolved.get("tokenizer")
+
+        lang_cls = cls._class_for_lang(lang)
+        if before_creation is not None:
+            lang_cls = before_creation(lang_cls)
+            if not (isinstance(lang_cls, type) and issubclass(lang_cls, Language)):
+                raise ConfigError(
+                    f"nlp.before_creation must return a Language class, got {lang_cls!r}."
+                )
+        batch_size = nlp_cfg.get("batch_size", 1000)
+        nlp = lang_cls(
+            vocab,
+            lang=lang,
+            create_tokenizer=create_tokenizer,
+            meta=meta,
+            batch_size=batch_size if isinstance(batch_size, int) else 1000,
+        )
+        if after_creation is not None:
+            nlp = after_creation(nlp)
+            if not isinstance(nlp, Language):
+                raise ConfigError(f"nlp.after_creation must return the nlp object, got {nlp!r}.")
+        # Keep [training], [paths], ... and the [nlp] block as written.
+        base = {k: copy.deepcopy(v) for k, v in config.items() if k != "components"}
+        base["nlp"] = {k: v for k, v in nlp_cfg.items() if k not in ("pipeline", "disabled")}
+        nlp._config = base
+
+        sources: dict[str, Language] = {}
+        for pipe_name in pipeline:
+            if pipe_name in exclude:
+                continue
+            block = components_cfg[pipe_name]
+            if not isinstance(block, dict):
+                raise ConfigError(f"[components.{pipe_name}] must be a section.")
+            if "factory" in block:
+                settings = {k: v for k, v in block.items() if k != "factory"}
+                nlp.add_pipe(block["factory"], name=pipe_name, config=settings, validate=validate)
+            elif "source" in block:
+                src_path = block["source"]
+                if not isinstance(src_path, (str, Path)):
+                    raise ConfigError(
+                        f"components.{pipe_name}.source must be the path of a saved pipeline."
+                    )
+                key = str(src_path)
+                if key not in sources:
+                    sources[key] = load(src_path)
+                src_name = block.get("component", pipe_name)
+                nlp.add_pipe(src_name, name=pipe_name, source=sources[key])
+            else:
+                raise ConfigError(
+                    f'[components.{pipe_name}] needs either factory = "..." (create it) or '
+                    f'source = "path" (copy it from a saved pipeline).'
+                )
+        disabled = set(nlp_cfg.get("disabled", [])) | (
+            {disable} if isinstance(disable, str) else set(disable)
+        )
+        enable = {enable} if isinstance(enable, str) else set(enable)
+        if enable:
+            disabled |= {n for n in nlp.component_names if n not in enable}
+        for pipe_name in disabled:
+            if pipe_name in exclude:
+                continue
+            if not nlp.has_pipe(pipe_name):
+                raise ConfigError(
+                    f"Can't disable {pipe_name!r}: no such component in nlp.pipeline "
+                    f"({', '.join(pipeline) or 'empty'})."
+                )
+            nlp.disable_pipe(pipe_name)
+        if after_pipeline_creation is not None:
+            nlp = after_pipeline_creation(nlp)
+            if not isinstance(nlp, Language):
+                raise ConfigError(
+                    f"nlp.after_pipeline_creation must return the nlp object, got {nlp!r}."
+                )
+        return nlp
+
+    @classmethod
+    def _class_for_lang(cls, lang: str) -> type[Language]:
+        """A throwaway subclass carrying its own copy of the language data, so that a
+        before_creation callback may edit ``cls.Defaults`` freely."""
+        if cls.Defaults is not None and cls.lang == lang:
+            data = cls.Defaults
+            data = data.copy() if hasattr(data, "copy") else copy.copy(data)
+        else:
+            data = _get_language_data(lang)  # a fresh copy already
+        return type(cls.__name__, (cls,), {"lang": lang, "Defaults": data})
+
+    # ------------------------------------------------------------------ serialisation
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Save the pipeline as a folder (written beside ``path`` then moved into place,
+        so a failure leaves any previous save intact)."""
+        exclude = set(exclude)
+        path = ensure_path(path)
+        config = self.config
+        with atomic_dir(path) as tmp:
+            config.to_disk(tmp / CONFIG_FILE)
+            write_json(tmp / META_FILE, self.meta)
+            if "vocab" not in exclude:
+                self.vocab.to_disk(tmp / "vocab")
+            tok_to_disk = getattr(self.tokenizer, "to_disk", None)
+            if "tokenizer" not in exclude and tok_to_disk is not None:
+                tok_to_disk(tmp / "tokenizer", exclude=["vocab"])
+            for name, proc in self._components:
+                comp_to_disk = getattr(proc, "to_disk", None)
+                if name in exclude or comp_to_disk is None:
+                    continue
+                comp_to_disk(tmp / name, exclude=["vocab"])
+
+    def from_disk(
+        self, path: str | Path, *, exclude: Iterable[str] = (), overrides: Any = None
+    ) -> Language:
+        """Read back what ``to_disk`` saved into this ``nlp`` (built from the same
+        config, e.g. by ``treadle.load``)."""
+        exclude = set(exclude)
+        path = ensure_path(path)
+        _check_pipeline_dir(path)
+        meta_path = path / META_FILE
+        if meta_path.exists():
+            saved = read_json(meta_path)
+            if not isinstance(saved, dict):
+                raise SerializationError(f"{meta_path}: expected a JSON object.")
+            keep = {k: v for k, v in saved.items() if k not in _DERIVED_META}
+            self._meta.update(keep)
+        if "vocab" not in exclude and (path / "vocab").exists():
+            self.vocab.from_disk(path / "vocab")
+        tok_from_disk = getattr(self.tokenizer, "from_disk", None)
+        if (
+            "tokenizer" not in exclude
+            and tok_from_disk is not None
+            and (path / "tokenizer").exists()
+        ):
+            tok_from_disk(path / "tokenizer", exclude=["vocab"])
+        for name, proc in self._components:
+            comp_from_disk = getattr(proc, "from_disk", None)
+            if name in exclude or comp_from_disk is None:
+                continue
+            if not (path / name).exists():
+                if getattr(proc, "to_disk", None) is not None:
+                    raise SerializationError(
+                        f"{path}: no saved state for component {name!r} (expected a folder "
+                        f"{path / name})."
+                    )
+                continue
+            comp_from_disk(path / name, exclude=["vocab"])
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        """The same parts as ``to_disk``, as one msgpack message."""
+        exclude = set(exclude)
+        parts: dict[str, Any] = {
+            "config": self.config.to_str(),
+            "meta": self.meta,
+        }
+        if "vocab" not in exclude:
+            parts["vocab"] = self.vocab.to_bytes()
+        tok_to_bytes = getattr(self.tokenizer, "to_bytes", None)
+        if "tokenizer" not in exclude and tok_to_bytes is not None:
+            parts["tokenizer"] = tok_to_bytes(exclude=["vocab"])
+        parts["components"] = {
+            name: proc.to_bytes(exclude=["vocab"])
+            for name, proc in self._components
+            if name not in exclude and getattr(proc, "to_bytes", None) is not None
+        }
+        return msgpack.packb(parts, use_bin_type=True)
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> Language:
+        exclude = set(exclude)
+        try:
+            parts = msgpack.unpackb(data, raw=False)
+        except Exception as err:  # msgpack raises several unrelated types
+            raise SerializationError(f"Not a serialized pipeline: {err}") from None
+        if not isinstance(parts, dict) or "config" not in parts:
+            raise SerializationError("Not a serialized pipeline (no config in the data).")
+        self._meta.update(
+            {k: v for k, v in parts.get("meta", {}).items() if k not in _DERIVED_META}
+        )
+        if "vocab" not in exclude and "vocab" in parts:
+            self.vocab.from_bytes(parts["vocab"])
+        if "tokenizer" not in exclude and "tokenizer" in parts:
+            self.tokenizer.from_bytes(parts["tokenizer"], exclude=["vocab"])
+        comps = parts.get("components", {})
+        for name, proc in self._components:
+            if name in exclude or name not in comps:
+                continue
+            proc.from_bytes(comps[name], exclude=["vocab"])
+        return self
+
+
+# Meta keys computed from the live pipeline, never taken from a saved meta.json.
+_DERIVED_META = {"lang", "treadle_version", "pipeline", "components", "disabled", "labels"}
+
+
+class DisabledPipes(list):
+    """The components a ``select_pipes`` call disabled; ``restore()`` (or leaving the
+    ``with`` block) enables them again."""
+
+    def __init__(self, nlp: Language, names: Sequence[str]) -> None:
+        super().__init__(names)
+        self.nlp = nlp
+        self._restored = False
+
+    def __enter__(self) -> DisabledPipes:
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.restore()
+
+    def restore(self) -> None:
+        if self._restored:
+            return
+        for name in self:
+            # A component removed or renamed meanwhile has nothing to restore.
+            if self.nlp.has_pipe(name):
+                self.nlp.enable_pipe(name)
+        self._restored = True
+
+
+# ---------------------------------------------------------------------- module helpers
+
+
+def _is_doc(obj: Any) -> bool:
+    try:
+        from treadle.tokens import Doc
+    except ImportError:  # pragma: no cover - tokens always present in a release
+        return obj is not None
+    return isinstance(obj, Doc)
+
+
+def _get_language_data(lang: str) -> Any:
+    from treadle.lang.data import get_language_data
+
+    return get_language_data(lang)
+
+
+def _make_vocab(lang: str, lang_data: Any) -> Any:
+    from treadle.lang.data import make_vocab
+
+    vocab = make_vocab(lang_data)
+    vocab.lang = lang
+    return vocab
+
+
+def _copy_strings(src_vocab: Any, dst_vocab: Any) -> None:
+    for s in src_vocab.strings:
+        dst_vocab.strings.add(s)
+
+
+_BUILTIN_IMPORT_ERRORS: dict[str, str] = {}
+_BUILTINS_LOADED = False
+
+
+def _load_builtin_components() -> None:
+    """Import every module of ``treadle.pipeline`` once, so its factories register.
+    Components live one per module there; a module that fails to import is noted (the
+    unknown-factory error reports it) rather than breaking every other component."""
+    global _BUILTINS_LOADED
+    if _BUILTINS_LOADED:
+        return
+    _BUILTINS_LOADED = True
+    import treadle.pipeline as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name.startswith("_") or info.ispkg:
+            continue
+        module = f"treadle.pipeline.{info.name}"
+        try:
+            importlib.import_module(module)
+        except Exception as err:  # report, don't hide, but keep other components usable
+            _BUILTIN_IMPORT_ERRORS[module] = f"{type(err).__name__}: {err}"
+
+
+def _check_factory_name(factory_name: Any) -> None:
+    if not isinstance(factory_name, str):
+        raise PipelineError(
+            f"add_pipe expects the name of a registered factory (a string), got "
+            f"{factory_name!r}. Register a function with @Language.component('name') "
+            f"or @Language.factory('name') and pass 'name'."
+        )
+
+
+def _signature_params(func: Callable[..., Any]) -> dict[str, inspect.Parameter] | None:
+    try:
+        return dict(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        return None
+
+
+def _fill_factory_config(meta: FactoryMeta, user_cfg: dict[str, Any]) -> dict[str, Any]:
+    """User settings over the factory's default_config over the function's keyword
+    defaults (JSON-like values only: those are what a config file can hold)."""
+    filled: dict[str, Any] = {}
+    params = _signature_params(meta.func) or {}
+    for pname, param in params.items():
+        if pname in ("nlp", "name") or param.kind in (param.VAR_KEYWORD, param.VAR_POSITIONAL):
+            continue
+        if param.default is not param.empty and _is_config_value(param.default):
+            filled[pname] = copy.deepcopy(param.default)
+    filled = _merge_blocks(filled, meta.default_config)
+    return _merge_blocks(filled, user_cfg)
+
+
+def _merge_blocks(base: dict[str, Any], other: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in other.items():
+        cur = out.get(key)
+        if isinstance(cur, dict) and isinstance(value, Mapping):
+            cur_fn = next((k for k in cur if k.startswith("@")), None)
+            new_fn = next((k for k in value if k.startswith("@")), None)
+            if new_fn is not None and (cur_fn != new_fn or cur.get(cur_fn) != value[new_fn]):
+                out[key] = copy.deepcopy(dict(value))  # another function: replace whole
+            else:
+                out[key] = _merge_blocks(cur, value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _is_config_value(value: Any) -> bool:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_config_value(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_config_value(v) for k, v in value.items())
+    return False
+
+
+def _has_function_block(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(k.startswith("@") for k in value) or any(
+            _has_function_block(v) for v in value.values()
+        )
+    if isinstance(value, (list, tuple)):
+        return any(_has_function_block(v) for v in value)
+    return False
+
+
+def _resolve_blocks(cfg: dict[str, Any], *, validate: bool, loc: str) -> dict[str, Any]:
+    """Call the registered functions (``@category = name`` blocks) inside ``cfg``,
+    which sits at the dotted path ``loc`` of a config (so errors name that path)."""
+    if not _has_function_block(cfg):
+        return dict(cfg)
+    parts = loc.split(".")
+    tree: dict[str, Any] = dict(cfg)
+    for part in reversed(parts):
+        tree = {part: tree}
+    result = registry.resolve(tree, validate=validate)
+    for part in parts:
+        result = result[part]
+    return dict(result)
+
+
+def _resolve_component_args(
+    meta: FactoryMeta, name: str, filled: dict[str, Any], *, validate: bool
+) -> dict[str, Any]:
+    """Check the settings against the factory's signature (unknown keys, missing
+    required ones, types from the hints) and build any nested registered functions."""
+    title = f"Config validation error for component {name!r} (factory {meta.factory!r})"
+    params = _signature_params(meta.func)
+    errors: list[dict[str, Any]] = []
+    if params is not None:
+        takes_kwargs = any(p.kind == p.VAR_KEYWORD for p in params.values())
+        accepted = {
+            p
+            for p, par in params.items()
+            if p not in ("nlp", "name") and par.kind not in (par.VAR_POSITIONAL, par.VAR_KEYWORD)
+        }
+        if not takes_kwargs:
+            for key in filled:
+                if key not in accepted:
+                    close = get_closest(key, accepted, n=3)
+                    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+                    errors.append(
+                        {
+                            "loc": ["components", name, key],
+                            "msg": f"unknown setting {key!r}{hint}; the factory takes "
+                            f"{', '.join(sorted(accepted)) or 'no settings'}",
+                        }
+                    )
+        for pname in accepted:
+            par = params[pname]
+            if par.default is par.empty and pname not in filled:
+                errors.append(
+                    {"loc": ["components", name, pname], "msg": "required setting missing"}
+                )
+    if errors:
+        raise ConfigValidationError(errors, title=title)
+    loc = f"components.{name}"
+    try:
+        resolved = _resolve_blocks(filled, validate=validate, loc=loc)
+    except ConfigValidationError as err:
+        raise ConfigValidationError(err.errors, title=title, desc=err.desc) from None
+    if validate and params is not None:
+        resolved = _validate_types(meta.func, params, resolved, name, title)
+    return resolved
+
+
+def _validate_types(
+    func: Callable[..., Any],
+    params: dict[str, inspect.Parameter],
+    values: dict[str, Any],
+    name: str,
+    title: str,
+) -> dict[str, Any]:
+    try:
+        hints = typing.get_type_hints(func.__init__ if inspect.isclass(func) else func)
+    except Exception:  # unresolvable forward references: skip type checks
+        return values
+    import pydantic
+
+    out = dict(values)
+    errors: list[dict[str, Any]] = []
+    for key, value in values.items():
+        hint = hints.get(key)
+        if hint is None or hint is Any or key not in params:
+            continue
+        try:
+            adapter = pydantic.TypeAdapter(
+                hint, config=pydantic.ConfigDict(arbitrary_types_allowed=True)
+            )
+        except Exception:
+            try:
+                adapter = pydantic.TypeAdapter(hint)
+            except Exception:
+                continue
+        try:
+            out[key] = adapter.validate_python(value)
+        except pydantic.ValidationError as err:
+            for e in err.errors():
+                sub = [str(p) for p in e.get("loc", ())]
+                errors.append({"loc": ["components", name, key, *sub], "msg": e["msg"]})
+    if errors:
+        raise ConfigValidationError(errors, title=title)
+    return out
+
+
+def _check_pipeline_dir(path: Path) -> None:
+    if not path.exists():
+        raise SerializationError(f"Can't load a pipeline from {path}: no such file or folder.")
+    if not path.is_dir():
+        raise SerializationError(
+            f"Can't load a pipeline from {path}: expected a folder saved by nlp.to_disk."
+        )
+    if not (path / CONFIG_FILE).exists():
+        raise SerializationError(
+            f"{path} is not a saved treadle pipeline: it has no {CONFIG_FILE}."
+        )
+
+
+# ---------------------------------------------------------------------- top level
+
+
+def blank(
+    lang: str,
+    *,
+    config: Mapping[str, Any] | None = None,
+    vocab: Any = None,
+    meta: Mapping[str, Any] | None = None,
+) -> Language:
+    """An empty pipeline (tokenizer only) for language ``lang``. ``config`` may set
+    [nlp] options (e.g. the tokenizer) to merge over the defaults."""
+    Config = _config_cls()
+    base = Config({"nlp": {"lang": lang, "pipeline": []}, "components": {}})
+    if config:
+        base = base.merge(Config(config))
+        base["nlp"]["lang"] = lang
+    return Language.from_config(base, vocab=vocab, meta=meta)
+
+
+def load(
+    path: str | Path,
+    *,
+    exclude: Iterable[str] = (),
+    disable: Iterable[str] = (),
+    enable: Iterable[str] = (),
+    config: Mapping[str, Any] | None = None,
+) -> Language:
+    """Load a pipeline saved with ``nlp.to_disk``: read its config.cfg, build the
+    pipeline from it, then read the saved state. ``config`` overrides settings, as a
+    nested dict or with dotted keys (``{"components.sentencizer.overwrite": True}``)."""
+    path = ensure_path(path)
+    _check_pipeline_dir(path)
+    Config = _config_cls()
+    cfg = Config().from_disk(path / CONFIG_FILE, interpolate=False)
+    if config:
+        dotted = {k: v for k, v in config.items() if "." in k}
+        nested = {k: v for k, v in config.items() if "." not in k}
+        if nested:
+            cfg = cfg.merge(Config(nested, is_interpolated=False))
+        for key, value in dotted.items():
+            node = cfg
+            *parents, last = key.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = value
+    cfg = cfg.interpolate()
+    exclude = {exclude} if isinstance(exclude, str) else set(exclude)
+    nlp = Language.from_config(cfg, disable=disable, enable=enable, exclude=exclude)
+    return nlp.from_disk(path, exclude=exclude)
