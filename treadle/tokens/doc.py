@@ -233,6 +233,13 @@ class Doc:
         if deps is None:
             deps = ["dep" if h is not None else None for h in heads]
         dep_col = self._hash_column("deps", deps, words)
+        if all(type(h) is int for h in heads):
+            head_arr = np.array(heads, dtype=np.int64)
+            if not ((head_arr < 0) | (head_arr >= n)).any():
+                arr[:, C_HEAD] = head_arr - np.arange(n)
+                arr[:, C_DEP] = dep_col
+                self._sent_starts_from_tree()
+                return
         rel = np.zeros(n, dtype=np.int64)
         for i, h in enumerate(heads):
             if h is None:
@@ -632,9 +639,7 @@ class Doc:
 
     def to_array(self, attr_ids: int | str | Sequence[int | str]) -> np.ndarray:
         """Values of attributes per token as int64: 2-D for a list, 1-D for one attribute."""
-        single = isinstance(attr_ids, (int, str, np.integer))
-        ids = [A.intify_attr(int(attr_ids) if isinstance(attr_ids, np.integer) else attr_ids)] if single \
-            else A.intify_attrs(list(attr_ids))  # type: ignore[arg-type]
+        single, ids = _attr_list(attr_ids)
         n = len(self)
         out = np.empty((n, len(ids)), dtype=np.int64)
         lex = self._arr[:, C_LEX]
@@ -656,9 +661,7 @@ class Doc:
         given (ORTH is checked against the Doc's tokens). Setting HEAD recomputes
         sentence starts from the tree unless SENT_START is given too.
         """
-        single = isinstance(attr_ids, (int, str, np.integer))
-        ids = [A.intify_attr(int(attr_ids) if isinstance(attr_ids, np.integer) else attr_ids)] if single \
-            else A.intify_attrs(list(attr_ids))  # type: ignore[arg-type]
+        _single, ids = _attr_list(attr_ids)
         array = np.asarray(array)
         if array.ndim == 1:
             array = array.reshape(-1, 1)
@@ -987,6 +990,15 @@ class Doc:
         if other._spans:
             self._spans = other._spans.copy(self)
         return self
+
+
+def _attr_list(attr_ids: Any) -> tuple[bool, list[int]]:
+    """(single, ids) for one attribute or a list of them, with a fast path for int ids."""
+    names = A.NAMES
+    if isinstance(attr_ids, (int, str, np.integer)):
+        attr = int(attr_ids) if isinstance(attr_ids, np.integer) else attr_ids
+        return True, [attr if type(attr) is int and attr in names else A.intify_attr(attr)]
+    return False, [a if type(a) is int and a in names else A.intify_attr(a) for a in attr_ids]
 
 
 def _shift_user_data(user_data: dict, offset: int) -> dict:
