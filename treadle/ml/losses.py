@@ -131,7 +131,7 @@ class CategoricalCrossentropy(Loss):
         if self.normalize and g.shape[0]:
             grad = grad / g.shape[0]
             loss = loss / g.shape[0]
-        return grad, float(loss)
+        return grad, float(loss.detach())
 
     def __call__(self, guesses: Any, truths: Any) -> tuple[Any, float]:
         grad, loss = self._compute(guesses, truths)
@@ -233,7 +233,7 @@ class CosineDistance(Loss):
             n = g.shape[0] if (self.normalize and g.shape[0]) else 1
             loss = per_row.sum() / n
             (grad,) = torch.autograd.grad(loss, g)
-        return grad, float(loss)
+        return grad, float(loss.detach())
 
     def __call__(self, guesses: Any, truths: Any) -> tuple[Any, float]:
         grad, loss = self._compute(guesses, truths)

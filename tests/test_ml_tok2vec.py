@@ -1,0 +1,169 @@
+"""Token-to-vector architectures on real Docs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from treadle.config import registry
+from treadle.ml import Adam, Model, fix_random_seed
+from treadle.ml.layers import StaticVectors, Tok2VecListener
+from treadle.tokens import Doc, Vocab
+
+
+@pytest.fixture
+def vocab():
+    return Vocab()
+
+
+def make_docs(vocab, texts):
+    return [Doc(vocab, words=t.split()) for t in texts]
+
+
+def hash_embed_cnn(**overrides):
+    cfg = dict(width=16, depth=2, embed_size=100, window_size=1, maxout_pieces=3,
+               subword_features=True, pretrained_vectors=None)
+    cfg.update(overrides)
+    return registry.architectures.get("treadle.HashEmbedCNN.v1")(**cfg)
+
+
+def test_hash_embed_cnn_shapes(vocab):
+    fix_random_seed(0)
+    model = Model(hash_embed_cnn())
+    docs = make_docs(vocab, ["the cat sat", "a", "dogs bark loudly at night"])
+    docs.append(Doc(vocab, words=[]))
+    out = model.predict(docs)
+    assert [tuple(t.shape) for t in out] == [(3, 16), (1, 16), (5, 16), (0, 16)]
+    Y, backprop = model.begin_update(docs)
+    assert backprop([np.ones(tuple(y.shape), dtype="f") for y in Y]) is None
+    assert all(p.grad is not None for p in model.params())
+    model.finish_update(Adam(0.01))
+    assert model.get_ref("tok2vec").module is model.module
+
+
+def test_no_cross_doc_leakage(vocab):
+    fix_random_seed(0)
+    module = hash_embed_cnn(depth=3, window_size=2)
+    module.eval()
+    doc_a = Doc(vocab, words=["the", "quick", "brown", "fox"])
+    out1 = module([doc_a, Doc(vocab, words=["jumps", "over"])])[0]
+    out2 = module([doc_a, Doc(vocab, words=["something", "else", "entirely", "here"])])[0]
+    alone = module([doc_a])[0]
+    torch.testing.assert_close(out1, out2)
+    torch.testing.assert_close(out1, alone)
+
+
+def test_identical_words_same_vectors_without_context(vocab):
+    module = hash_embed_cnn(depth=1)
+    module.eval()
+    a, b = module(make_docs(vocab, ["word", "word"]))
+    torch.testing.assert_close(a, b)
+
+
+def test_save_load_round_trip(vocab, tmp_path):
+    fix_random_seed(0)
+    m1 = Model(hash_embed_cnn(), name="t2v")
+    docs = make_docs(vocab, ["one two three", "four five"])
+    _, bp = m1.begin_update(docs)
+    bp([np.ones((3, 16), "f"), np.ones((2, 16), "f")])
+    m1.finish_update(Adam(0.1))
+    m1.to_disk(tmp_path / "t2v.safetensors")
+    fix_random_seed(1)
+    m2 = Model(hash_embed_cnn(), name="t2v").from_disk(tmp_path / "t2v.safetensors")
+    for a, b in zip(m1.predict(docs), m2.predict(docs), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_mish_encoder_and_multihash_config(vocab):
+    embed = registry.architectures.get("treadle.MultiHashEmbed.v1")(
+        width=8, attrs=["NORM", "SHAPE"], rows=[50, 20], include_static_vectors=False
+    )
+    encode = registry.architectures.get("treadle.MishWindowEncoder.v1")(width=8, window_size=1, depth=2)
+    module = registry.architectures.get("treadle.Tok2Vec.v1")(embed=embed, encode=encode)
+    out = Model(module).predict(make_docs(vocab, ["a b c", "d"]))
+    assert [tuple(t.shape) for t in out] == [(3, 8), (1, 8)]
+
+
+def test_character_embed(vocab):
+    fix_random_seed(0)
+    embed = registry.architectures.get("treadle.CharacterEmbed.v1")(
+        width=8, rows=50, nM=4, nC=4, also_embed_subwords=True, also_use_static_vectors=False
+    )
+    encode = registry.architectures.get("treadle.MaxoutWindowEncoder.v1")(
+        width=8, window_size=1, maxout_pieces=2, depth=1
+    )
+    model = Model(registry.architectures.get("treadle.Tok2Vec.v1")(embed=embed, encode=encode))
+    docs = make_docs(vocab, ["héllo wörld x", "hello"])
+    out = model.predict(docs)
+    assert [tuple(t.shape) for t in out] == [(3, 8), (1, 8)]
+    Y, bp = model.begin_update(docs)
+    bp([torch.ones_like(y) for y in Y])
+    assert embed.char_embed.weight.grad.abs().sum() > 0
+
+
+def test_character_ids():
+    from treadle.ml.layers.character_embed import word_char_ids
+
+    ids = word_char_ids("abcdef", 4)
+    assert ((ids - np.arange(4) - 1) // 64).tolist() == [ord(c) for c in "abef"]
+    short = word_char_ids("a", 4)
+    assert ((short - np.arange(4) - 1) // 64).tolist() == [ord("a"), 0, 0, ord("a")]
+
+
+def test_static_vectors_not_updated_and_missing_keys_zero(vocab):
+    fix_random_seed(0)
+    table = np.arange(12, dtype="f").reshape(3, 4)
+    for i, word in enumerate(["cat", "dog", "fish"]):
+        vocab.vectors.add(word, vector=table[i])
+    before = vocab.vectors.data.copy()
+    layer = StaticVectors(5)
+    model = Model(layer, name="sv")
+    docs = make_docs(vocab, ["cat unknown", "fish"])
+    opt = Adam(0.1)
+    for _ in range(3):
+        Y, bp = model.begin_update(docs)
+        bp(np.ones_like(Y.data.numpy()) if hasattr(Y, "data") else None)
+        model.finish_update(opt)
+    np.testing.assert_array_equal(vocab.vectors.data, before)
+    assert [n for n, _ in layer.named_parameters()] == ["weight"]  # the table is not a parameter
+    out = model.predict(docs).data
+    assert torch.all(out[1] == 0)  # "unknown" has no vector
+    torch.testing.assert_close(out[0], layer.weight.detach() @ torch.from_numpy(table[0]))
+    assert "weight" in layer.state_dict() and len(layer.state_dict()) == 1
+
+
+def test_multihash_with_static_vectors(vocab):
+    vocab.vectors.add("cat", vector=np.ones(6, dtype="f"))
+    module = hash_embed_cnn(pretrained_vectors=True)
+    out = Model(module).predict(make_docs(vocab, ["cat dog"]))
+    assert out[0].shape == (2, 16)
+
+
+def test_listener_receives_and_passes_gradient(vocab):
+    fix_random_seed(0)
+    tok2vec = hash_embed_cnn()
+    listener_a = Tok2VecListener(16, upstream="tok2vec")
+    listener_b = Tok2VecListener(16, grad_factor=0.0)
+    docs = make_docs(vocab, ["a b c", "d e"])
+    outputs = tok2vec(docs)
+    batch = Tok2VecListener.batch_id(docs)
+    listener_a.receive(batch, outputs)
+    listener_b.receive(batch, outputs)
+    loss_a = sum(t.sum() for t in listener_a(docs))
+    loss_b = sum((t * 5).sum() for t in listener_b(docs))
+    (loss_a + loss_b).backward()
+    grads = {n: p.grad.clone() for n, p in tok2vec.named_parameters()}
+    tok2vec.zero_grad()
+    sum(t.sum() for t in tok2vec(docs)).backward()
+    for n, p in tok2vec.named_parameters():
+        torch.testing.assert_close(grads[n], p.grad)  # listener_b contributed nothing
+    # prediction without a received batch reads doc.tensor
+    for doc, t in zip(docs, outputs, strict=True):
+        doc.tensor = t.detach().numpy()
+    other = make_docs(vocab, ["x y"])
+    with pytest.raises(Exception, match="doc.tensor"):
+        listener_a(other)
+    fresh = Tok2VecListener(16)
+    got = fresh(docs)
+    torch.testing.assert_close(got[0], outputs[0].detach())
