@@ -218,6 +218,8 @@ def test_from_config_errors() -> None:
         Language.from_config(bad)
     with pytest.raises(ConfigError, match="nlp.lang"):
         Language.from_config({"nlp": {"pipeline": []}})
+    with pytest.raises(ConfigError, match=r"nlp.pipline: unknown setting \(did you mean 'pipeline'"):
+        Language.from_config({**WS_CONFIG, "nlp": {**WS_CONFIG["nlp"], "pipline": ["x"]}})
 
 
 def test_from_config_keeps_other_sections() -> None:

@@ -597,14 +597,7 @@ class Language:
         """Tokenize ``text`` (or take a Doc as is) and run each enabled component."""
         doc = self._ensure_doc(text)
         for name, proc in self._active(disable):
-            try:
-                doc = proc(doc)
-            except TypeError as err:
-                if callable(proc) and _is_doc(doc) and "argument" in str(err):
-                    raise PipelineError(
-                        f"Component {name!r} failed when called with a Doc: {err}"
-                    ) from err
-                raise
+            doc = proc(doc)
             if not _is_doc(doc):
                 raise PipelineError(
                     f"Component {name!r} returned {type(doc).__name__} instead of the Doc. "
@@ -774,6 +767,8 @@ class Language:
             nlp_cfg = {**defaults, **nlp_cfg}
             if not isinstance(nlp_cfg.get("tokenizer"), dict):
                 nlp_cfg["tokenizer"] = defaults["tokenizer"]
+        if validate:
+            _check_nlp_keys(nlp_cfg)
         for key in ("pipeline", "disabled"):
             if not isinstance(nlp_cfg.get(key, []), list):
                 raise ConfigError(f"nlp.{key} must be a list of component names.")
@@ -1228,6 +1223,21 @@ def _validate_types(
     if errors:
         raise ConfigValidationError(errors, title=title)
     return out
+
+
+def _check_nlp_keys(nlp_cfg: Mapping[str, Any]) -> None:
+    """Unknown [nlp] keys are typos (``pipline``) that would otherwise be ignored."""
+    from treadle.config.schemas import NlpSchema
+
+    known = set(NlpSchema.model_fields)
+    errors = []
+    for key in nlp_cfg:
+        if key not in known:
+            close = get_closest(key, known, n=3)
+            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+            errors.append({"loc": ["nlp", key], "msg": f"unknown setting{hint}"})
+    if errors:
+        raise ConfigValidationError(errors, title="Config validation error in [nlp]")
 
 
 def _check_pipeline_dir(path: Path) -> None:
