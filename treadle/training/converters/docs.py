@@ -13,17 +13,22 @@ def _none_if_empty(values: list[str]) -> list[str | None]:
     return [v or None for v in values]
 
 
-def sentences_to_doc(vocab: Any, sents: list[Sentence]) -> Any:
-    """One Doc holding ``sents`` in order, sentence starts marked."""
+def sentences_to_doc(vocab: Any, sents: list[Sentence], *, group_size: int | None = None) -> Any:
+    """One Doc holding ``sents`` in order, sentence starts marked.
+
+    Inside each run of ``group_size`` sentences (default: all) a sentence's last token
+    is followed by a space; the run's final token keeps its own spacing.
+    """
     from treadle.tokens import Doc
 
+    group_size = group_size or len(sents)
     words: list[str] = []
     spaces: list[bool] = []
     sent_starts: list[bool] = []
     for k, s in enumerate(sents):
         words.extend(s.words)
         sp = list(s.spaces)
-        if k + 1 < len(sents) and sp:
+        if (k + 1) % group_size and k + 1 < len(sents) and sp:
             sp[-1] = True  # sentences inside one Doc are separated by a space
         spaces.extend(sp)
         sent_starts.append(True)
@@ -34,7 +39,7 @@ def sentences_to_doc(vocab: Any, sents: list[Sentence]) -> Any:
         kwargs["pos"] = _none_if_empty([p for s in sents for p in s.pos])
         kwargs["morphs"] = [m for s in sents for m in s.morphs]
         kwargs["lemmas"] = [x for s in sents for x in s.lemmas]
-    if any(s.heads for s in sents) and any(h >= 0 for s in sents for h in s.heads):
+    if any(h >= 0 for s in sents for h in s.heads):
         heads: list[int | None] = []
         offset = 0
         for s in sents:
@@ -47,16 +52,30 @@ def sentences_to_doc(vocab: Any, sents: list[Sentence]) -> Any:
     return Doc(vocab, words=words, spaces=spaces, sent_starts=sent_starts, **kwargs)
 
 
+# Sentences built into one Doc at a time before slicing it into the output Docs: the
+# Doc constructor's fixed cost is paid per chunk instead of per sentence.
+_CHUNK_SENTS = 512
+
+
 def sentences_to_docs(sents: Iterable[Sentence], vocab: Any = None, *, n_sents: int = 1) -> Iterator[Any]:
     """Group sentences ``n_sents`` at a time into Docs sharing ``vocab`` (a new one if None)."""
-    from treadle.tokens import Vocab
+    from treadle.tokens import Span, Vocab
 
     if n_sents < 1:
         raise ValueError(f"n_sents must be at least 1, got {n_sents}")
     vocab = vocab if vocab is not None else Vocab()
+    per_chunk = n_sents * max(1, _CHUNK_SENTS // n_sents)
     it = iter(sents)
     while True:
-        group = list(islice(it, n_sents))
-        if not group:
+        chunk = list(islice(it, per_chunk))
+        if not chunk:
             return
-        yield sentences_to_doc(vocab, group)
+        big = sentences_to_doc(vocab, chunk, group_size=n_sents)
+        if len(chunk) <= n_sents:
+            yield big
+            continue
+        start = 0
+        for g in range(0, len(chunk), n_sents):
+            end = start + sum(len(s.words) for s in chunk[g : g + n_sents])
+            yield Span(big, start, end).as_doc()
+            start = end
