@@ -372,20 +372,24 @@ class Tokenizer:
     def _split_infixes(self, s: str) -> list[Piece]:
         if self._infix_finditer is None:
             return [("TOKEN", s, None)]
-        if "@" not in s and "://" not in s:
-            return self._infix_pieces(s)
-        # Split around embedded addresses first, so no infix rule cuts through them.
+        if "@" in s or "://" in s:
+            found = list(_EMBEDDED.finditer(s))
+            if found:
+                return self._split_around_embedded(s, found)
+        return self._infix_pieces(s)
+
+    def _split_around_embedded(self, s: str, found: list[re.Match[str]]) -> list[Piece]:
+        """Keep embedded addresses whole; the text around them is split as chunks of its
+        own (each strictly shorter than ``s``, so this terminates)."""
         out: list[Piece] = []
         pos = 0
-        for m in _EMBEDDED.finditer(s):
+        for m in found:
             if m.start() > pos:
-                seg = s[pos : m.start()]
-                out.extend(self._whole(seg) or self._infix_pieces(seg))
+                out.extend(self._split_chunk(s[pos : m.start()]))
             out.extend(self._whole(m.group()) or [("TOKEN", m.group(), None)])
             pos = m.end()
         if pos < len(s):
-            seg = s[pos:]
-            out.extend(self._whole(seg) or self._infix_pieces(seg))
+            out.extend(self._split_chunk(s[pos:]))
         return out
 
     def _infix_pieces(self, s: str) -> list[Piece]:

@@ -85,7 +85,6 @@ def _contractions() -> Exceptions:
         "wanna": (["wan", "na"], ["want", "to"]),
         "gotta": (["got", "ta"], ["got", "to"]),
         "outta": (["out", "ta"], ["out", "of"]),
-        "kinda": (["kin", "da"], ["kind", "of"]),
         "sorta": (["sort", "a"], ["sort", "of"]),
         "gimme": (["gim", "me"], ["give", "me"]),
         "lemme": (["lem", "me"], ["let", "me"]),
@@ -135,7 +134,7 @@ ABBREVIATIONS: list[str] = (
 )
 
 # Words that contain an internal period-free punctuation mark but are single words.
-_SINGLE_WORDS = ["w/", "w/o", "b/c", "c/o", "s/he", "a/c", "A/C", "N/A", "n/a", "P&L", "AT&T"]
+_SINGLE_WORDS = ["w/", "w/o", "b/c", "c/o", "s/he", "N/A", "n/a", "Yahoo!", "Jeopardy!"]
 
 
 def english_exceptions() -> Exceptions:
