@@ -304,3 +304,19 @@ def test_span_as_doc(vocab):
     assert sub[0].ent_iob_ == "B" and sub.ents[0].text == "pizza"
     assert sub[0].head == sub[0]  # its head fell outside the slice
     assert sub[2].head.i == 3
+
+
+def test_per_token_norm_overrides_lexeme(vocab):
+    doc = Doc(vocab, ["ca", "n't", "ca"], norms=["can", None, None])
+    assert [t.norm_ for t in doc] == ["can", "n't", "ca"]
+    doc[1].norm_ = "not"
+    norms = doc.to_array(A.NORM)
+    assert norms[0] == np.uint64(hash_string("can")).view(np.int64)
+    assert norms[2] == np.uint64(hash_string("ca")).view(np.int64)
+    assert vocab["ca"].norm_ == "ca"  # the lexeme is untouched
+    other = Doc(vocab, doc.words).from_array([A.NORM], doc.to_array([A.NORM]))
+    assert [t.norm_ for t in other] == ["can", "not", "ca"]
+    from treadle.tokens import DocBin
+
+    back = next(DocBin(attrs=["ORTH", "NORM"], docs=[doc]).get_docs(Vocab()))
+    assert [t.norm_ for t in back] == ["can", "not", "ca"]

@@ -25,7 +25,8 @@ C_ENT_IOB = 10
 C_ENT_TYPE = 11
 C_ENT_ID = 12
 C_ENT_KB_ID = 13
-N_COLS = 14
+C_NORM = 14  # per-token NORM override (0 = use the lexeme's norm)
+N_COLS = 15
 
 TOKEN_COL: dict[int, int] = {
     attrs.SPACY: C_SPACY,

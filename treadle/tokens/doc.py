@@ -25,6 +25,7 @@ from treadle.tokens._layout import (
     C_LEMMA,
     C_LEX,
     C_MORPH,
+    C_NORM,
     C_POS,
     C_SENT_START,
     C_SPACY,
@@ -48,7 +49,7 @@ _MISSING_IOB = (None, "", "-")
 
 class Doc:
     """``Doc(vocab, words=None, spaces=None, *, tags=, pos=, morphs=, lemmas=, heads=,
-    deps=, sent_starts=, ents=, user_data=)``.
+    deps=, sent_starts=, ents=, user_data=, norms=)``.
 
     ``spaces`` defaults to a space after every token. ``heads`` are absolute token
     indices; ``morphs`` UD FEATS strings; ``ents`` IOB (or BILUO) tags. Any
@@ -72,6 +73,7 @@ class Doc:
         sent_starts: Sequence[bool | int | None] | None = None,
         ents: Sequence[str | None] | None = None,
         user_data: dict | None = None,
+        norms: Sequence[str | None] | None = None,
     ) -> None:
         words = list(words) if words is not None else []
         n = len(words)
@@ -116,6 +118,9 @@ class Doc:
             arr[:, C_TAG] = self._hash_column("tags", tags, words)
         if lemmas is not None:
             arr[:, C_LEMMA] = self._hash_column("lemmas", lemmas, words)
+        if norms is not None:
+            # Per-token norms (e.g. from tokenizer special cases) override the lexeme's.
+            arr[:, C_NORM] = self._hash_column("norms", norms, words)
         if pos is not None:
             self._check_len("pos", pos, words)
             ids = [POS_IDS.get(p, -1) if isinstance(p, str) else -1 for p in pos]
@@ -646,6 +651,9 @@ class Doc:
         for k, attr in enumerate(ids):
             if attr in TOKEN_COL:
                 out[:, k] = self._arr[:, TOKEN_COL[attr]]
+            elif attr == A.NORM:
+                override = self._arr[:, C_NORM]
+                out[:, k] = np.where(override != 0, override, self.vocab.lex_column(attr)[lex])
             elif attr == A.ID:
                 out[:, k] = lex
             elif attr in LEX_COL or attr == A.LANG:
@@ -685,6 +693,10 @@ class Doc:
                         f"from_array: ORTH of token {bad} ({self[bad].text!r}) does not match the "
                         "array; ORTH cannot be changed"
                     )
+                continue
+            if attr == A.NORM:
+                lex_norm = self.vocab.lex_column(A.NORM)[arr[:, C_LEX]]
+                arr[:, C_NORM] = np.where(values != lex_norm, values, 0)
                 continue
             if attr not in TOKEN_COL:
                 if attr in LEX_COL or attr in (A.ID, A.LANG):
@@ -815,6 +827,8 @@ class Doc:
         out._recompute_idx()
         if attrs is not None:
             keep = {TOKEN_COL[a] for a in A.intify_attrs(list(attrs)) if a in TOKEN_COL}
+            if A.NORM not in A.intify_attrs(list(attrs)):
+                out._arr[:, C_NORM] = 0
             for col in (C_TAG, C_POS, C_MORPH, C_LEMMA, C_DEP, C_HEAD, C_SENT_START,
                         C_ENT_IOB, C_ENT_TYPE, C_ENT_ID, C_ENT_KB_ID):
                 if col not in keep:

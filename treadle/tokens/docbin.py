@@ -35,7 +35,7 @@ import numpy as np
 
 from treadle.errors import SerializationError
 from treadle.tokens import attrs as A
-from treadle.tokens._layout import C_IDX, C_LEX, C_SPACY, HASH_COLS, N_COLS, TOKEN_COL
+from treadle.tokens._layout import C_IDX, C_LEX, C_NORM, C_SPACY, HASH_COLS, N_COLS, TOKEN_COL
 from treadle.tokens.doc import Doc
 from treadle.tokens.parts_of_speech import N_POS
 from treadle.tokens.span import Span
@@ -169,6 +169,9 @@ class DocBin:
         for k, attr in enumerate(self.attrs):
             if attr in TOKEN_COL and attr != A.IDX:
                 full[:, TOKEN_COL[attr]] = stored[:, k]
+            elif attr == A.NORM:
+                lex_norm = vocab.lex_column(A.NORM)[full[:, C_LEX]]
+                full[:, C_NORM] = np.where(stored[:, k] != lex_norm, stored[:, k], 0)
         self._validate(full, lengths, vocab)
         # Character offsets restart at every Doc: a global exclusive cumsum, minus
         # the value at each Doc's first token.

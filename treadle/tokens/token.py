@@ -20,6 +20,7 @@ from treadle.tokens._layout import (
     C_LEMMA,
     C_LEX,
     C_MORPH,
+    C_NORM,
     C_POS,
     C_SENT_START,
     C_SPACY,
@@ -380,6 +381,27 @@ class Token:
     def is_ancestor(self, descendant: Token) -> bool:
         return any(anc.i == self.i for anc in descendant.ancestors)
 
+    # -- norm: the lexeme's, unless this token overrides it --------------------
+
+    @property
+    def norm(self) -> int:
+        override = int(self.doc._arr[self.i, C_NORM]) & MASK
+        if override:
+            return override
+        return int(self.doc.vocab._table[self.doc._arr[self.i, C_LEX], LEX_COL[attrs.NORM]])
+
+    @norm.setter
+    def norm(self, value: str | int | None) -> None:
+        self._set_str(C_NORM, value)
+
+    @property
+    def norm_(self) -> str:
+        return self.doc.vocab.strings[self.norm]  # type: ignore[return-value]
+
+    @norm_.setter
+    def norm_(self, value: str | None) -> None:
+        self._set_str(C_NORM, value)
+
     # -- lexeme attributes (generated below) ---------------------------------
 
     def check_flag(self, attr: int | str) -> bool:
@@ -408,6 +430,8 @@ def _make_token_lex_properties() -> None:
         return property(get)
 
     for attr in STRING_LEX_ATTRS:
+        if attr == attrs.NORM:
+            continue  # defined on the class: tokens may override it
         name = attrs.NAMES[attr].lower()
         setattr(Token, name, hash_prop(LEX_COL[attr]))
         if attr != attrs.ORTH:
