@@ -160,3 +160,11 @@ def test_vectors_find_add_and_disk(tmp_path):
     np.testing.assert_allclose(back["d"], [9, 9])
     assert back.find(["alias", "b", "nope"]).tolist() == [0, 1, -1]
     assert (tmp_path / "v" / "vectors.safetensors").exists()
+
+
+def test_stringstore_accepts_int64_bitcast_hashes():
+    vocab = Vocab()
+    doc = Doc(vocab, ["a"], tags=["VeryLongTagName"])
+    value = doc.to_array("TAG")[0]
+    assert value < 0  # this hash has its top bit set, so the int64 view is negative
+    assert vocab.strings[value] == "VeryLongTagName" and value in vocab.strings

@@ -22,6 +22,7 @@ from treadle.errors import SerializationError
 # few thousand strings over and over, so a process-wide cache pays for itself.
 _HASH_CACHE: dict[str, int] = {"": 0}
 _HASH_CACHE_MAX = 1_000_000
+_MASK = (1 << 64) - 1
 
 
 def hash_string(string: str) -> int:
@@ -75,22 +76,23 @@ class StringStore:
             value = self._by_str.get(key)
             return value if value is not None else hash_string(key)
         try:
-            return self._by_hash[int(key)]
+            # "& _MASK" accepts hashes bit-cast to int64 (as Doc.to_array returns them).
+            return self._by_hash[int(key) & _MASK]
         except KeyError:
             raise KeyError(
-                f"Hash {int(key)} is not in the StringStore ({len(self)} strings): the string "
+                f"Hash {int(key) & _MASK} is not in the StringStore ({len(self)} strings): the string "
                 "it stands for was never added to this vocab (was the model or DocBin saved "
                 "with a different vocab?)"
             ) from None
 
     def get(self, key: int, default: str | None = None) -> str | None:
-        return self._by_hash.get(int(key), default)
+        return self._by_hash.get(int(key) & _MASK, default)
 
     def __contains__(self, key: object) -> bool:
         if isinstance(key, str):
             return key == "" or key in self._by_str
         if isinstance(key, int) or hasattr(key, "__index__"):
-            return int(key) in self._by_hash  # type: ignore[arg-type]
+            return int(key) & _MASK in self._by_hash  # type: ignore[arg-type]
         return False
 
     def __len__(self) -> int:
