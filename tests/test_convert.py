@@ -157,3 +157,12 @@ def test_cli_convert_jsonl_with_language_tokenizer(tmp_path, capsys):
     bad.write_text('{"text": "ok"}\n{"text": 3}\n', encoding="utf8")
     assert run_app(app, ["convert", str(bad), str(tmp_path / "out")]) == 1
     assert 'bad.jsonl, line 2: expected an object with a "text" string' in capsys.readouterr().err
+
+
+def test_cli_convert_invalid_pos_names_sentence_line(tmp_path, capsys):
+    src = tmp_path / "pos.conllu"
+    good = "1\tHi\thi\tINTJ\tUH\t_\t0\troot\t_\t_\n\n"
+    src.write_text(good + "# text = x\n1\tx\tx\tNOPE\tX\t_\t0\troot\t_\t_\n\n", encoding="utf8")
+    assert run_app(app, ["convert", str(src), str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "pos.conllu, sentence at line 3" in err and "NOPE" in err

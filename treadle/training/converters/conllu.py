@@ -34,6 +34,7 @@ class Sentence:
     text: str | None = None
     sent_id: str | None = None
     line: int = 0  # 1-based line of the sentence's first line in its file
+    source: str = "<input>"  # the file it came from, for error messages
 
     def __len__(self) -> int:
         return len(self.words)
@@ -59,7 +60,7 @@ class _Reader:
         return DataError(f"{self.source}, line {lineno}: {msg}")
 
     def sentence(self, lines: list[tuple[int, str]]) -> Sentence:
-        sent = Sentence(line=lines[0][0])
+        sent = Sentence(line=lines[0][0], source=self.source)
         rows: list[list[str]] = []  # the syntactic words' columns
         row_lines: list[int] = []
         ranges: list[tuple[int, int, str, bool, int]] = []  # (first id, last id, form, space, line)

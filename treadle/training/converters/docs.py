@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
+from treadle.errors import DataError
 from treadle.training.converters.conllu import Sentence
 
 
@@ -52,6 +53,16 @@ def sentences_to_doc(vocab: Any, sents: list[Sentence], *, group_size: int | Non
     return Doc(vocab, words=words, spaces=spaces, sent_starts=sent_starts, **kwargs)
 
 
+def _locate(vocab: Any, chunk: list[Sentence], err: DataError) -> DataError:
+    """Rebuild sentence by sentence to name the file and line of the invalid one."""
+    for sent in chunk:
+        try:
+            sentences_to_doc(vocab, [sent])
+        except DataError as inner:
+            return DataError(f"{sent.source}, sentence at line {sent.line}: {inner}")
+    return err
+
+
 # Sentences built into one Doc at a time before slicing it into the output Docs: the
 # Doc constructor's fixed cost is paid per chunk instead of per sentence.
 _CHUNK_SENTS = 512
@@ -70,7 +81,10 @@ def sentences_to_docs(sents: Iterable[Sentence], vocab: Any = None, *, n_sents: 
         chunk = list(islice(it, per_chunk))
         if not chunk:
             return
-        big = sentences_to_doc(vocab, chunk, group_size=n_sents)
+        try:
+            big = sentences_to_doc(vocab, chunk, group_size=n_sents)
+        except DataError as err:
+            raise _locate(vocab, chunk, err) from None
         if len(chunk) <= n_sents:
             yield big
             continue

@@ -90,7 +90,8 @@ def _column_sentence(block: list[tuple[int, str]], source: str) -> Sentence | No
         words = [c[0] for c in rows]
         tags = [c[-1] for c in rows]
     ents = _normalise(tags, source, lines)
-    sent = Sentence(words=words, spaces=_spaces_from_text(words, text), text=text, line=lines[0])
+    sent = Sentence(words=words, spaces=_spaces_from_text(words, text), text=text, line=lines[0],
+                    source=source)  # fmt: skip
     sent.ents = ents
     sent.sent_id = sent_id
     return sent
@@ -105,7 +106,8 @@ def _pipe_sentence(lineno: int, line: str, source: str) -> Sentence:
         words.append(parts[0])
         tags.append(parts[-1])
     ents = _normalise(tags, source, [lineno] * len(tags))
-    sent = Sentence(words=words, spaces=[True] * (len(words) - 1) + [False], line=lineno)
+    sent = Sentence(words=words, spaces=[True] * (len(words) - 1) + [False], line=lineno,
+                    source=source)  # fmt: skip
     sent.ents = ents
     return sent
 

@@ -1,0 +1,193 @@
+"""Training loggers: registered functions that create ``setup(nlp, stdout, stderr)``.
+
+``setup`` returns ``(log_step, finalize)``. The loop calls ``log_step(info)`` after each
+evaluation and ``log_step(None)`` after each other step (for progress display), then
+``finalize()`` once at the end. ``info`` holds:
+
+- ``epoch``: completed passes over the training data; ``step``: completed steps;
+- ``score``: the weighted dev score; ``other_scores``: every dev score;
+- ``losses``: training loss per component, summed since the previous evaluation;
+- ``checkpoints``: ``(score, step, epoch)`` of every evaluation so far;
+- ``seconds``: seconds since training started; ``words``: training words seen;
+- ``score_weights``: the weights that combine the scores.
+
+A user logger written for the one-argument form ``setup(nlp)`` works too.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from treadle.config import registry
+
+LogStep = Callable[[dict[str, Any] | None], None]
+Finalize = Callable[[], None]
+LoggerSetup = Callable[..., tuple[LogStep, Finalize]]
+
+
+def setup_logger(
+    setup: LoggerSetup, nlp: Any, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+) -> tuple[LogStep, Finalize]:
+    """Call a logger's setup with ``(nlp, stdout, stderr)``, or ``(nlp)`` if that is all
+    it takes (the shape older loggers have)."""
+    import inspect
+
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    try:
+        params = inspect.signature(setup).parameters
+        positional = [
+            p for p in params.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        takes_var = any(p.kind == p.VAR_POSITIONAL for p in params.values())
+        n_args = 3 if takes_var or len(positional) >= 3 else 1
+    except (TypeError, ValueError):
+        n_args = 3
+    return setup(nlp, stdout, stderr) if n_args == 3 else setup(nlp)
+
+
+def _score_columns(info: dict[str, Any]) -> list[str]:
+    weights = info.get("score_weights") or {}
+    return [k for k, w in weights.items() if w is not None]
+
+
+def _fmt_score(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int | float):
+        return f"{value * 100:.2f}"
+    return str(value)
+
+
+@registry.loggers("treadle.ConsoleLogger.v1")
+def console_logger(progress_bar: bool = False) -> LoggerSetup:
+    """A table on stdout: a header, then one row per evaluation (epoch, step, loss per
+    component, each weighted score as a percentage, the combined score); with
+    ``progress_bar``, a bar on stderr counts the steps until the next evaluation."""
+
+    def setup(
+        nlp: Any, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+    ) -> tuple[LogStep, Finalize]:
+        out = stdout or sys.stdout
+        err = stderr or sys.stderr
+        loss_names = [
+            name for name, proc in nlp.pipeline if getattr(proc, "is_trainable", False)
+        ]
+        state: dict[str, Any] = {"header": None, "bar": None, "task": None, "count": 0}
+
+        def write_row(cells: list[str], widths: list[int]) -> None:
+            row = "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
+            out.write(row.rstrip() + "\n")
+            out.flush()
+
+        def ensure_header(info: dict[str, Any]) -> list[int]:
+            if state["header"] is None:
+                names = ["E", "#"] + [f"LOSS {n.upper()}" for n in loss_names]
+                names += [c.upper() for c in _score_columns(info)] + ["SCORE"]
+                widths = [max(len(n), 6) for n in names]
+                widths[0] = max(3, len(names[0]))
+                state["header"] = (names, widths)
+                write_row(names, widths)
+                write_row(["-" * w for w in widths], widths)
+            return state["header"][1]
+
+        def stop_bar() -> None:
+            if state["bar"] is not None:
+                state["bar"].stop()
+                state["bar"] = None
+                state["count"] = 0
+
+        def log_step(info: dict[str, Any] | None) -> None:
+            if info is None:
+                if progress_bar:
+                    tick()
+                return
+            stop_bar()
+            widths = ensure_header(info)
+            losses = info.get("losses", {})
+            scores = info.get("other_scores", {})
+            cells = [str(info.get("epoch", 0)), str(info.get("step", 0))]
+            cells += [f"{losses.get(n, 0.0):.2f}" for n in loss_names]
+            cells += [_fmt_score(scores.get(c)) for c in _score_columns(info)]
+            cells.append(f"{info.get('score', 0.0):.2f}")
+            write_row(cells, widths)
+
+        def tick() -> None:
+            if state["bar"] is None:
+                from rich.console import Console
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+                console = Console(file=err)
+                bar = Progress(
+                    TextColumn("steps to next evaluation"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    console=console,
+                    transient=True,
+                )
+                bar.start()
+                state["bar"] = bar
+                state["task"] = bar.add_task("train", total=None)
+            state["count"] += 1
+            state["bar"].update(state["task"], completed=state["count"])
+
+        def finalize() -> None:
+            stop_bar()
+
+        return log_step, finalize
+
+    return setup
+
+
+@registry.loggers("treadle.JSONLLogger.v1")
+def jsonl_logger(path: str, include_per_type: bool = False) -> LoggerSetup:
+    """One JSON object per evaluation appended to ``path`` (flushed at once): epoch,
+    step, score, losses, scores, seconds, words. Per-label tables (``*_per_type``,
+    ``*_per_feat``) only with ``include_per_type``."""
+
+    def setup(
+        nlp: Any, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+    ) -> tuple[LogStep, Finalize]:
+        file_path = Path(path)
+        file_path.parent.mkdir(parents=True, exist_ok=True)
+        fh = file_path.open("a", encoding="utf8")
+
+        def log_step(info: dict[str, Any] | None) -> None:
+            if info is None:
+                return
+            scores = {
+                k: v
+                for k, v in info.get("other_scores", {}).items()
+                if include_per_type or not isinstance(v, dict)
+            }
+            record = {
+                "epoch": info.get("epoch"),
+                "step": info.get("step"),
+                "score": info.get("score"),
+                "losses": info.get("losses", {}),
+                "scores": scores,
+                "seconds": info.get("seconds"),
+                "words": info.get("words"),
+            }
+            fh.write(json.dumps(record, default=_json_default) + "\n")
+            fh.flush()
+
+        def finalize() -> None:
+            fh.close()
+
+        return log_step, finalize
+
+    return setup
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+__all__ = ["console_logger", "jsonl_logger", "setup_logger"]

@@ -1,0 +1,356 @@
+"""Build a starter training config from a few choices (``treadle init config``).
+
+The template is plain Python: one builder function per component in
+``COMPONENT_TEMPLATES`` returns that component's ``[components.<name>]`` block, given a
+``TemplateContext`` that knows the size settings (efficiency or accuracy), the hardware
+and whether a shared ``tok2vec`` component is in the pipeline. A later component
+(parser, ner, morphologizer, ...) is supported by adding one entry to the dict.
+
+The starter config is then *filled*: every factory setting and every registered
+function's default is written in, so the file a user trains with has no hidden
+defaults.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from treadle.config import Config, registry
+from treadle.errors import ConfigError
+
+OPTIMIZE_CHOICES = ("efficiency", "accuracy")
+
+# The token encoder's size per optimization goal. Efficiency: narrow and shallow, small
+# hash tables (fast on CPU); accuracy: wider, deeper, bigger tables.
+TOK2VEC_SIZES: dict[str, dict[str, Any]] = {
+    "efficiency": {
+        "width": 96,
+        "depth": 4,
+        "window_size": 1,
+        "maxout_pieces": 3,
+        "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+        "rows": [5000, 1000, 2500, 2500],
+    },
+    "accuracy": {
+        "width": 256,
+        "depth": 8,
+        "window_size": 1,
+        "maxout_pieces": 3,
+        "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+        "rows": [10000, 2000, 5000, 5000],
+    },
+}
+
+# Batch sizes in words (compounding from start to stop): a GPU wants bigger batches.
+BATCH_SIZES: dict[str, dict[str, Any]] = {
+    "cpu": {"start": 100, "stop": 1000, "compound": 1.001},
+    "gpu": {"start": 500, "stop": 4000, "compound": 1.001},
+}
+
+SHARED_TOK2VEC = "tok2vec"
+WIDTH_REF = "${components.tok2vec.model.encode.width}"
+
+
+@dataclass
+class TemplateContext:
+    """What a component's block builder may ask about the config being made."""
+
+    lang: str
+    pipeline: list[str]
+    optimize: str
+    gpu: bool
+    shared_tok2vec: bool
+
+    @property
+    def sizes(self) -> dict[str, Any]:
+        return TOK2VEC_SIZES[self.optimize]
+
+    def tok2vec_model(self, *, inline_width: int | None = None) -> dict[str, Any]:
+        """The encoder a component's model takes as ``tok2vec``: a listener of the
+        shared ``tok2vec`` component when there is one, else its own encoder."""
+        if self.shared_tok2vec:
+            return {
+                "@architectures": "treadle.Tok2VecListener.v1",
+                "width": WIDTH_REF,
+                "upstream": SHARED_TOK2VEC,
+            }
+        return encoder_block(self.sizes, width=inline_width)
+
+
+def encoder_block(sizes: Mapping[str, Any], *, width: int | str | None = None) -> dict[str, Any]:
+    """A hash-embedding + maxout-window-CNN encoder block of the given sizes."""
+    w = sizes["width"] if width is None else width
+    return {
+        "@architectures": "treadle.Tok2Vec.v1",
+        "embed": {
+            "@architectures": "treadle.MultiHashEmbed.v1",
+            "width": w,
+            "attrs": list(sizes["attrs"]),
+            "rows": list(sizes["rows"]),
+            "include_static_vectors": False,
+        },
+        "encode": {
+            "@architectures": "treadle.MaxoutWindowEncoder.v1",
+            "width": w,
+            "depth": sizes["depth"],
+            "window_size": sizes["window_size"],
+            "maxout_pieces": sizes["maxout_pieces"],
+        },
+    }
+
+
+@dataclass
+class ComponentTemplate:
+    """How ``init config`` writes one component.
+
+    ``build(ctx)`` returns the ``[components.<name>]`` block (factory + the settings
+    worth recommending; the factory's defaults fill the rest). ``uses_tok2vec(optimize)``
+    says whether that block embeds tokens with a tok2vec, so the template can decide to
+    share one encoder between components.
+    """
+
+    build: Callable[[TemplateContext], dict[str, Any]]
+    uses_tok2vec: Callable[[str], bool] = field(default=lambda optimize: True)
+    description: str = ""
+
+
+def _tok2vec_block(ctx: TemplateContext) -> dict[str, Any]:
+    sizes = ctx.sizes
+    block = encoder_block(sizes, width=WIDTH_REF)
+    block["encode"]["width"] = sizes["width"]
+    return {"factory": "tok2vec", "model": block}
+
+
+def _tagger_block(ctx: TemplateContext) -> dict[str, Any]:
+    return {
+        "factory": "tagger",
+        "model": {"@architectures": "treadle.Tagger.v1", "tok2vec": ctx.tok2vec_model()},
+    }
+
+
+def _bow_block(exclusive: bool) -> dict[str, Any]:
+    return {
+        "@architectures": "treadle.TextCatBOW.v1",
+        "exclusive_classes": exclusive,
+        "ngram_size": 1,
+        "no_output_layer": False,
+    }
+
+
+def _textcat_model(ctx: TemplateContext, exclusive: bool) -> dict[str, Any]:
+    if ctx.optimize == "efficiency":
+        # Bag of words: no token encoder at all, the fastest sensible classifier.
+        return _bow_block(exclusive)
+    return {
+        "@architectures": "treadle.TextCatEnsemble.v1",
+        "tok2vec": ctx.tok2vec_model(),
+        "linear_model": _bow_block(exclusive),
+    }
+
+
+def _textcat_block(ctx: TemplateContext) -> dict[str, Any]:
+    return {"factory": "textcat", "model": _textcat_model(ctx, exclusive=True)}
+
+
+def _textcat_multilabel_block(ctx: TemplateContext) -> dict[str, Any]:
+    return {"factory": "textcat_multilabel", "model": _textcat_model(ctx, exclusive=False)}
+
+
+COMPONENT_TEMPLATES: dict[str, ComponentTemplate] = {
+    "tok2vec": ComponentTemplate(
+        build=_tok2vec_block,
+        uses_tok2vec=lambda optimize: False,
+        description="shared token encoder (listened to by later components)",
+    ),
+    "tagger": ComponentTemplate(build=_tagger_block, description="part-of-speech tags"),
+    "textcat": ComponentTemplate(
+        build=_textcat_block,
+        uses_tok2vec=lambda optimize: optimize != "efficiency",
+        description="text classification, one class per text",
+    ),
+    "textcat_multilabel": ComponentTemplate(
+        build=_textcat_multilabel_block,
+        uses_tok2vec=lambda optimize: optimize != "efficiency",
+        description="text classification, any number of classes per text",
+    ),
+}
+"""Component name -> how to write its block. Add an entry to support a component."""
+
+
+def _parse_pipeline(pipeline: str | Iterable[str]) -> list[str]:
+    if isinstance(pipeline, str):
+        names = [p.strip() for p in pipeline.split(",")]
+    else:
+        names = [str(p).strip() for p in pipeline]
+    names = [n for n in names if n]
+    if not names:
+        raise ConfigError(
+            "--pipeline: name at least one component, e.g. --pipeline tagger,textcat "
+            f"(known: {', '.join(COMPONENT_TEMPLATES)})."
+        )
+    unknown = [n for n in names if n not in COMPONENT_TEMPLATES]
+    if unknown:
+        raise ConfigError(
+            f"--pipeline: no template for component(s) {', '.join(map(repr, unknown))}. "
+            f"Known components: {', '.join(COMPONENT_TEMPLATES)}."
+        )
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"--pipeline: component(s) named twice: {', '.join(dupes)}.")
+    return names
+
+
+def build_starter_config(
+    lang: str,
+    pipeline: str | Iterable[str],
+    *,
+    optimize: str = "efficiency",
+    gpu: bool = False,
+    pretraining: bool = False,
+) -> Config:
+    """The starter config (uninterpolated, not yet filled) for these choices."""
+    if not isinstance(lang, str) or not lang.strip():
+        raise ConfigError("--lang: give a language code, e.g. 'en'.")
+    if optimize not in OPTIMIZE_CHOICES:
+        raise ConfigError(
+            f"--optimize must be one of {', '.join(OPTIMIZE_CHOICES)}, got {optimize!r}."
+        )
+    names = _parse_pipeline(pipeline)
+    users = [n for n in names if COMPONENT_TEMPLATES[n].uses_tok2vec(optimize)]
+    # One encoder shared through listeners pays off once two components need one (or
+    # when the user asked for a tok2vec component explicitly).
+    shared = SHARED_TOK2VEC in names or len(users) >= 2
+    if shared:
+        names = [SHARED_TOK2VEC] + [n for n in names if n != SHARED_TOK2VEC]
+    ctx = TemplateContext(
+        lang=lang.strip(), pipeline=names, optimize=optimize, gpu=gpu, shared_tok2vec=shared
+    )
+    components = {name: COMPONENT_TEMPLATES[name].build(ctx) for name in names}
+    batch = BATCH_SIZES["gpu" if gpu else "cpu"]
+    data: dict[str, Any] = {
+        "paths": {"train": None, "dev": None, "vectors": None, "init_tok2vec": None},
+        "system": {"gpu_allocator": "pytorch" if gpu else None, "seed": 0},
+        "nlp": {"lang": ctx.lang, "pipeline": names, "batch_size": 1000},
+        "components": components,
+        "corpora": {
+            "train": {"@readers": "treadle.Corpus.v1", "path": "${paths.train}"},
+            "dev": {"@readers": "treadle.Corpus.v1", "path": "${paths.dev}"},
+        },
+        "training": {
+            "batcher": {
+                "@batchers": "treadle.batch_by_words.v1",
+                "size": {"@schedules": "compounding.v1", **batch},
+            },
+        },
+    }
+    return _default_config(pretraining).merge(Config(data, is_interpolated=False))
+
+
+def _default_config(pretraining: bool) -> Config:
+    """treadle's default training config (uninterpolated), the base of every template."""
+    root = Path(__file__).resolve().parent.parent.parent
+    config = Config().from_disk(root / "default_config.cfg", interpolate=False)
+    if pretraining:
+        extra = Config().from_disk(root / "default_config_pretraining.cfg", interpolate=False)
+        config = config.merge(extra)
+    return config
+
+
+def _merge_settings(filled: Mapping[str, Any], template: Mapping[str, Any]) -> dict[str, Any]:
+    """Template values win (they keep their ``${...}`` references); keys only the
+    filled block has are added. A nested function block of a different function is
+    taken from the template as a whole."""
+    out = copy.deepcopy(dict(template))
+    for key, value in filled.items():
+        if key not in out:
+            out[key] = copy.deepcopy(value)
+        elif isinstance(out[key], dict) and isinstance(value, Mapping):
+            fn = next((k for k in out[key] if k.startswith("@")), None)
+            if fn is None or value.get(fn) == out[key].get(fn):
+                out[key] = _merge_settings(value, out[key])
+    return out
+
+
+def _score_weights(config: Mapping[str, Any]) -> dict[str, float | None]:
+    from treadle.language import Language
+    from treadle.scoring import get_score_weights
+
+    per_component = []
+    for name in config["nlp"]["pipeline"]:
+        factory = config["components"][name].get("factory")
+        if factory is None:
+            continue
+        per_component.append(Language.get_factory_meta(factory).default_score_weights)
+    return get_score_weights(per_component)
+
+
+def fill_starter_config(config: Config) -> Config:
+    """Write in every factory setting and function default, and the score weights.
+
+    The pipeline is assembled once from the config, which both collects each
+    factory's defaults and proves the template builds.
+    """
+    from treadle.language import Language
+
+    nlp = Language.from_config(config.interpolate() if not config.is_interpolated else config)
+    built = nlp.config["components"]
+    config = config.copy()
+    for name, block in config["components"].items():
+        config["components"][name] = _merge_settings(built[name], block)
+    weights = _score_weights(config)
+    if weights:
+        config["training"]["score_weights"] = weights
+    return registry.fill(config, validate=True)
+
+
+def starter_config_header(
+    lang: str,
+    pipeline: list[str],
+    *,
+    optimize: str,
+    gpu: bool,
+    pretraining: bool,
+) -> str:
+    """Comment lines saying how a starter config was made."""
+    import treadle
+
+    command = (
+        f"treadle init config OUT --lang {lang} --pipeline {','.join(pipeline)} "
+        f"--optimize {optimize}" + (" --gpu" if gpu else "") + (" --pretraining" if pretraining else "")
+    )
+    return (
+        f"# Starter config made by treadle {treadle.__version__}:\n"
+        f"#   {command}\n"
+        f"# lang={lang}, pipeline={','.join(pipeline)}, optimize={optimize}, "
+        f"hardware={'gpu' if gpu else 'cpu'}.\n"
+        "# Set paths.train and paths.dev to .docbin files (or pass --paths.train and\n"
+        "# --paths.dev to `treadle train`). Every setting is written out: nothing is a\n"
+        "# hidden default.\n\n"
+    )
+
+
+def make_starter_config(
+    lang: str,
+    pipeline: str | Iterable[str],
+    *,
+    optimize: str = "efficiency",
+    gpu: bool = False,
+    pretraining: bool = False,
+) -> tuple[Config, str]:
+    """The filled starter config and its header comment."""
+    config = build_starter_config(
+        lang, pipeline, optimize=optimize, gpu=gpu, pretraining=pretraining
+    )
+    filled = fill_starter_config(config)
+    header = starter_config_header(
+        config["nlp"]["lang"],
+        _parse_pipeline(pipeline),
+        optimize=optimize,
+        gpu=gpu,
+        pretraining=pretraining,
+    )
+    return filled, header
