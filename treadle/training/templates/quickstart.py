@@ -320,7 +320,9 @@ def starter_config_header(
 
     command = (
         f"treadle init config OUT --lang {lang} --pipeline {','.join(pipeline)} "
-        f"--optimize {optimize}" + (" --gpu" if gpu else "") + (" --pretraining" if pretraining else "")
+        f"--optimize {optimize}"
+        + (" --gpu" if gpu else "")
+        + (" --pretraining" if pretraining else "")
     )
     return (
         f"# Starter config made by treadle {treadle.__version__}:\n"
