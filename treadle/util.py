@@ -23,6 +23,15 @@ import msgpack
 T = TypeVar("T")
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 def ensure_path(path: str | os.PathLike[str] | Path) -> Path:
     """``path`` as a :class:`Path` (strings and path-likes are converted)."""
     return path if isinstance(path, Path) else Path(os.fspath(path))
@@ -39,6 +48,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp creates files 0600; saved pipelines and corpora are meant to be shared.
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -26,7 +26,6 @@ import copy as copy_module
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -451,18 +450,9 @@ class Config(dict):
 
     def to_disk(self, path: str | os.PathLike[str]) -> None:
         """Write atomically: a temp file in the same directory, then ``os.replace``."""
-        path = Path(path)
-        text = self.to_str()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf8") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        from treadle.util import atomic_write_text
+
+        atomic_write_text(path, self.to_str())
 
     # -- transforming
 

@@ -22,9 +22,7 @@ loading is vectorized; ``get_docs`` then yields the Docs one at a time.
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -41,6 +39,7 @@ from treadle.tokens.parts_of_speech import N_POS
 from treadle.tokens.span import Span
 from treadle.tokens.span_group import SpanGroup
 from treadle.tokens.vocab import LENGTH_COL, STRING_LEX_ATTRS, Vocab
+from treadle.util import atomic_write_bytes
 
 MAGIC = b"TRDLDOCB"
 FORMAT_VERSION = 1
@@ -287,18 +286,7 @@ class DocBin:
 
     def to_disk(self, path: str | Path) -> None:
         """Write atomically: a temp file in the same directory, then os.replace."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = self.to_bytes()
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write_bytes(path, self.to_bytes())
 
     def from_disk(self, path: str | Path) -> DocBin:
         path = Path(path)
