@@ -21,18 +21,25 @@ from treadle.lang.char_classes import (
     OPEN_BRACKETS,
     OPEN_PUNCT,
     QUOTES,
-    SYMBOLS,
+    SYMBOLS_ASTRAL,
+    SYMBOLS_BMP,
 )
 
 A = ALPHA_CLASS
 AN = ALNUM_CLASS
 _NOT_PUNCT_END = r"[^\s<>\"'.,;:!?)\]}“”’]"
 
+# Performance note: Python's ``re`` tries every alternative at every position of a
+# suffix or infix search, so each rule below starts by consuming a character from a
+# small class and only then checks its context with a look-behind ("n't" preceded by a
+# letter is written ``[nN]'[tT](?<=[^\W\d_]...)``). Single-character rules share one
+# character class.
+
 # --- prefixes: split off the start of a chunk -------------------------------------
 BASE_PREFIXES: list[str] = [
     ELLIPSES,
-    rf"[{OPEN_PUNCT}]",
-    rf"[{QUOTES}]",
+    rf"[{OPEN_PUNCT}{QUOTES}{SYMBOLS_BMP}%~&]",
+    rf"[{SYMBOLS_ASTRAL}]",
     rf"[{CURRENCY}]+",
     # a dash run; a single minus before a digit belongs to the number ("-5")
     rf"[{DASHES}]{{2,}}",
@@ -40,8 +47,6 @@ BASE_PREFIXES: list[str] = [
     r"[,;:!?]+",
     r"\+(?!\d)",
     r"#(?=\d)",
-    r"%",
-    r"~",
     r"\*+",
     # mixed runs of "=" and "-" used as rules ("==----")
     r"[=-]*=[=-]*",
@@ -50,8 +55,6 @@ BASE_PREFIXES: list[str] = [
     r"\|+",
     r"<+",
     r">+",
-    r"&",
-    rf"[{SYMBOLS}]",
 ]
 
 # --- suffixes: split off the end of a chunk ---------------------------------------
@@ -59,29 +62,30 @@ BASE_SUFFIXES: list[str] = [
     ELLIPSES,
     # runs of sentence punctuation ("?!", "!.", "..?"), not eating an abbreviation's dot
     r"[!?][.!?]*",
-    r"(?<![A-Z])\.[.!?]*[!?][.!?]*",
-    rf"(?<={A}{{2}}):[!?]+",
+    r"\.(?<![A-Z]\.)[.!?]*[!?][.!?]*",
+    rf":(?<={A}{A}:)[!?]+",
     # an emoticon glued to a word ("great:)")
-    rf"(?<={A})[:;]-?[()DP]",
-    rf"[{CLOSE_PUNCT}]",
-    rf"[{QUOTES}]",
-    r"\.",
-    r"[,;:]",
-    rf"(?:(?<={AN})|(?<=[{CLOSE_BRACKETS}]))[{DASHES}]+",
-    r"(?<=\d)%",
+    rf"[:;](?<={A}[:;])-?[()DP]",
+    # single characters: closing brackets and quotes, period, comma, semicolon, colon,
+    # opening brackets left dangling, symbols such as the heart
+    rf"[{CLOSE_PUNCT}{QUOTES}{OPEN_BRACKETS}{SYMBOLS_BMP}.,;:]",
+    rf"[{SYMBOLS_ASTRAL}]",
+    # trailing hyphens after a word or bracket ("PS-", "speech--")
+    rf"[{DASHES}](?:(?<={AN}.)|(?<=[{CLOSE_BRACKETS}].))[{DASHES}]*",
+    r"%(?<=\d%)",
     # units glued to a number ("70k", "375mm", "8gb", "24hrs")
-    r"(?<=\d)(?:[kKmp]|km|cm|mm|kg|mg|lbs?|oz|ft|mi|mph|kph|hrs?|mins?|secs?|yrs?|"
-    r"[kmgtKMGT][bB]|[GMk]Hz)",
-    rf"(?<={AN})/",
-    rf"(?<={A})#",
+    r"[kKmp](?<=\d.)",
+    r"(?:km|cm|mm|kg|mg|lb|oz|ft|mi|hr|yr|[kmgtKMGT][bB])(?<=\d..)",
+    r"(?:lbs|mph|kph|hrs|min|sec|yrs|[GMk]Hz)(?<=\d...)",
+    r"(?:mins|secs)(?<=\d....)",
+    rf"/(?<={AN}/)",
+    rf"#(?<={A}#)",
     r"\*+",
     r"[=-]*=[=-]*",
     r"\++",
     r"<+",
     r">+",
-    rf"[{OPEN_BRACKETS}]",
-    rf"[{SYMBOLS}]",
-    rf"(?<=\d)[{CURRENCY}]",
+    rf"[{CURRENCY}](?<=\d.)",
 ]
 
 # --- infixes: split inside what remains -------------------------------------------
@@ -92,18 +96,17 @@ BASE_INFIXES: list[str] = [
     r"[–—―]",
     # a hyphen between letters/digits ("well-known", "15-year"); kept whole where a
     # token_match rule says so (numbers, phone numbers, bound prefixes like "non-")
-    rf"(?<={AN})-(?={AN})",
+    rf"-(?<={AN}-)(?={AN})",
     # a comma or colon touching a letter ("Baltimore,MD", "Price:3"), never digit,digit
-    rf"(?<={A})[,:](?={AN})",
-    rf"(?<=\d),(?={A})",
+    rf"[,:](?<={A}.)(?={AN})",
+    rf",(?<=\d,)(?={A})",
     # a slash between words ("and/or"); digit/digit stays (dates, fractions)
-    rf"(?<={A})/(?={AN})",
-    rf"(?<=\d)/(?={A})",
+    rf"/(?<={A}/)(?={AN})",
+    rf"/(?<=\d/)(?={A})",
     # brackets and double quotes glued inside a chunk
-    rf"[{OPEN_BRACKETS}{CLOSE_BRACKETS}]",
-    r"[\"“”]",
-    rf"(?<={AN})[<>](?=\S)",
-    rf"(?<={A})=(?={A})",
+    rf"[{OPEN_BRACKETS}{CLOSE_BRACKETS}\"“”]",
+    rf"[<>](?<={AN}.)(?=\S)",
+    rf"=(?<={A}=)(?={A})",
 ]
 
 # --- whole tokens -----------------------------------------------------------------
@@ -127,7 +130,7 @@ ABBREVIATION_PATTERNS: list[str] = [
 ]
 
 EMAIL_PATTERN = (
-    r"[\w!#$%&*+=?^`{|}~-]+(?:\.+[\w!#$%&*+=?^`{|}~-]+)*\.*@[\w-]+(?:\.[\w-]+)*"
+    r"(?=[^@\s]*@)[\w!#$%&*+=?^`{|}~-]+(?:\.+[\w!#$%&*+=?^`{|}~-]+)*\.*@[\w-]+(?:\.[\w-]+)*"
 )
 
 WEB_PATTERNS: list[str] = [

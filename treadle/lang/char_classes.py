@@ -68,8 +68,12 @@ PUNCT = _ranges(
     [cp for cat, cps in _BY_CAT.items() if cat[0] == "P" for cp in cps if chr(cp) != "_"]
 )
 CURRENCY = _ranges(_BY_CAT.get("Sc", []))
-# Other symbols (So): pictographs, emoji, dingbats like the heart.
-SYMBOLS = _ranges(_BY_CAT.get("So", []))
+# Other symbols (So): pictographs, emoji, dingbats like the heart. The BMP part is one
+# class ``re`` can test with a lookup table; astral emoji are one coarse range (a long
+# list of astral ranges would be scanned linearly at every position).
+SYMBOLS_BMP = _ranges([cp for cp in _BY_CAT.get("So", []) if cp < 0x10000])
+SYMBOLS_ASTRAL = "\U0001F000-\U0001FAFF"
+SYMBOLS = SYMBOLS_BMP + SYMBOLS_ASTRAL
 MATH = _ranges(_BY_CAT.get("Sm", []))
 
 # Letters only (no digits, no underscore) and letters-or-digits, usable inside [...].

@@ -34,11 +34,14 @@ FinditerFn = Callable[[str], Iterator["re.Match[str]"]]
 MatchFn = Callable[[str], Any]
 
 _WS_SPLIT = re.compile(r"(\s+)").split
+# Whitespace that makes tokens of its own: anything but a single space between chunks.
+_NEEDS_WS_TOKENS = re.compile(r"[^\S ]|  |^ | $").search
 # Inside a chunk, e-mail addresses and scheme URLs are protected from infix splitting
 # ('Name"<someone@example.com>' splits around the address, not inside it).
 _EMBEDDED = re.compile(
     r"[\w.+%'-]*[\w.]@[\w-]+(?:\.[\w-]+)*\w|(?:https?|ftp)://[^\s<>\"]*[\w/#=&]"
 )
+_TRAILING_SPACE = {n: (False,) * (n - 1) + (True,) for n in range(1, 9)}
 _SERIAL_VERSION = 1
 _MAX_CACHE = 500_000
 _ALLOWED_ATTRS = {_attrs.ORTH: "ORTH", _attrs.NORM: "NORM"}
@@ -78,8 +81,8 @@ class Tokenizer:
         self._url_match = url_match
         # string -> its pieces, labelled SPECIAL-1..n, with the NORM each sets (or None)
         self._specials: dict[str, tuple[Piece, ...]] = {}
-        # chunk -> (words, spaces with the last True, norms or None)
-        self._cache: dict[str, tuple[tuple[str, ...], tuple[bool, ...], Any]] = {}
+        # chunk -> (words, spaces with only the last True)
+        self._cache: dict[str, tuple[tuple[str, ...], tuple[bool, ...]]] = {}
         self.max_cache = max_cache
         if rules:
             for string, pieces in rules.items():
@@ -238,7 +241,7 @@ class Tokenizer:
         """Tokenize ``text`` into a Doc."""
         from treadle.tokens import Doc
 
-        words, spaces, _ = self._tokenize(text)
+        words, spaces = self._tokenize(text)
         # NORMs set by special cases ("ca" -> "can") are kept in ``rules`` but Doc has no
         # per-token NORM yet; lexeme-level norms come from the language's NORM getter.
         return Doc(self.vocab, words=words, spaces=spaces)
@@ -251,19 +254,24 @@ class Tokenizer:
 
     def words_and_spaces(self, text: str) -> tuple[list[str], list[bool]]:
         """The token texts and trailing-space flags ``text`` splits into."""
-        words, spaces, _ = self._tokenize(text)
-        return words, spaces
+        return self._tokenize(text)
 
-    def _tokenize(
-        self, text: str
-    ) -> tuple[list[str], list[bool], list[tuple[int, str]] | None]:
+    def _tokenize(self, text: str) -> tuple[list[str], list[bool]]:
         if not isinstance(text, str):
             raise TokenizerError(f"The tokenizer takes a str, got {type(text).__name__}")
         words: list[str] = []
         spaces: list[bool] = []
-        norms: list[tuple[int, str]] | None = None
-        cache = self._cache
-        get = cache.get
+        get = self._cache.get
+        if not _NEEDS_WS_TOKENS(text) and text:
+            # Fast path (most texts): chunks separated by single spaces, none empty.
+            for chunk in text.split(" "):
+                entry = get(chunk)
+                if entry is None:
+                    entry = self._cache_chunk(chunk)
+                words += entry[0]
+                spaces += entry[1]
+            spaces[-1] = False
+            return words, spaces
         parts = _WS_SPLIT(text)
         parts.append("")
         for chunk, ws in zip(parts[::2], parts[1::2], strict=True):
@@ -271,10 +279,6 @@ class Tokenizer:
                 entry = get(chunk)
                 if entry is None:
                     entry = self._cache_chunk(chunk)
-                if entry[2] is not None:
-                    norms = norms or []
-                    start = len(words)
-                    norms.extend((start + j, n) for j, n in entry[2])
                 words += entry[0]
                 spaces += entry[1]
                 if ws == " ":
@@ -286,17 +290,22 @@ class Tokenizer:
             if ws:
                 words.append(ws)
                 spaces.append(False)
-        return words, spaces, norms
+        return words, spaces
 
-    def _cache_chunk(self, chunk: str) -> tuple[tuple[str, ...], tuple[bool, ...], Any]:
+    def _cache_chunk(self, chunk: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
         pieces = self._split_chunk(chunk)
-        words = tuple(p[1] for p in pieces)
-        spaces = (False,) * (len(words) - 1) + (True,)
-        norms = tuple((i, p[2]) for i, p in enumerate(pieces) if p[2] is not None) or None
-        entry = (words, spaces, norms)
-        if len(self._cache) >= self.max_cache:
-            self._cache.clear()
-        self._cache[chunk] = entry
+        n = len(pieces)
+        if n == 1:
+            entry = ((pieces[0][1],), _TRAILING_SPACE[1])
+        else:
+            spaces = _TRAILING_SPACE.get(n)
+            if spaces is None:
+                spaces = (False,) * (n - 1) + (True,)
+            entry = (tuple([p[1] for p in pieces]), spaces)
+        cache = self._cache
+        if len(cache) >= self.max_cache:
+            cache.clear()
+        cache[chunk] = entry
         return entry
 
     def _whole(self, string: str) -> list[Piece] | None:

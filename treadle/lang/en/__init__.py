@@ -20,8 +20,9 @@ A = ALPHA_CLASS
 # with any apostrophe variant. Listed before the generic suffixes; the suffix search
 # takes the leftmost match, so "n't" wins over a bare "'t".
 EN_SUFFIXES: list[str] = [
-    rf"(?<={A})[nN][{APOSTROPHES}][tT]",
-    rf"(?<={A})[{APOSTROPHES}](?:[sSmMdD]|ll|LL|re|RE|ve|VE)",
+    rf"[nN][{APOSTROPHES}][tT](?<={A}...)",
+    rf"[{APOSTROPHES}][sSmMdD](?<={A}..)",
+    rf"[{APOSTROPHES}](?:ll|LL|re|RE|ve|VE)(?<={A}...)",
 ]
 
 # Hyphenated words whose first part is a bound prefix stay whole in UD English
