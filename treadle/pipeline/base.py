@@ -15,7 +15,7 @@ when a component has them:
 
 :class:`Pipe` gives the rule-based subset with sensible defaults; its settings live in
 ``self.cfg`` (a JSON-serialisable dict) and are saved as ``cfg.json``.
-:class:`TrainablePipe` names the methods a trained component adds.
+:class:`TrainablePipe` (treadle/pipeline/trainable.py) adds training.
 """
 
 from __future__ import annotations
@@ -107,71 +107,8 @@ class Pipe:
         return self
 
 
-class TrainablePipe(Pipe):
-    """A component with a model trained from examples.
+# The real implementation lives in its own module; imported last because it
+# subclasses Pipe (defined above).
+from treadle.pipeline.trainable import TrainablePipe  # noqa: E402
 
-    Only the method set is fixed here; the training machinery (issue 5) implements it.
-    ``model`` is the component's network, passed in from the config.
-    """
-
-    model: Any = None
-
-    def __init__(self, vocab: Any, model: Any, name: str = "", **cfg: Any) -> None:
-        super().__init__(name, **cfg)
-        self.vocab = vocab
-        self.model = model
-
-    def _not_yet(self, method: str) -> NotImplementedError:
-        return NotImplementedError(
-            f"{type(self).__name__}.{method} is not implemented (component {self.name!r})"
-        )
-
-    @property
-    def is_trainable(self) -> bool:
-        return True
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return tuple(self.cfg.get("labels", ()))
-
-    def add_label(self, label: str) -> int:
-        raise self._not_yet("add_label")
-
-    def __call__(self, doc: Doc) -> Doc:
-        self.set_annotations([doc], self.predict([doc]))
-        return doc
-
-    def pipe(self, docs: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
-        from treadle.util import minibatch
-
-        for batch in minibatch(docs, batch_size):
-            self.set_annotations(batch, self.predict(batch))
-            yield from batch
-
-    def predict(self, docs: list[Doc]) -> Any:
-        raise self._not_yet("predict")
-
-    def set_annotations(self, docs: list[Doc], scores: Any) -> None:
-        raise self._not_yet("set_annotations")
-
-    def get_loss(self, examples: Iterable[Any], scores: Any) -> Any:
-        raise self._not_yet("get_loss")
-
-    def update(
-        self,
-        examples: Iterable[Any],
-        *,
-        drop: float = 0.0,
-        sgd: Any = None,
-        losses: dict[str, float] | None = None,
-    ) -> dict[str, float]:
-        raise self._not_yet("update")
-
-    def initialize(
-        self,
-        get_examples: Callable[[], Iterable[Any]] | None = None,
-        *,
-        nlp: Language | None = None,
-        **settings: Any,
-    ) -> None:
-        raise self._not_yet("initialize")
+__all__ = ["CFG_FILE", "Pipe", "TrainablePipe"]

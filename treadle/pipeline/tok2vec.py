@@ -1,0 +1,181 @@
+"""``tok2vec``: a shared token encoder whose output feeds downstream components.
+
+The encoder runs once per batch. Its output goes to ``doc.tensor`` and to every
+*listener*: the ``Tok2VecListener`` layers inside later components' models whose
+``upstream`` is this component's name, or ``"*"`` with this the nearest tok2vec
+before them. In training the outputs keep their graph, so the listeners' losses
+reach the encoder's weights through the single backward pass of ``nlp.update``
+(each scaled by the listener's ``grad_factor``). The tok2vec has no loss of its own.
+
+A frozen tok2vec (``nlp.update(..., exclude=["tok2vec"])``) runs as in prediction and
+hands its detached outputs to the listeners, so listening components keep training.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from treadle.language import Language
+from treadle.ml.dropout import set_dropout_rate
+from treadle.ml.layers.listener import Tok2VecListener
+from treadle.pipeline.trainable import TrainablePipe, _check_examples
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc
+
+DEFAULT_TOK2VEC_MODEL: dict[str, Any] = {
+    "@architectures": "treadle.HashEmbedCNN.v1",
+    "width": 96,
+    "depth": 4,
+    "embed_size": 2000,
+    "window_size": 1,
+    "maxout_pieces": 3,
+    "subword_features": True,
+}
+
+
+class Tok2Vec(TrainablePipe):
+    """Runs ``model`` (list[Doc] -> one (n_tokens, width) tensor per Doc) for the pipeline."""
+
+    def __init__(self, vocab: Any, model: Any, name: str = "tok2vec", *, nlp: Language | None = None) -> None:
+        super().__init__(vocab, model, name)
+        self.cfg.pop("labels", None)
+        self._nlp_ref: Any = weakref.ref(nlp) if nlp is not None else None
+        self._listener_key: Any = None
+        self._listener_map: dict[str, list[Tok2VecListener]] = {}
+
+    def _needs_labels(self) -> bool:
+        return False
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return ()
+
+    def add_label(self, label: str) -> int:
+        raise NotImplementedError(f"Component {self.name!r} (tok2vec) has no labels")
+
+    # ------------------------------------------------------------------ listeners
+
+    def find_listeners(self, nlp: Language | None = None) -> dict[str, list[Tok2VecListener]]:
+        """Find the listeners of this tok2vec in ``nlp`` (by default the pipeline it was
+        created for). Cheap when the pipeline did not change since the last call."""
+        if nlp is not None:
+            self._nlp_ref = weakref.ref(nlp)
+        nlp = self._nlp_ref() if self._nlp_ref is not None else None
+        if nlp is None:
+            return self._listener_map
+        comps = nlp.components
+        key = tuple((n, id(c), id(getattr(c, "model", None))) for n, c in comps)
+        if key == self._listener_key:
+            return self._listener_map
+        found: dict[str, list[Tok2VecListener]] = {}
+        nearest: Any = None  # the last tok2vec-like component seen so far
+        for comp_name, comp in comps:
+            model = getattr(comp, "model", None)
+            if comp is not self and isinstance(model, torch.nn.Module) and nearest is not None:
+                for sub in model.modules():
+                    if not isinstance(sub, Tok2VecListener):
+                        continue
+                    up = sub.upstream_name
+                    if up == self.name or (up == "*" and nearest is self):
+                        found.setdefault(comp_name, []).append(sub)
+            if isinstance(comp, Tok2Vec) or hasattr(comp, "find_listeners"):
+                nearest = comp
+        self._listener_key = key
+        self._listener_map = found
+        return found
+
+    @property
+    def listeners(self) -> list[Tok2VecListener]:
+        return [lst for group in self.find_listeners().values() for lst in group]
+
+    @property
+    def listening_components(self) -> list[str]:
+        return list(self.find_listeners())
+
+    def add_listener(self, listener: Tok2VecListener, component_name: str) -> None:
+        """Register a listener by hand (e.g. a model built outside the pipeline)."""
+        group = self._listener_map.setdefault(component_name, [])
+        if listener not in group:
+            group.append(listener)
+
+    def clear_listeners(self) -> None:
+        """Drop the batch the listeners hold (frees the graph after a backward pass)."""
+        for lst in self.listeners:
+            lst.clear()
+
+    def _broadcast(self, docs: list[Doc], outputs: list[torch.Tensor]) -> None:
+        batch_id = Tok2VecListener.batch_id(docs)
+        for lst in self.listeners:
+            lst.receive(batch_id, outputs)
+
+    # ------------------------------------------------------------------ running
+
+    def _forward(self, docs: list[Doc]) -> list[torch.Tensor]:
+        encode = getattr(self.model, "forward_ragged", None)
+        if encode is not None:
+            return encode(docs).split()
+        return list(self.model(docs))
+
+    def predict(self, docs: list[Doc]) -> list[torch.Tensor]:
+        self.model.eval()
+        with torch.no_grad():
+            return self._forward(docs)
+
+    def set_annotations(self, docs: list[Doc], outputs: list[torch.Tensor]) -> None:
+        _set_doc_tensors(docs, outputs)
+        self._broadcast(docs, outputs)
+
+    def forward_loss(
+        self, examples: Iterable[Any], *, drop: float = 0.0, set_annotations: bool = False
+    ) -> None:
+        """Encode the batch with grad, hand the outputs to the listeners, set doc.tensor.
+        No loss: the gradients come back through the listeners."""
+        examples = _check_examples(examples, self.name)
+        docs = [eg.predicted for eg in examples]
+        self.model.train()
+        set_dropout_rate(self.model, drop)
+        outputs = self._forward(docs)
+        _set_doc_tensors(docs, outputs)
+        self._broadcast(docs, outputs)
+        return None
+
+    def initialize(
+        self,
+        get_examples: Any = None,
+        *,
+        nlp: Language | None = None,
+        labels: Any = None,
+        **settings: Any,
+    ) -> None:
+        if nlp is not None:
+            self.find_listeners(nlp)
+        self._initialized = True
+
+    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+        return {}
+
+
+def _set_doc_tensors(docs: list[Doc], outputs: list[torch.Tensor]) -> None:
+    """One device->host copy for the batch, then a numpy view per Doc."""
+    if not docs:
+        return
+    packed = torch.cat([t.detach() for t in outputs], dim=0).float().cpu().numpy()
+    lengths = [len(doc) for doc in docs]
+    for doc, arr in zip(docs, np.split(packed, np.cumsum(lengths)[:-1]), strict=True):
+        doc.tensor = arr
+
+
+@Language.factory(
+    "tok2vec",
+    assigns=["doc.tensor"],
+    default_config={"model": DEFAULT_TOK2VEC_MODEL},
+    default_score_weights={},
+)
+def make_tok2vec(nlp: Language, name: str, model: torch.nn.Module) -> Tok2Vec:
+    return Tok2Vec(nlp.vocab, model, name, nlp=nlp)

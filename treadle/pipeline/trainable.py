@@ -1,0 +1,326 @@
+"""``TrainablePipe``: the base of every component with a torch model.
+
+The training contract (notes: TRAINING_DESIGN.md) in one place:
+
+- ``forward_loss(examples, drop=, set_annotations=)`` runs the model in training mode
+  over the predicted Docs and returns a scalar loss tensor with its graph attached (no
+  backward), so ``nlp.update`` can sum every component's loss and run ONE backward.
+- ``update`` is the standalone convenience: forward_loss + backward (+ optimizer step).
+- ``parameters_for_optimizer()`` gives ``("<component>.<param>", tensor)`` pairs, so a
+  single optimizer holds the state of every component under stable keys.
+- Weights are saved as safetensors, settings and labels as JSON: loading needs no
+  training data, the output width comes from the saved labels.
+
+Subclasses implement ``_forward(docs)`` (scores, graph attached in training mode),
+``get_loss(examples, scores)``, ``set_annotations(docs, scores)``, ``score`` and, if
+they have labels, ``_labels_from_examples``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import msgpack
+import torch
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from treadle.errors import DataError, PipelineError, SerializationError
+from treadle.ml.dropout import set_dropout_rate
+from treadle.ml.model import get_module_ref, load_state
+from treadle.pipeline.base import Pipe
+from treadle.util import atomic_write_bytes, ensure_path, minibatch
+
+if TYPE_CHECKING:
+    from treadle.language import Language
+    from treadle.tokens import Doc
+
+MODEL_FILE = "model.safetensors"
+
+
+class TrainablePipe(Pipe):
+    """A component whose ``model`` (a torch ``nn.Module`` built by a registered
+    architecture) is trained from Examples."""
+
+    model: Any = None
+
+    def __init__(self, vocab: Any, model: Any, name: str = "", **cfg: Any) -> None:
+        super().__init__(name, **cfg)
+        self.vocab = vocab
+        self.model = model
+        self.cfg.setdefault("labels", [])
+        self._initialized = False
+
+    def _not_yet(self, method: str) -> NotImplementedError:
+        return NotImplementedError(
+            f"{type(self).__name__}.{method} is not implemented (component {self.name!r})"
+        )
+
+    @property
+    def is_trainable(self) -> bool:
+        return True
+
+    @property
+    def is_initialized(self) -> bool:
+        return self._initialized
+
+    # ------------------------------------------------------------------ labels
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.cfg.get("labels", ()))
+
+    @property
+    def label_data(self) -> Any:
+        """What ``treadle init labels`` saves and ``initialize(labels=...)`` takes back."""
+        return list(self.labels)
+
+    def add_label(self, label: str) -> int:
+        """Add a label; 1 if it is new, 0 if known. After initialization the output layer
+        grows by one row and the learned rows of the other labels are kept."""
+        if not isinstance(label, str) or not label:
+            raise PipelineError(f"Component {self.name!r}: a label must be a non-empty string, got {label!r}")
+        if label in self.labels:
+            return 0
+        if self.model is None:
+            raise self._not_yet("add_label")
+        self.vocab.strings.add(label)
+        self.cfg["labels"] = [*self.labels, label]
+        if self._initialized:
+            self._resize_output(len(self.labels))
+        return 1
+
+    def _output_layer(self) -> Any:
+        """The module that owns the output width: the model itself if it can resize, else
+        its ``output_layer`` reference, else the last resizable module inside it."""
+        if hasattr(self.model, "resize_output"):
+            return self.model
+        ref = get_module_ref(self.model, "output_layer")
+        if ref is not None:
+            return ref
+        last = None
+        for sub in self.model.modules():
+            if hasattr(sub, "resize_output"):
+                last = sub
+        return last
+
+    def _resize_output(self, n: int) -> None:
+        layer = self._output_layer()
+        if layer is None:
+            raise PipelineError(
+                f"Component {self.name!r}: its model has no resizable output layer for {n} labels"
+            )
+        if getattr(layer, "nO", None) != n:
+            layer.resize_output(n)
+
+    def _labels_from_examples(self, examples: Iterable[Any]) -> list[str]:
+        """The labels found in the reference Docs (components with labels override)."""
+        return []
+
+    # ------------------------------------------------------------------ initialization
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        nlp: Language | None = None,
+        labels: Iterable[str] | None = None,
+        **settings: Any,
+    ) -> None:
+        """Take the labels (given, else read from the examples), size the output layer."""
+        if self.model is None:
+            raise self._not_yet("initialize")
+        if labels is not None:
+            found = list(labels.keys() if isinstance(labels, dict) else labels)
+        elif get_examples is not None:
+            if not callable(get_examples):
+                raise PipelineError(
+                    f"Component {self.name!r}: initialize(get_examples=...) expects a function "
+                    f"returning Examples, got {type(get_examples).__name__}"
+                )
+            found = self._labels_from_examples(_check_examples(get_examples(), self.name))
+        else:
+            found = []
+        for label in found:
+            self.add_label(label)
+        if self._needs_labels() and not self.labels:
+            raise DataError(
+                f"Component {self.name!r} found no labels: give examples with annotation "
+                f"for it, or labels in [initialize.components.{self.name}]"
+            )
+        if self._needs_labels():
+            self._resize_output(len(self.labels))
+        self._initialized = True
+
+    def _needs_labels(self) -> bool:
+        return True
+
+    # ------------------------------------------------------------------ running
+
+    def _forward(self, docs: list[Doc]) -> Any:
+        """The model's scores for ``docs`` (graph recorded when grad is enabled)."""
+        raise self._not_yet("_forward")
+
+    def predict(self, docs: list[Doc]) -> Any:
+        """Scores for ``docs`` in eval mode (dropout off), no graph."""
+        if self.model is None:
+            raise self._not_yet("predict")
+        if not self._initialized and self._needs_labels() and not self.labels:
+            raise PipelineError(
+                f"Component {self.name!r} is not initialized: call nlp.initialize() (or train "
+                "it) before using it"
+            )
+        self.model.eval()
+        # no_grad rather than inference_mode: outputs handed to listeners may meet
+        # trainable weights downstream, which inference tensors can't.
+        with torch.no_grad():
+            return self._forward(docs)
+
+    def set_annotations(self, docs: list[Doc], scores: Any) -> None:
+        raise self._not_yet("set_annotations")
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations([doc], self.predict([doc]))
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
+        for batch in minibatch(docs, batch_size):
+            self.set_annotations(batch, self.predict(batch))
+            yield from batch
+
+    # ------------------------------------------------------------------ training
+
+    def get_loss(self, examples: list[Any], scores: Any) -> torch.Tensor | None:
+        raise self._not_yet("get_loss")
+
+    def forward_loss(
+        self, examples: Iterable[Any], *, drop: float = 0.0, set_annotations: bool = False
+    ) -> torch.Tensor | None:
+        """Training-mode forward over the predicted Docs; the loss with its graph, or
+        None when the batch carries no annotation for this component."""
+        examples = _check_examples(examples, self.name)
+        if self.model is None:
+            raise self._not_yet("forward_loss")
+        docs = [eg.predicted for eg in examples]
+        self.model.train()
+        set_dropout_rate(self.model, drop)
+        scores = self._forward(docs)
+        loss = self.get_loss(examples, scores)
+        if set_annotations:
+            self.set_annotations(docs, _detach(scores))
+        return loss
+
+    def update(
+        self,
+        examples: Iterable[Any],
+        *,
+        drop: float = 0.0,
+        sgd: Any = None,
+        losses: dict[str, float] | None = None,
+    ) -> dict[str, float]:
+        """One training step for this component alone: loss, backward, optimizer step."""
+        losses = {} if losses is None else losses
+        loss = self.forward_loss(examples, drop=drop)
+        losses.setdefault(self.name, 0.0)
+        if loss is not None:
+            loss.backward()
+            losses[self.name] += float(loss.detach())
+        if sgd is not None:
+            self.finish_update(sgd)
+        return losses
+
+    def parameters_for_optimizer(self) -> list[tuple[str, torch.Tensor]]:
+        """``("<component name>.<parameter name>", parameter)`` for every trainable weight."""
+        if self.model is None:
+            return []
+        return [(f"{self.name}.{n}", p) for n, p in self.model.named_parameters() if p.requires_grad]
+
+    # Lets ``optimizer.use_params(component)`` (averaged weights) find the same keys.
+    keyed_params = parameters_for_optimizer
+
+    def finish_update(self, sgd: Any) -> None:
+        """Apply the accumulated gradients with ``sgd``, then clear them."""
+        params = self.parameters_for_optimizer()
+        sgd.step(params)
+        for _, p in params:
+            p.grad = None
+
+    # ------------------------------------------------------------------ serialization
+
+    def _weights_bytes(self) -> bytes:
+        state = {k: v.detach().cpu().contiguous().clone() for k, v in self.model.state_dict().items()}
+        return st_save(state, metadata={"treadle_component": self.name})
+
+    def _load_weights(self, data: bytes, where: str) -> None:
+        try:
+            loaded = st_load(data)
+        except Exception as err:
+            raise SerializationError(f"{where}: could not read the weights: {err}") from err
+        device = next((p.device for p in self.model.parameters()), torch.device("cpu"))
+        loaded = {k: v.to(device) for k, v in loaded.items()}
+        load_state(self.model, loaded, where=where)
+
+    def _after_load(self) -> None:
+        for label in self.labels:
+            self.vocab.strings.add(label)
+        if self._needs_labels() and self.labels:
+            self._resize_output(len(self.labels))
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        path = ensure_path(path)
+        super().to_disk(path, exclude=exclude)
+        if "model" not in exclude and self.model is not None:
+            atomic_write_bytes(path / MODEL_FILE, self._weights_bytes())
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> TrainablePipe:
+        path = ensure_path(path)
+        super().from_disk(path, exclude=exclude)
+        self._after_load()
+        weights = path / MODEL_FILE
+        if "model" not in exclude and self.model is not None and weights.exists():
+            self._load_weights(weights.read_bytes(), f"component {self.name!r} ({weights})")
+            self._initialized = True
+        return self
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        data: dict[str, Any] = {}
+        if "cfg" not in exclude:
+            data["cfg"] = self.get_cfg()
+        if "model" not in exclude and self.model is not None:
+            data["model"] = self._weights_bytes()
+        return msgpack.packb(data, use_bin_type=True)
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> TrainablePipe:
+        msg = msgpack.unpackb(data, raw=False)
+        if "cfg" not in exclude and "cfg" in msg:
+            self.set_cfg(msg["cfg"])
+        self._after_load()
+        if "model" not in exclude and "model" in msg and self.model is not None:
+            self._load_weights(msg["model"], f"component {self.name!r}")
+            self._initialized = True
+        return self
+
+
+def _check_examples(examples: Iterable[Any], name: str) -> list[Any]:
+    out = list(examples)
+    for i, eg in enumerate(out):
+        if not hasattr(eg, "predicted") or not hasattr(eg, "reference"):
+            raise DataError(
+                f"Component {name!r} expects Example objects, got {type(eg).__name__} at "
+                f"position {i}. Build them with Example.from_dict(nlp.make_doc(text), annots)."
+            )
+    return out
+
+
+def _detach(x: Any) -> Any:
+    if isinstance(x, torch.Tensor):
+        return x.detach()
+    if isinstance(x, list | tuple):
+        return type(x)(_detach(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _detach(v) for k, v in x.items()}
+    if hasattr(x, "detach") and callable(x.detach):
+        return x.detach()
+    return x
