@@ -8,8 +8,18 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+log=.venv/setup.log
+: >"$log"
+pip_install() {
+    # Installer chatter goes to the log; it is shown only when something fails.
+    if ! .venv/bin/python -m pip install "$@" >>"$log" 2>&1; then
+        cat "$log" >&2
+        echo "setup: pip install $* failed (log above, also in $log)" >&2
+        exit 1
+    fi
+}
 if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
-    .venv/bin/python -m pip install -q "torch==${TREADLE_TORCH_VERSION:-2.13.0}"
+    pip_install "torch==${TREADLE_TORCH_VERSION:-2.13.0}"
 fi
-.venv/bin/python -m pip install -q -e ".[dev]"
+pip_install -e ".[dev]"
+echo "setup: .venv ready ($(.venv/bin/python -c 'import treadle, torch; print("treadle", treadle.__version__, "torch", torch.__version__)'))"
