@@ -98,3 +98,27 @@ def test_text_round_trip_on_ewt(path: Path) -> None:
         assert all(t.text for t in doc)
         # explain agrees with the tokenization on real text too
         assert [t for _, t in tok.explain(text)] == [t.text for t in doc]
+
+
+def test_factory_uses_nlp_lang_data_when_present() -> None:
+    data = get_language_data("en")
+    data.tokenizer_exceptions["xyz"] = [{"ORTH": "x"}, {"ORTH": "yz"}]
+    nlp = SimpleNamespace(lang="en", vocab=make_vocab(data), lang_data=data)
+    tok = registry.tokenizers.get("treadle.Tokenizer.v1")()(nlp)
+    assert [t.text for t in tok("xyz")] == ["x", "yz"]
+
+
+def test_compile_helpers_extend_defaults() -> None:
+    from treadle.errors import TokenizerError
+    from treadle.lang.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
+    data = get_language_data("en")
+    suffix = compile_suffix_regex([r"(?<=[a-z])-ish", *data.suffixes])
+    assert suffix.search("big-ish").group() == "-ish"
+    assert suffix.search("word.").group() == "."
+    assert compile_prefix_regex(data.prefixes).search('"Hi').group() == '"'
+    assert compile_prefix_regex(data.prefixes).search("Hi") is None
+    assert [m.group() for m in compile_infix_regex(data.infixes).finditer("a-b/c")] == ["-", "/"]
+    assert compile_suffix_regex([]).search("anything") is None
+    with pytest.raises(TokenizerError, match="suffix"):
+        compile_suffix_regex(["(unclosed"])

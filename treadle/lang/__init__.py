@@ -22,7 +22,10 @@ def create_tokenizer_factory() -> Callable[[Any], Tokenizer]:
     the rule-based tokenizer for ``nlp.lang`` with ``nlp.vocab``."""
 
     def create_tokenizer(nlp: Any) -> Tokenizer:
-        data = get_language_data(nlp.lang)
+        # An nlp object may carry its own (customised) language data.
+        data = getattr(nlp, "lang_data", None)
+        if not isinstance(data, LanguageData):
+            data = get_language_data(nlp.lang)
         return Tokenizer.from_language_data(data, nlp.vocab)
 
     return create_tokenizer
