@@ -16,6 +16,7 @@ import copy
 import importlib
 import inspect
 import pkgutil
+import time
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -674,21 +675,129 @@ class Language:
         *,
         sgd: Any = None,
     ) -> Any:
-        """Initialize every component that has ``initialize`` (training set-up lives in
-        the training package; this base covers rule-based pipelines)."""
+        """Set the pipeline up for training; returns the optimizer (``sgd``, or a new
+        one built from ``[training.optimizer]``, Adam by default).
+
+        Reads the config's ``[initialize]`` section: ``before_init(nlp)`` callback,
+        ``vectors`` (a saved pipeline whose vectors are copied in), the tokenizer's and
+        each enabled component's settings (``[initialize.components.<name>]``, e.g.
+        ``labels``) passed to their ``initialize``, then ``after_init(nlp)``.
+        ``get_examples`` returns training Examples (labels and shapes come from them).
+        """
         if get_examples is not None and not callable(get_examples):
             raise PipelineError(
                 "initialize(get_examples=...) expects a function returning Examples, got "
                 f"{type(get_examples).__name__}."
             )
+        init_cfg = self._resolved_initialize()
+        before_init = init_cfg.get("before_init")
+        if before_init is not None:
+            before_init(self)
+        if init_cfg.get("vectors"):
+            self._load_vectors(init_cfg["vectors"])
+        if init_cfg.get("init_tok2vec"):
+            raise ConfigError(
+                f"initialize.init_tok2vec = {init_cfg['init_tok2vec']!r}: loading pretrained "
+                "tok2vec weights is not supported yet (treadle pretrain is not available). "
+                "Set it to null."
+            )
+        for key in ("vocab_data", "lookups"):
+            if init_cfg.get(key):
+                raise ConfigError(f"initialize.{key} is not supported yet; set it to null.")
         tok_init = getattr(self.tokenizer, "initialize", None)
         if tok_init is not None:
-            tok_init(get_examples, nlp=self)
-        for _name, proc in self._components:
+            tok_init(get_examples, nlp=self, **dict(init_cfg.get("tokenizer") or {}))
+        comp_settings = dict(init_cfg.get("components") or {})
+        for name, proc in self.pipeline:
             init = getattr(proc, "initialize", None)
             if init is not None:
-                init(get_examples, nlp=self)
-        return sgd
+                init(get_examples, nlp=self, **dict(comp_settings.get(name) or {}))
+        after_init = init_cfg.get("after_init")
+        if after_init is not None:
+            after_init(self)
+        return sgd if sgd is not None else self.create_optimizer()
+
+    def begin_training(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        sgd: Any = None,
+    ) -> Any:
+        """The old name of :meth:`initialize`."""
+        return self.initialize(get_examples, sgd=sgd)
+
+    def create_optimizer(self) -> Any:
+        """An optimizer from the config's ``[training.optimizer]`` (Adam if unset)."""
+        block = self._config.get("training", {}).get("optimizer")
+        if isinstance(block, Mapping) and any(str(k).startswith("@") for k in block):
+            return _resolve_blocks({"optimizer": dict(block)}, validate=True, loc="training")[
+                "optimizer"
+            ]
+        return registry.optimizers.get("Adam.v1")()
+
+    def _resolved_initialize(self) -> dict[str, Any]:
+        """The ``[initialize]`` section with its callbacks built ({} if absent)."""
+        section = self._config.get("initialize")
+        if not isinstance(section, Mapping):
+            return {}
+        return _resolve_blocks(dict(section), validate=True, loc="initialize")
+
+    def _load_vectors(self, source: Any) -> None:
+        """Copy the word vectors of a saved pipeline (a folder with config.cfg) or a
+        saved Vectors folder into this vocab."""
+        path = ensure_path(source)
+        if not path.exists():
+            raise ConfigError(f"initialize.vectors: {str(source)!r} does not exist.")
+        if (path / CONFIG_FILE).exists():
+            src = load(path)
+            vectors = src.vocab.vectors
+            _copy_strings(src.vocab, self.vocab)
+        else:
+            vectors = type(self.vocab.vectors)().from_disk(path)
+        self.vocab.vectors = vectors
+
+    def evaluate(
+        self,
+        examples: Iterable[Any],
+        *,
+        batch_size: int | None = None,
+        scorer_cfg: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Run the pipeline over the Examples' texts and score the predictions against
+        their references: every component's scores, tokenization, and ``speed``
+        (words per second of the pipeline run). The Examples' own predicted Docs are
+        left as they were: fresh Docs with the same tokens are annotated."""
+        from treadle.scoring import Scorer
+        from treadle.tokens import Doc
+        from treadle.training import Example
+
+        examples = list(examples)
+        for i, eg in enumerate(examples):
+            if not hasattr(eg, "predicted") or not hasattr(eg, "reference"):
+                raise DataError(
+                    f"nlp.evaluate expects Example objects, got {type(eg).__name__} at "
+                    f"position {i}."
+                )
+        size = batch_size if batch_size is not None else self.batch_size
+        fresh = []
+        for eg in examples:
+            x = eg.predicted
+            new = Example(Doc(self.vocab, words=list(x.words), spaces=list(x.spaces)), eg.reference)
+            new._alignment = eg._alignment  # same tokens: the alignment still holds
+            fresh.append(new)
+        procs = self.pipeline
+        start = time.perf_counter()
+        n_words = 0
+        for start_i in range(0, len(fresh), size):
+            part = fresh[start_i : start_i + size]
+            docs = self._process_batch([eg.predicted for eg in part], size, procs)
+            for eg, doc in zip(part, docs, strict=True):
+                eg.predicted = doc
+            n_words += sum(len(doc) for doc in docs)
+        seconds = time.perf_counter() - start
+        scores = Scorer(self, **dict(scorer_cfg or {})).score(fresh)
+        scores["speed"] = n_words / seconds if seconds > 0 else 0.0
+        return scores
 
     # ------------------------------------------------------------------ training step
 

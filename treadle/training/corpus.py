@@ -40,21 +40,28 @@ Augmenter = Callable[[Any, Example], Iterable[Example]]
 
 
 def walk_corpus(path: str | Path | None, suffix: str = DOCBIN_SUFFIX) -> list[Path]:
-    """The corpus files at ``path``: the file itself, or every ``*suffix`` below a folder."""
+    """The corpus files at ``path``: the file itself, or every ``*suffix`` below a folder.
+    Errors carry ``setting = "path"`` so the loop can name the config key."""
     if path is None or path == "":
-        raise DataError(
-            "The corpus path is not set (null). Set it in the config or on the command "
+        raise _path_error(
+            "the corpus path is not set (null). Set it in the config or on the command "
             "line, e.g. --paths.train ./train.docbin."
         )
     p = Path(path)
     if not p.exists():
-        raise DataError(f"Corpus path {str(path)!r} does not exist.")
+        raise _path_error(f"corpus path {str(path)!r} does not exist.")
     if p.is_file():
         return [p]
     files = sorted(f for f in p.rglob(f"*{suffix}") if f.is_file())
     if not files:
-        raise DataError(f"Corpus folder {str(path)!r} holds no {suffix} files.")
+        raise _path_error(f"corpus folder {str(path)!r} holds no {suffix} files.")
     return files
+
+
+def _path_error(message: str) -> DataError:
+    err = DataError(message)
+    err.setting = "path"  # type: ignore[attr-defined]
+    return err
 
 
 class Corpus:

@@ -1,0 +1,171 @@
+"""From a training config to an initialized ``nlp``: ``init_nlp(config)``.
+
+Steps: merge the config over treadle's defaults and fill every registered function's
+defaults in; validate ``[training]``; seed the random generators; build the ``nlp``
+from ``[nlp]``/``[components]``; then ``nlp.initialize`` with the training corpus, which
+reads ``[initialize]`` (vectors, tokenizer and component settings such as labels,
+callbacks). Frozen components and components sourced from a trained pipeline keep
+their state: they are not initialized again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from treadle.config import Config, registry
+from treadle.config.schemas import TrainingSchema
+from treadle.errors import ConfigError, ConfigValidationError, DataError
+
+DEFAULT_CONFIG_PATH = Path(__file__).parent.parent / "default_config.cfg"
+
+
+def fill_training_config(config: Mapping[str, Any]) -> Config:
+    """``config`` over treadle's default training config, with every function default
+    written in and validated. Stays uninterpolated if ``config`` was."""
+    user = config if isinstance(config, Config) else Config(config)
+    defaults = Config().from_disk(DEFAULT_CONFIG_PATH, interpolate=False)
+    merged = defaults.merge(user)
+    merged.is_interpolated = getattr(user, "is_interpolated", True) and not _has_refs(merged)
+    return registry.fill(merged, validate=True)
+
+
+def _has_refs(value: Any) -> bool:
+    if isinstance(value, str):
+        return "${" in value
+    if isinstance(value, dict):
+        return any(_has_refs(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_refs(v) for v in value)
+    return False
+
+
+def resolve_training(config: Mapping[str, Any]) -> tuple[TrainingSchema, dict[str, Any]]:
+    """``[training]`` resolved (batcher, optimizer, logger, callbacks built) and typed,
+    and ``[corpora]`` resolved (the readers)."""
+    config = _interpolated(config)
+    if "training" not in config:
+        raise ConfigError("The config has no [training] section.")
+    resolved = registry.resolve(
+        {"training": config["training"], "corpora": config.get("corpora", {})}, validate=True
+    )
+    try:
+        settings = TrainingSchema.model_validate(resolved["training"])
+    except Exception as err:  # pydantic.ValidationError
+        errors = getattr(err, "errors", None)
+        if callable(errors):
+            raise ConfigValidationError(
+                [{"loc": ["training", *e.get("loc", ())], "msg": e["msg"]} for e in errors()],
+                title="Config validation error in [training]",
+            ) from None
+        raise
+    return settings, resolved.get("corpora", {})
+
+
+def get_corpus(corpora: Mapping[str, Any], dotted: str, key: str) -> Callable[[Any], Any]:
+    """The reader at ``dotted`` (e.g. ``corpora.train``) named by config key ``key``."""
+    parts = dotted.split(".")
+    node: Any = {"corpora": corpora}
+    for part in parts:
+        if not isinstance(node, Mapping) or part not in node:
+            raise ConfigError(
+                f"{key} = {dotted!r}, but the config has no [{dotted}] block. "
+                f"Corpora defined: {', '.join(f'corpora.{k}' for k in corpora) or 'none'}."
+            )
+        node = node[part]
+    if not callable(node):
+        raise ConfigError(f"[{dotted}] (from {key}) must be a reader, e.g. @readers = ...")
+    return node
+
+
+def read_corpus(reader: Callable[[Any], Iterable[Any]], nlp: Any, dotted: str) -> Iterator[Any]:
+    """Call a reader and stream its Examples; a data error names the config block, or
+    the setting (``corpora.train.path``) when the reader says which one is wrong."""
+    try:
+        stream = reader(nlp)
+    except DataError as err:
+        raise _named(err, dotted) from None
+    return _guarded(stream, dotted)
+
+
+def _guarded(stream: Iterable[Any], dotted: str) -> Iterator[Any]:
+    try:
+        yield from stream
+    except DataError as err:
+        raise _named(err, dotted) from None
+
+
+def _named(err: DataError, dotted: str) -> DataError:
+    setting = getattr(err, "setting", None)
+    where = f"{dotted}.{setting}" if setting else dotted
+    new = DataError(f"{where}: {err}")
+    new.setting = None  # type: ignore[attr-defined]
+    return new
+
+
+def check_component_names(nlp: Any, names: Iterable[str], key: str) -> list[str]:
+    names = list(names)
+    for name in names:
+        if name not in nlp.component_names:
+            raise ConfigError(
+                f"{key} names {name!r}, which is not in the pipeline "
+                f"({', '.join(nlp.component_names) or 'empty'})."
+            )
+    return names
+
+
+def init_nlp(config: Mapping[str, Any], *, use_gpu: int = -1) -> Any:
+    """Build and initialize the ``nlp`` a training config describes (see module doc)."""
+    from treadle.language import Language
+    from treadle.ml import fix_random_seed, require_gpu
+
+    filled = fill_training_config(config)
+    interpolated = _interpolated(filled)
+    settings, corpora = resolve_training(interpolated)
+    if use_gpu >= 0:
+        require_gpu(use_gpu)
+    if settings.seed is not None:
+        fix_random_seed(settings.seed)
+    nlp = Language.from_config(interpolated)
+    frozen = check_component_names(
+        nlp, settings.frozen_components, "training.frozen_components"
+    )
+    check_component_names(nlp, settings.annotating_components, "training.annotating_components")
+    sourced = [
+        name
+        for name, block in interpolated.get("components", {}).items()
+        if isinstance(block, dict) and "source" in block and nlp.has_pipe(name)
+    ]
+    reader = get_corpus(corpora, settings.train_corpus, "training.train_corpus")
+
+    def get_examples() -> Iterable[Any]:
+        return read_corpus(reader, nlp, settings.train_corpus)
+
+    keep = [n for n in dict.fromkeys([*frozen, *sourced]) if n in nlp.pipe_names]
+    with nlp.select_pipes(disable=keep) if keep else _nullcontext():
+        nlp.initialize(get_examples)
+    return nlp
+
+
+def _interpolated(config: Mapping[str, Any]) -> Config:
+    cfg = config if isinstance(config, Config) else Config(config)
+    return cfg.interpolate() if not cfg.is_interpolated else cfg
+
+
+class _nullcontext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: Any) -> None:
+        return None
+
+
+__all__ = [
+    "check_component_names",
+    "fill_training_config",
+    "get_corpus",
+    "init_nlp",
+    "read_corpus",
+    "resolve_training",
+]

@@ -1,0 +1,369 @@
+"""The training loop: ``train(nlp, output_path)``.
+
+It reads ``nlp.config``'s ``[training]`` (see ``treadle/default_config.cfg`` for each
+setting) and ``[corpora]``, then:
+
+- each epoch shuffles the training Examples (with a generator seeded from
+  ``training.seed``, apart from the global ones) and hands them to the batcher; the
+  first epoch streams the reader's output in shuffled windows, so an endless reader
+  works (``max_steps`` then ends the run); ``max_epochs = -1`` streams every epoch
+  from the reader without shuffling;
+- a step takes one batch, splits it into ``accumulate_gradient`` parts, calls
+  ``nlp.update`` on each without an optimizer (gradients add up), then steps the
+  optimizer once over every non-frozen component's parameters and advances its
+  schedules;
+- every ``eval_frequency`` steps (and at the end) it evaluates on the dev corpus (with
+  the averaged weights when the optimizer keeps them), combines the scores with
+  ``[training.score_weights]``, logs a row, writes ``model-last/`` and, when the score
+  improved, ``model-best/``; it stops after ``patience`` steps without improvement,
+  at ``max_steps``, or after ``max_epochs``;
+- Ctrl-C (KeyboardInterrupt) saves ``model-last/`` as of the last completed step,
+  then re-raises.
+
+``model-last/training/`` holds what ``train(..., resume=True)`` needs to continue as if
+never stopped: on CPU a resumed run ends with the same weights as an uninterrupted
+one. The batch stream is replayed (batching only, no updates) up to the saved step,
+so the shuffles and a scheduled batch size line up exactly.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from treadle.config.schemas import TrainingSchema
+from treadle.errors import ConfigError, DataError
+from treadle.scoring import get_score_weights, weighted_score
+from treadle.training.checkpoint import (
+    BEST_DIR,
+    LAST_DIR,
+    TrainingState,
+    capture_rng,
+    load_training_state,
+    pipeline_params,
+    restore_rng,
+    rng_preserved,
+    save_pipeline,
+)
+from treadle.training.initialize import (
+    check_component_names,
+    get_corpus,
+    read_corpus,
+    resolve_training,
+)
+from treadle.training.loggers import setup_logger
+
+# The first epoch shuffles the reader's stream in windows of this many Examples.
+SHUFFLE_WINDOW = 10_000
+# Examples cached in memory for later epochs; a longer stream is read again instead.
+CACHE_LIMIT = 2_000_000
+
+
+def train(
+    nlp: Any,
+    output_path: str | Path | None = None,
+    *,
+    use_gpu: int = -1,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+    resume: bool = False,
+) -> tuple[Any, Path | None]:
+    """Train an initialized ``nlp`` as its config says; returns ``(nlp, best_path)``
+    (``best_path`` is None without ``output_path`` or before any improvement)."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    if use_gpu >= 0:
+        from treadle.ml import require_gpu
+
+        require_gpu(use_gpu)
+    settings, corpora = resolve_training(nlp.config)
+    return _Trainer(nlp, settings, corpora, output_path, stdout, stderr).run(resume)
+
+
+class _Trainer:
+    def __init__(
+        self,
+        nlp: Any,
+        settings: TrainingSchema,
+        corpora: dict[str, Any],
+        output_path: str | Path | None,
+        stdout: IO[str],
+        stderr: IO[str],
+    ) -> None:
+        self.nlp = nlp
+        self.T = settings
+        self.stdout = stdout
+        self.stderr = stderr
+        self.output = Path(output_path) if output_path is not None else None
+        self.train_reader = get_corpus(corpora, settings.train_corpus, "training.train_corpus")
+        self.dev_reader = get_corpus(corpora, settings.dev_corpus, "training.dev_corpus")
+        self.frozen = set(
+            check_component_names(nlp, settings.frozen_components, "training.frozen_components")
+        )
+        self.annotating = set(
+            check_component_names(
+                nlp, settings.annotating_components, "training.annotating_components"
+            )
+        )
+        for key in ("optimizer", "batcher", "logger"):
+            if getattr(settings, key) is None:
+                raise ConfigError(f"training.{key} is not set: the config needs [training.{key}].")
+        self.optimizer = settings.optimizer
+        self.batcher = settings.batcher
+        self.score_weights = resolve_score_weights(nlp, settings.score_weights)
+        self.state = TrainingState()
+        self.losses: dict[str, float] = {}
+        self._dev: list[Any] | None = None
+        self._start = time.perf_counter()
+        self._last_scores: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------------ the run
+
+    def run(self, resume: bool) -> tuple[Any, Path | None]:
+        T = self.T
+        if resume:
+            if self.output is None:
+                raise ConfigError("--resume needs the output folder of the interrupted run.")
+            self.state = load_training_state(self.nlp, self.output / LAST_DIR, self.optimizer)
+        elif T.seed is not None:
+            from treadle.ml import fix_random_seed
+
+            fix_random_seed(T.seed)
+        batches = self._batches()
+        if resume:
+            self._skip(batches, self.state.step)
+            if self.state.rng is not None:
+                restore_rng(self.state.rng)
+        self._start = time.perf_counter() - self.state.seconds
+        log_step, finalize = setup_logger(T.logger, self.nlp, self.stdout, self.stderr)
+        self._log_step = log_step
+        evaluated_at = self.state.step if resume else -1
+        rng_at_step_start: dict[str, Any] | None = None
+        try:
+            for epoch, batch in batches:
+                if T.max_steps and self.state.step >= T.max_steps:
+                    break
+                rng_at_step_start = capture_rng()
+                self._train_step(epoch, batch)
+                rng_at_step_start = None
+                if self.state.step % T.eval_frequency == 0:
+                    self._evaluate_and_save()
+                    evaluated_at = self.state.step
+                    if T.patience and self.state.step - self.state.best_step >= T.patience:
+                        break
+                else:
+                    log_step(None)
+            if self.state.step == 0:
+                raise DataError(
+                    f"No training steps were made: the training corpus "
+                    f"({T.train_corpus}) yielded no batches."
+                )
+            if evaluated_at != self.state.step:
+                self._evaluate_and_save()
+        except KeyboardInterrupt:
+            self._zero_grads()
+            if rng_at_step_start is not None:
+                restore_rng(rng_at_step_start)
+            self._save_last(self._last_scores, capture=True)
+            where = f" in {self.output / LAST_DIR}" if self.output is not None else ""
+            self.stderr.write(
+                f"Interrupted at step {self.state.step}; saved the last completed step{where}. "
+                f"Continue with --resume.\n"
+            )
+            raise
+        finally:
+            finalize()
+        best = self.output / BEST_DIR if self.output is not None else None
+        if best is not None and not best.exists():
+            best = None
+        return self.nlp, best
+
+    def _train_step(self, epoch: int, batch: list[Any]) -> None:
+        T = self.T
+        if T.before_update is not None:
+            T.before_update(self.nlp, {"step": self.state.step, "epoch": epoch})
+        for part in _subdivide(batch, T.accumulate_gradient):
+            # No optimizer here: the parts' gradients add up for one step below.
+            self.nlp.update(
+                part,
+                drop=T.dropout,
+                sgd=None,
+                losses=self.losses,
+                exclude=self.frozen,
+                annotates=self.annotating,
+            )
+        self.nlp.finish_update(self.optimizer, exclude=self.frozen)
+        self._zero_grads()  # frozen components' gradients, if any reached them
+        self.optimizer.step_schedules()
+        self.state.step += 1
+        self.state.epoch = epoch
+        self.state.words += sum(len(eg) for eg in batch)
+
+    def _zero_grads(self) -> None:
+        for _, param in pipeline_params(self.nlp):
+            param.grad = None
+
+    # ------------------------------------------------------------------ data
+
+    def _batches(self) -> Iterator[tuple[int, list[Any]]]:
+        """(epoch, batch) pairs, deterministic given the seed and the data."""
+        T = self.T
+        rng = random.Random(T.seed if T.seed is not None else 0)
+
+        def stream() -> Iterator[Any]:
+            return read_corpus(self.train_reader, self.nlp, T.train_corpus)
+
+        epoch = 0
+        cache: list[Any] | None = []
+        while not T.max_epochs or T.max_epochs < 0 or epoch < T.max_epochs:
+            if T.max_epochs < 0:
+                examples: Iterable[Any] = stream()
+            elif epoch == 0 or cache is None:
+                examples = _shuffled_windows(stream(), rng, cache if epoch == 0 else None)
+            else:
+                rng.shuffle(cache)
+                examples = cache
+            produced = False
+            for batch in self.batcher(examples):
+                produced = True
+                yield epoch, batch
+            if epoch == 0 and cache is not None and len(cache) > CACHE_LIMIT:
+                cache = None
+            if not produced:
+                return
+            epoch += 1
+
+    @staticmethod
+    def _skip(batches: Iterator[Any], n: int) -> None:
+        for _ in range(n):
+            if next(batches, None) is None:
+                return
+
+    def _dev_examples(self) -> list[Any]:
+        if self._dev is None:
+            self._dev = list(read_corpus(self.dev_reader, self.nlp, self.T.dev_corpus))
+            if not self._dev:
+                raise DataError(f"The dev corpus ({self.T.dev_corpus}) is empty.")
+        return self._dev
+
+    # ------------------------------------------------------------------ evaluation
+
+    def _evaluate_and_save(self) -> None:
+        with rng_preserved():
+            # The state to resume from: the random generators as they are now, since
+            # evaluating and saving leave them untouched.
+            self.state.rng = capture_rng()
+            scores = self._evaluate()
+            score = weighted_score(scores, self.score_weights)
+            state = self.state
+            state.seconds = time.perf_counter() - self._start
+            state.checkpoints.append((score, state.step, state.epoch))
+            improved = state.best_score is None or score > state.best_score
+            if improved:
+                state.best_score = score
+                state.best_step = state.step
+            self._last_scores = scores
+            info = {
+                "epoch": state.epoch,
+                "step": state.step,
+                "score": score,
+                "other_scores": scores,
+                "losses": dict(self.losses),
+                "checkpoints": list(state.checkpoints),
+                "seconds": state.seconds,
+                "words": state.words,
+                "score_weights": self.score_weights,
+            }
+            self._log_step(info)
+            performance = {**scores, "score": score, "losses": dict(self.losses)}
+            self.losses.clear()
+            if self.output is not None:
+                self._save_last(performance)
+                if improved:
+                    save_pipeline(
+                        self.nlp,
+                        self.output / BEST_DIR,
+                        performance=performance,
+                        optimizer=self.optimizer,
+                        before_to_disk=self.T.before_to_disk,
+                    )
+
+    def _save_last(self, performance: dict[str, Any] | None, *, capture: bool = False) -> None:
+        if self.output is None:
+            return
+        self.state.seconds = time.perf_counter() - self._start
+        if capture:
+            self.state.rng = capture_rng()
+        save_pipeline(
+            self.nlp,
+            self.output / LAST_DIR,
+            performance=performance,
+            optimizer=self.optimizer,
+            before_to_disk=self.T.before_to_disk,
+            state=self.state,
+        )
+
+    def _evaluate(self) -> dict[str, Any]:
+        dev = self._dev_examples()
+        if getattr(self.optimizer, "use_averages", False):
+            with self.optimizer.use_params(pipeline_params(self.nlp)):
+                return self.nlp.evaluate(dev)
+        return self.nlp.evaluate(dev)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def resolve_score_weights(nlp: Any, configured: dict[str, float | None]) -> dict[str, float | None]:
+    """The components' default score weights, combined and normalized, with the
+    config's ``[training.score_weights]`` over them (``null`` hides a score)."""
+    defaults: list[dict[str, float | None]] = []
+    for name in nlp.pipe_names:
+        try:
+            meta = nlp.get_pipe_meta(name)
+        except Exception:  # a component added without a factory record
+            continue
+        if meta.default_score_weights:
+            defaults.append(dict(meta.default_score_weights))
+    weights = get_score_weights(defaults)
+    weights.update(configured or {})
+    return weights
+
+
+def _subdivide(batch: list[Any], parts: int) -> list[list[Any]]:
+    if parts <= 1 or len(batch) <= 1:
+        return [batch]
+    parts = min(parts, len(batch))
+    size, extra = divmod(len(batch), parts)
+    out, start = [], 0
+    for i in range(parts):
+        end = start + size + (1 if i < extra else 0)
+        out.append(batch[start:end])
+        start = end
+    return out
+
+
+def _shuffled_windows(
+    items: Iterable[Any], rng: random.Random, cache: list[Any] | None
+) -> Iterator[Any]:
+    """``items`` shuffled within windows of SHUFFLE_WINDOW, appended to ``cache`` too."""
+    window: list[Any] = []
+    for item in items:
+        window.append(item)
+        if len(window) >= SHUFFLE_WINDOW:
+            rng.shuffle(window)
+            if cache is not None:
+                cache.extend(window)
+            yield from window
+            window = []
+    rng.shuffle(window)
+    if cache is not None:
+        cache.extend(window)
+    yield from window
+
+
+__all__ = ["resolve_score_weights", "train"]
