@@ -7,6 +7,7 @@ import sys
 # Importing a command module registers its commands on ``app``.
 import treadle.cli.convert  # noqa: F401
 import treadle.cli.debug_config  # noqa: F401
+import treadle.cli.debug_data  # noqa: F401
 import treadle.cli.init_config  # noqa: F401
 import treadle.cli.init_fill_config  # noqa: F401
 from treadle.cli import info  # noqa: E402,F401
