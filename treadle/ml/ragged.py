@@ -46,6 +46,25 @@ class _Layout:
             t = self._cache["seq_ids"] = torch.from_numpy(ids).to(self.device)
         return t
 
+    def window_invalid_rows(self, window: int) -> list[torch.Tensor]:
+        """Per window slot (offset -window..window), the rows whose neighbour at that
+        offset lies outside their own sequence (or outside the batch)."""
+        key = ("invalid", window)
+        cached = self._cache.get(key)
+        if cached is None:
+            lens = np.asarray(self.lengths, dtype=np.int64)
+            n = int(lens.sum())
+            starts = np.repeat(np.cumsum(lens) - lens, lens)
+            pos = np.arange(n) - starts
+            seq_len = np.repeat(lens, lens)
+            cached = []
+            for offset in range(-window, window + 1):
+                target = pos + offset
+                bad = np.nonzero((target < 0) | (target >= seq_len))[0]
+                cached.append(torch.from_numpy(bad).to(self.device))
+            self._cache[key] = cached  # type: ignore[assignment]
+        return cached  # type: ignore[return-value]
+
     def window_mask(self, window: int, dtype: torch.dtype) -> torch.Tensor:
         """(n_rows, 2*window+1, 1) mask: 1 where row i+offset lies in row i's sequence."""
         key = ("window", window, dtype)
