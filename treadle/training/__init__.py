@@ -1,5 +1,6 @@
 """Training data and the training loop: Example, alignment, tag schemes, converters."""
 
+from treadle.training import batchers, loggers  # noqa: F401  (registration)
 from treadle.training.alignment import Alignment, Ragged
 from treadle.training.converters import (
     conllu_to_docs,
@@ -9,7 +10,9 @@ from treadle.training.converters import (
     read_iob,
     read_jsonl,
 )
+from treadle.training.corpus import Corpus, JsonlCorpus
 from treadle.training.example import Example
+from treadle.training.initialize import init_nlp
 from treadle.training.iob_utils import (
     biluo_tags_to_offsets,
     biluo_tags_to_spans,
@@ -18,9 +21,14 @@ from treadle.training.iob_utils import (
     offsets_to_biluo_tags,
     remove_bilu_prefix,
 )
+from treadle.training.loop import train
 
 __all__ = [
     "Alignment",
+    "Corpus",
+    "JsonlCorpus",
+    "init_nlp",
+    "train",
     "Example",
     "Ragged",
     "biluo_tags_to_offsets",
