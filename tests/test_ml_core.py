@@ -455,3 +455,24 @@ def test_model_moves_to_gpu_and_back():
     model.to("cpu")
     assert model.predict(X).device.type == "cpu"
     assert math.isfinite(float(model.predict(X).sum()))
+
+
+@pytest.mark.parametrize("decay", [True, False])
+def test_fused_and_foreach_adam_agree(monkeypatch, decay):
+    import treadle.ml.optimizers as optim
+
+    torch.manual_seed(0)
+    w0 = [torch.randn(5, 3), torch.randn(7)]
+    grads = [[torch.randn(5, 3), torch.randn(7)] for _ in range(3)]
+    results = []
+    for fused in (True, False):
+        monkeypatch.setattr(optim, "_HAS_FUSED", fused and optim._HAS_FUSED)
+        ps = [torch.nn.Parameter(w.clone()) for w in w0]
+        opt = Adam(0.01, L2=0.1, L2_is_weight_decay=decay, grad_clip=0.5)
+        for gs in grads:
+            for p, g in zip(ps, gs, strict=True):
+                p.grad = g.clone()
+            opt.step([(str(i), p) for i, p in enumerate(ps)])
+        results.append([p.detach().clone() for p in ps])
+    for a, b in zip(*results, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)

@@ -1,7 +1,9 @@
 """Optimizers: Adam, RAdam, AdamW, SGD over torch parameters, with schedules,
 L2 / decoupled weight decay, global-norm gradient clipping and parameter averaging.
 
-Updates run with ``torch._foreach_*`` kernels over all parameters at once.
+Adam/AdamW updates run in torch's fused kernel (one pass over each parameter);
+the rest (RAdam, SGD, clipping, averaging, and Adam where no fused kernel exists)
+use ``torch._foreach_*`` kernels over all parameters at once.
 
 One step, for each parameter ``w`` with gradient ``g`` (``t`` = that parameter's
 update count, starting at 1):
@@ -38,6 +40,16 @@ from safetensors.torch import save as st_save
 from treadle.config import registry
 from treadle.errors import SerializationError, TreadleError
 from treadle.ml.schedules import Schedule, as_schedule
+
+# torch >= 2.4 has fused Adam/AdamW kernels for CPU and CUDA; they are several times
+# faster than a chain of _foreach ops. Fall back to the foreach path without them.
+_HAS_FUSED = hasattr(torch, "_fused_adam_") and hasattr(torch, "_fused_adamw_")
+
+
+def _same_device(ps: list[torch.Tensor]) -> bool:
+    dev, dtype = ps[0].device, ps[0].dtype
+    return dev.type in ("cpu", "cuda") and all(p.device == dev and p.dtype == dtype for p in ps)
+
 
 HYPERPARAMS = ("learn_rate", "L2", "beta1", "beta2", "eps", "grad_clip")
 _FORMAT_VERSION = 1
@@ -176,14 +188,37 @@ class Optimizer:
             self.last_grad_norm = float(norm)
         for k in keys:
             self.steps[k] = self.steps.get(k, 0) + 1
-        if L2 > 0 and self.L2_is_weight_decay:
-            torch._foreach_mul_(ps, 1.0 - lr * L2)
+        if self.algorithm == "adam" and _HAS_FUSED and _same_device(ps):
+            self._fused_adam(keys, ps, gs, lr)
+        else:
+            if L2 > 0 and self.L2_is_weight_decay:
+                torch._foreach_mul_(ps, 1.0 - lr * L2)
+            self._unfused_update(keys, ps, gs, lr)
+        if self.use_averages:
+            self._update_averages(keys, ps)
+
+    def _fused_adam(self, keys: list[str], ps: list[torch.Tensor], gs: list[torch.Tensor], lr: float) -> None:
+        """torch's fused Adam/AdamW kernel: the same arithmetic as the foreach path, one pass."""
+        ms = [self._state(k, p, self.mom1) for k, p in zip(keys, ps, strict=True)]
+        vs = [self._state(k, p, self.mom2) for k, p in zip(keys, ps, strict=True)]
+        steps = [
+            torch.tensor(float(self.steps[k]), dtype=torch.float32, device=p.device)
+            for k, p in zip(keys, ps, strict=True)
+        ]
+        decoupled = self.L2 > 0 and self.L2_is_weight_decay
+        kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
+        kernel(
+            ps, gs, ms, vs, [], steps,
+            lr=lr, beta1=self.beta1, beta2=self.beta2,
+            weight_decay=self.L2 if decoupled else 0.0,
+            eps=self.eps, amsgrad=False, maximize=False,
+        )
+
+    def _unfused_update(self, keys: list[str], ps: list[torch.Tensor], gs: list[torch.Tensor], lr: float) -> None:
         if self.algorithm == "sgd":
             torch._foreach_add_(ps, gs, alpha=-lr)
         else:
             self._adam(keys, ps, gs, lr)
-        if self.use_averages:
-            self._update_averages(keys, ps)
 
     def _adam(self, keys: list[str], ps: list[torch.Tensor], gs: list[torch.Tensor], lr: float) -> None:
         b1, b2, eps = self.beta1, self.beta2, self.eps
