@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from treadle.language import Language
+from treadle.ml.architectures.tagger import encode_packed
 from treadle.ml.dropout import set_dropout_rate
 from treadle.ml.layers.listener import Tok2VecListener
 from treadle.pipeline.trainable import TrainablePipe, _check_examples
@@ -117,10 +118,7 @@ class Tok2Vec(TrainablePipe):
     # ------------------------------------------------------------------ running
 
     def _forward(self, docs: list[Doc]) -> list[torch.Tensor]:
-        encode = getattr(self.model, "forward_ragged", None)
-        if encode is not None:
-            return encode(docs).split()
-        return list(self.model(docs))
+        return encode_packed(self.model, docs).split()
 
     def predict(self, docs: list[Doc]) -> list[torch.Tensor]:
         self.model.eval()

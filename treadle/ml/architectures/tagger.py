@@ -29,7 +29,13 @@ def encoder_width(tok2vec: torch.nn.Module) -> int | None:
 
 
 def encode_packed(tok2vec: torch.nn.Module, docs: Sequence[Any]) -> Ragged:
-    """Run an encoder and return its rows for the whole batch packed in one Ragged."""
+    """Run an encoder and return its rows for the whole batch packed in one Ragged.
+    A batch without tokens doesn't run the encoder (some layers reject empty input)."""
+    if not any(len(doc) for doc in docs):
+        width = encoder_width(tok2vec) or 0
+        probe = next(iter(tok2vec.parameters()), None)
+        device = probe.device if probe is not None else None
+        return Ragged(torch.zeros(0, width, device=device), [0] * len(docs))
     forward_ragged = getattr(tok2vec, "forward_ragged", None)
     if forward_ragged is not None:
         out = forward_ragged(docs)
