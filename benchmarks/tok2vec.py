@@ -108,13 +108,13 @@ def main() -> None:
     module.zero_grad(set_to_none=True)
 
     sync(device)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with torch.no_grad():
         module.eval()
         for b in batches:
             module(b)
     sync(device)
-    predict_s = time.perf_counter() - t0
+    predict_s, predict_cpu = time.perf_counter() - t0, time.process_time() - c0
     module.train()
 
     def train_epoch() -> None:
@@ -134,18 +134,22 @@ def main() -> None:
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
 
     sync(device)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(args.epochs):
         train_epoch()
     sync(device)
-    train_s = time.perf_counter() - t0
+    train_s, train_cpu = time.perf_counter() - t0, time.process_time() - c0
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"device={device} threads={torch.get_num_threads()} sentences={len(docs)} words={n_words} "
           f"batches={len(batches)} (~{args.batch_words} words)")
-    print(f"predict (no graph):        {n_words / predict_s:10.0f} words/s")
+    # words per CPU-second is printed too: on a shared machine it varies far less than wall time
+    print(f"predict (no graph):  {n_words / predict_s:10.0f} words/s  "
+          f"({n_words / predict_cpu:.0f} words per CPU-second)")
     label = "forward+backward+Adam" if args.update else "forward+backward"
-    print(f"train ({label}): {n_words * args.epochs / train_s:10.0f} words/s")
+    n_train = n_words * args.epochs
+    print(f"train ({label}): {n_train / train_s:10.0f} words/s  "
+          f"({n_train / train_cpu:.0f} words per CPU-second)")
     print(f"peak RSS: {rss_mb:.0f} MB")
     if device.type == "cuda":
         print(f"peak CUDA memory allocated: {torch.cuda.max_memory_allocated() / 2**20:.0f} MB")
