@@ -167,3 +167,54 @@ def test_listener_receives_and_passes_gradient(vocab):
     fresh = Tok2VecListener(16)
     got = fresh(docs)
     torch.testing.assert_close(got[0], outputs[0].detach())
+
+
+def test_backward_objective_with_fused_softmax_gives_crossentropy_gradient():
+    from treadle.ml.layers import Softmax
+    from treadle.ml.losses import CategoricalCrossentropy, backward_objective
+
+    torch.manual_seed(0)
+    layer = Softmax(3, 4, init="glorot")
+    X = torch.randn(5, 4)
+    truth = torch.tensor([0, 2, 1, 1, 0])
+    probs = layer(X)
+    d_probs, _ = CategoricalCrossentropy()(probs.detach(), truth)
+    backward_objective(probs, d_probs).backward()
+    fused_grad = layer.weight.grad.clone()
+    layer.zero_grad()
+    torch.nn.functional.cross_entropy(torch.nn.functional.linear(X, layer.weight, layer.bias), truth).backward()
+    torch.testing.assert_close(fused_grad, layer.weight.grad)
+
+
+def test_architectures_and_optimizer_resolve_from_config(vocab):
+    from treadle.config import Config
+
+    cfg = Config().from_str(
+        """
+[optimizer]
+@optimizers = "Adam.v1"
+L2 = 0.01
+
+[optimizer.learn_rate]
+@schedules = "warmup_linear.v1"
+initial_rate = 0.001
+warmup_steps = 10
+total_steps = 100
+
+[model]
+@architectures = "treadle.HashEmbedCNN.v1"
+width = 8
+depth = 1
+embed_size = 50
+window_size = 1
+maxout_pieces = 2
+subword_features = false
+pretrained_vectors = null
+"""
+    )
+    resolved = registry.resolve(cfg)
+    assert resolved["optimizer"].learn_rate == 0.0
+    resolved["optimizer"].step_schedules()
+    assert resolved["optimizer"].learn_rate == pytest.approx(0.0001)
+    out = Model(resolved["model"]).predict(make_docs(vocab, ["a b"]))
+    assert out[0].shape == (2, 8)

@@ -17,6 +17,7 @@ from treadle.ml.losses import (
     CosineDistance,
     L2Distance,
     SequenceCategoricalCrossentropy,
+    backward_objective,
 )
 from treadle.ml.model import Model, get_module_ref, set_module_ref
 from treadle.ml.optimizers import SGD, Adam, AdamW, Optimizer, RAdam
@@ -38,5 +39,6 @@ __all__ = [
     "slanted_triangular",
     "Optimizer", "Adam", "RAdam", "AdamW", "SGD",
     "CategoricalCrossentropy", "SequenceCategoricalCrossentropy", "L2Distance", "CosineDistance",
+    "backward_objective",
     "require_gpu", "prefer_gpu", "require_cpu", "fix_random_seed", "get_current_device",
 ]

@@ -40,6 +40,28 @@ def _like_input(grad: torch.Tensor, guesses: Any) -> Any:
     return grad.detach().cpu().numpy().astype(np.asarray(guesses).dtype, copy=False)
 
 
+def backward_objective(outputs: Any, grads: Any) -> torch.Tensor:
+    """A scalar whose gradient with respect to ``outputs`` is ``grads``.
+
+    Lets a component that computes gradients Thinc-style (``grad, loss = loss_fn(Y, truth)``)
+    take part in the single ``backward()`` over the summed losses of all components::
+
+        probs = module(docs)                     # e.g. ends in Softmax (fused_grad)
+        d_probs, loss_value = loss_fn(probs.detach(), truths)
+        objective = backward_objective(probs, d_probs)   # add to the other components'
+    """
+    if isinstance(outputs, torch.Tensor):
+        g = grads if isinstance(grads, torch.Tensor) else torch.as_tensor(np.asarray(grads))
+        return (outputs * g.to(device=outputs.device, dtype=outputs.dtype).detach()).sum()
+    total = None
+    for out, g in zip(outputs, grads, strict=True):
+        term = backward_objective(out, g)
+        total = term if total is None else total + term
+    if total is None:
+        raise DataError("backward_objective: no outputs")
+    return total
+
+
 class Loss:
     def __call__(self, guesses: Any, truths: Any) -> tuple[Any, float]:
         return self.get_grad(guesses, truths), self.get_loss(guesses, truths)
