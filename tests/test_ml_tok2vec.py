@@ -218,3 +218,33 @@ pretrained_vectors = null
     assert resolved["optimizer"].learn_rate == pytest.approx(0.0001)
     out = Model(resolved["model"]).predict(make_docs(vocab, ["a b"]))
     assert out[0].shape == (2, 8)
+
+
+def _gradcheck_on_docs(module, docs):
+    from torch.func import functional_call
+
+    module = module.double()
+    names = [n for n, _ in module.named_parameters()]
+    params = tuple(p.detach().clone().requires_grad_(True) for _, p in module.named_parameters())
+
+    def f(*ps):
+        out = functional_call(module, dict(zip(names, ps, strict=True)), (docs,))
+        if isinstance(out, list):
+            return torch.cat(out)
+        return out.data if hasattr(out, "data") else out
+
+    assert torch.autograd.gradcheck(f, params, eps=1e-6, atol=1e-5, rtol=1e-3)
+
+
+def test_whole_encoders_gradients_on_docs(vocab):
+    fix_random_seed(0)
+    vocab.vectors.add("cat", vector=np.array([0.5, -1.0], dtype="f"))
+    docs = make_docs(vocab, ["the cat sat", "a dog"])
+    _gradcheck_on_docs(hash_embed_cnn(width=3, depth=1, embed_size=4, maxout_pieces=2), docs)
+    embed = registry.architectures.get("treadle.CharacterEmbed.v1")(
+        width=3, rows=4, nM=2, nC=2, also_embed_subwords=False, also_use_static_vectors=False
+    )
+    embed.char_embed = type(embed.char_embed)(2, 8, seed=1, n_hashes=2)  # a tiny char table
+    _gradcheck_on_docs(embed, docs)
+    sv = StaticVectors(3, 2)
+    _gradcheck_on_docs(sv, docs)

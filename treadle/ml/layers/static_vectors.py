@@ -37,10 +37,16 @@ class StaticVectors(torch.nn.Module):
     def _device_table(self, vectors: Any) -> torch.Tensor:
         data = vectors.data
         device = self.weight.device
-        if self._table is None or self._table_src is not data or self._table.device != device:
+        dtype = self.weight.dtype
+        if (
+            self._table is None
+            or self._table_src is not data
+            or self._table.device != device
+            or self._table.dtype != dtype
+        ):
             t = torch.as_tensor(np.asarray(data, dtype=np.float32))
             # One extra zero row for keys without a vector (row -1 -> last row).
-            t = torch.cat([t, t.new_zeros(1, t.shape[1])], dim=0).to(device)
+            t = torch.cat([t, t.new_zeros(1, t.shape[1])], dim=0).to(device, dtype)
             self._table_src, self._table = data, t
         return self._table
 
