@@ -248,3 +248,13 @@ def test_whole_encoders_gradients_on_docs(vocab):
     _gradcheck_on_docs(embed, docs)
     sv = StaticVectors(3, 2)
     _gradcheck_on_docs(sv, docs)
+
+
+def test_empty_batches_and_empty_docs(vocab):
+    model = Model(hash_embed_cnn())
+    assert model.predict([]) == []
+    Y, backprop = model.begin_update([Doc(vocab, words=[])])
+    assert Y[0].shape == (0, 16)
+    backprop([torch.zeros(0, 16)])
+    Y, backprop = model.begin_update([])
+    assert Y == [] and backprop([]) is None

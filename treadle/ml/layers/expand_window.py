@@ -44,7 +44,7 @@ class _ExpandWindow(torch.autograd.Function):
         window, invalid = ctx.window, ctx.invalid
         slots = 2 * window + 1
         n = dout.shape[0]
-        d = dout.reshape(n, slots, -1)
+        d = dout.reshape(n, slots, dout.shape[1] // slots)
         dX = d[:, window].clone()
         for s in range(slots):
             o = s - window

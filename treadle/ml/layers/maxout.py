@@ -19,20 +19,20 @@ from treadle.ml.layers._init import glorot_uniform_
 class _MaxPieces(torch.autograd.Function):
     @staticmethod
     def forward(ctx, Z: torch.Tensor, nP: int) -> torch.Tensor:  # type: ignore[override]
-        lead = Z.shape[:-1]
-        Zp = Z.reshape(-1, nP, Z.shape[-1] // nP)
+        lead, nO = Z.shape[:-1], Z.shape[-1] // nP
+        Zp = Z.reshape(-1, nP, nO)
         best = Zp[:, 0]
         for p in range(1, nP):
             best = torch.maximum(best, Zp[:, p])
         ctx.save_for_backward(Zp, best)
-        return best.reshape(*lead, -1)
+        return best.reshape(*lead, nO)
 
     @staticmethod
     def backward(ctx, dY: torch.Tensor):  # type: ignore[override]
         Zp, best = ctx.saved_tensors
         mask = Zp == best.unsqueeze(1)
         dZ = mask * dY.reshape(best.shape).unsqueeze(1)  # (faster than torch.where on CPU)
-        return dZ.reshape(*dY.shape[:-1], -1), None
+        return dZ.reshape(*dY.shape[:-1], Zp.shape[1] * Zp.shape[2]), None
 
 
 class Maxout(torch.nn.Module):
