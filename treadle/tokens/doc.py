@@ -41,13 +41,13 @@ from treadle.tokens.parts_of_speech import N_POS, POS_IDS, UPOS_NAMES
 from treadle.tokens.span import Span
 from treadle.tokens.span_group import SpanGroups
 from treadle.tokens.token import Token
-from treadle.tokens.underscore import ExtensionRegistry, Underscore
+from treadle.tokens.underscore import ExtensionRegistry, HasExtensions, Underscore
 from treadle.tokens.vocab import LENGTH_COL, LEX_COL, Vocab
 
 _MISSING_IOB = (None, "", "-")
 
 
-class Doc:
+class Doc(HasExtensions):
     """``Doc(vocab, words=None, spaces=None, *, tags=, pos=, morphs=, lemmas=, heads=,
     deps=, sent_starts=, ents=, user_data=, norms=)``.
 
@@ -303,22 +303,6 @@ class Doc:
         self._arr[:, C_ENT_TYPE] = hashes_to_i64(types)
 
     # -- extensions ------------------------------------------------------------
-
-    @classmethod
-    def set_extension(cls, name: str, **kwargs: Any) -> None:
-        cls._extensions.set(name, **kwargs)
-
-    @classmethod
-    def has_extension(cls, name: str) -> bool:
-        return name in cls._extensions
-
-    @classmethod
-    def get_extension(cls, name: str) -> tuple | None:
-        return cls._extensions.get(name)
-
-    @classmethod
-    def remove_extension(cls, name: str) -> tuple:
-        return cls._extensions.pop(name)
 
     @property
     def _(self) -> Underscore:

@@ -10,7 +10,7 @@ import numpy as np
 from treadle.errors import AnnotationError
 from treadle.tokens._layout import C_DEP, C_IDX, C_LEX, C_SPACY, MASK
 from treadle.tokens.token import Token
-from treadle.tokens.underscore import ExtensionRegistry, Underscore
+from treadle.tokens.underscore import ExtensionRegistry, HasExtensions, Underscore
 from treadle.tokens.vocab import LENGTH_COL
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def _as_key(doc: Doc, value: str | int | None) -> int:
     return int(value) & MASK
 
 
-class Span:
+class Span(HasExtensions):
     """``Span(doc, start, end, label="", kb_id="", span_id="")`` over tokens start..end-1."""
 
     __slots__ = ("doc", "start", "end", "label", "kb_id", "id")
@@ -54,22 +54,6 @@ class Span:
         self.id = _as_key(doc, span_id)
 
     # -- extensions ----------------------------------------------------------
-
-    @classmethod
-    def set_extension(cls, name: str, **kwargs: Any) -> None:
-        cls._extensions.set(name, **kwargs)
-
-    @classmethod
-    def has_extension(cls, name: str) -> bool:
-        return name in cls._extensions
-
-    @classmethod
-    def get_extension(cls, name: str) -> tuple | None:
-        return cls._extensions.get(name)
-
-    @classmethod
-    def remove_extension(cls, name: str) -> tuple:
-        return cls._extensions.pop(name)
 
     @property
     def _(self) -> Underscore:

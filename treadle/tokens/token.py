@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from treadle.tokens._layout import (
 )
 from treadle.tokens.morphology import MorphAnalysis
 from treadle.tokens.parts_of_speech import POS_IDS, UPOS_NAMES
-from treadle.tokens.underscore import ExtensionRegistry, Underscore
+from treadle.tokens.underscore import ExtensionRegistry, HasExtensions, Underscore
 from treadle.tokens.vocab import LENGTH_COL, LEX_COL, STRING_LEX_ATTRS
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from treadle.tokens.vocab import Lexeme, Vocab
 
 
-class Token:
+class Token(HasExtensions):
     """One token of a Doc. Cheap to create: holds only the Doc and the index."""
 
     __slots__ = ("doc", "i")
@@ -52,22 +52,6 @@ class Token:
         self.i = i
 
     # -- extensions ----------------------------------------------------------
-
-    @classmethod
-    def set_extension(cls, name: str, **kwargs: Any) -> None:
-        cls._extensions.set(name, **kwargs)
-
-    @classmethod
-    def has_extension(cls, name: str) -> bool:
-        return name in cls._extensions
-
-    @classmethod
-    def get_extension(cls, name: str) -> tuple | None:
-        return cls._extensions.get(name)
-
-    @classmethod
-    def remove_extension(cls, name: str) -> tuple:
-        return cls._extensions.pop(name)
 
     @property
     def _(self) -> Underscore:

@@ -111,3 +111,30 @@ class Underscore:
 
     def __dir__(self) -> list[str]:
         return list(self._registry)
+
+
+class HasExtensions:
+    """The ``set_extension`` family shared by Doc, Token and Span.
+
+    Each subclass holds its own ``_extensions`` registry, so an extension set on
+    Token is not visible on Span.
+    """
+
+    __slots__ = ()
+    _extensions: ExtensionRegistry
+
+    @classmethod
+    def set_extension(cls, name: str, **kwargs: Any) -> None:
+        cls._extensions.set(name, **kwargs)
+
+    @classmethod
+    def has_extension(cls, name: str) -> bool:
+        return name in cls._extensions
+
+    @classmethod
+    def get_extension(cls, name: str) -> tuple | None:
+        return cls._extensions.get(name)
+
+    @classmethod
+    def remove_extension(cls, name: str) -> tuple:
+        return cls._extensions.pop(name)
