@@ -336,3 +336,16 @@ def test_rules_from_constructor_and_callables() -> None:
         token_match=re.compile(r"\d+-\d+$").match,
     )
     assert words(tok, "(A.B.) x-y 1-2.") == ["(", "A.", "B.", ")", "x", "-", "y", "1-2", "."]
+
+
+def test_special_case_norms_reach_tokens():
+    import treadle
+
+    nlp = treadle.blank("en")
+    nlp.tokenizer.add_special_case("gimme", [{"ORTH": "gim", "NORM": "give"}, {"ORTH": "me"}])
+    for _ in range(2):  # second pass comes from the cache
+        doc = nlp("gimme that, ok")
+        assert [t.text for t in doc][:2] == ["gim", "me"]
+        assert doc[0].norm_ == "give"
+        assert doc[1].norm_ == "me"
+    assert nlp("ca n't")[0].norm_ == nlp.vocab["ca"].norm_  # no special case: lexeme norm

@@ -56,6 +56,8 @@ _METHOD = {
 }
 
 Piece = tuple[str, str, "str | None"]  # (rule label, token text, NORM from a special case)
+# A chunk's cached split: token texts, trailing-space flags, special-case norms or None.
+_CacheEntry = tuple[tuple[str, ...], tuple[bool, ...], "tuple[tuple[int, str], ...] | None"]
 
 
 class Tokenizer:
@@ -82,7 +84,7 @@ class Tokenizer:
         # string -> its pieces, labelled SPECIAL-1..n, with the NORM each sets (or None)
         self._specials: dict[str, tuple[Piece, ...]] = {}
         # chunk -> (words, spaces with only the last True)
-        self._cache: dict[str, tuple[tuple[str, ...], tuple[bool, ...]]] = {}
+        self._cache: dict[str, _CacheEntry] = {}
         self.max_cache = max_cache
         if rules:
             for string, pieces in rules.items():
@@ -241,10 +243,14 @@ class Tokenizer:
         """Tokenize ``text`` into a Doc."""
         from treadle.tokens import Doc
 
-        words, spaces = self._tokenize(text)
-        # NORMs set by special cases ("ca" -> "can") are kept in ``rules`` but Doc has no
-        # per-token NORM yet; lexeme-level norms come from the language's NORM getter.
-        return Doc(self.vocab, words=words, spaces=spaces)
+        words, spaces, special_norms = self._tokenize_with_norms(text)
+        if not special_norms:
+            return Doc(self.vocab, words=words, spaces=spaces)
+        # NORMs set by special cases ("ca" -> "can") override the lexeme's norm per token.
+        norms: list[str | None] = [None] * len(words)
+        for i, norm in special_norms:
+            norms[i] = norm
+        return Doc(self.vocab, words=words, spaces=spaces, norms=norms)
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Any]:
         """Tokenize a stream of texts lazily (``batch_size`` is accepted for API parity;
@@ -254,13 +260,22 @@ class Tokenizer:
 
     def words_and_spaces(self, text: str) -> tuple[list[str], list[bool]]:
         """The token texts and trailing-space flags ``text`` splits into."""
-        return self._tokenize(text)
+        words, spaces, _ = self._tokenize_with_norms(text)
+        return words, spaces
 
     def _tokenize(self, text: str) -> tuple[list[str], list[bool]]:
+        words, spaces, _ = self._tokenize_with_norms(text)
+        return words, spaces
+
+    def _tokenize_with_norms(
+        self, text: str
+    ) -> tuple[list[str], list[bool], list[tuple[int, str]]]:
+        """Words, trailing-space flags, and (token index, NORM) for special-case norms."""
         if not isinstance(text, str):
             raise TokenizerError(f"The tokenizer takes a str, got {type(text).__name__}")
         words: list[str] = []
         spaces: list[bool] = []
+        special_norms: list[tuple[int, str]] = []
         get = self._cache.get
         if not _NEEDS_WS_TOKENS(text) and text:
             # Fast path (most texts): chunks separated by single spaces, none empty.
@@ -268,10 +283,12 @@ class Tokenizer:
                 entry = get(chunk)
                 if entry is None:
                     entry = self._cache_chunk(chunk)
+                if entry[2] is not None:
+                    special_norms.extend((len(words) + k, n) for k, n in entry[2])
                 words += entry[0]
                 spaces += entry[1]
             spaces[-1] = False
-            return words, spaces
+            return words, spaces, special_norms
         parts = _WS_SPLIT(text)
         parts.append("")
         for chunk, ws in zip(parts[::2], parts[1::2], strict=True):
@@ -279,6 +296,8 @@ class Tokenizer:
                 entry = get(chunk)
                 if entry is None:
                     entry = self._cache_chunk(chunk)
+                if entry[2] is not None:
+                    special_norms.extend((len(words) + k, n) for k, n in entry[2])
                 words += entry[0]
                 spaces += entry[1]
                 if ws == " ":
@@ -290,18 +309,20 @@ class Tokenizer:
             if ws:
                 words.append(ws)
                 spaces.append(False)
-        return words, spaces
+        return words, spaces, special_norms
 
-    def _cache_chunk(self, chunk: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    def _cache_chunk(self, chunk: str) -> _CacheEntry:
         pieces = self._split_chunk(chunk)
         n = len(pieces)
+        # (offset within the chunk, NORM) for pieces a special case gave a norm; None if none.
+        norms = tuple((k, p[2]) for k, p in enumerate(pieces) if p[2] is not None) or None
         if n == 1:
-            entry = ((pieces[0][1],), _TRAILING_SPACE[1])
+            entry = ((pieces[0][1],), _TRAILING_SPACE[1], norms)
         else:
             spaces = _TRAILING_SPACE.get(n)
             if spaces is None:
                 spaces = (False,) * (n - 1) + (True,)
-            entry = (tuple([p[1] for p in pieces]), spaces)
+            entry = (tuple([p[1] for p in pieces]), spaces, norms)
         cache = self._cache
         if len(cache) >= self.max_cache:
             cache.clear()
