@@ -1,0 +1,179 @@
+"""Shared helpers of the training benchmarks (treadle side).
+
+A benchmark trains with treadle's own loop (``treadle.training.loop.train``) under a
+training-time budget (evaluation time not counted): a ``before_update`` callback raises
+``BudgetReached`` once the budget is spent, and a recording logger keeps every evaluation row. Training speed is
+words trained per second of training, evaluation time excluded (each evaluation's
+time is its dev word count divided by the ``speed`` it reports).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import resource
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+REFERENCE = {
+    "tagger_xpos_ewt_dev": 92.9,
+    "sst2_dev_acc": 80.3,
+    "sst2_seconds": 32,
+    "trec_dev_acc": 84.6,
+    "trec_seconds": 52,
+    "train_wps_full_pipeline": 2000,
+    "predict_wps": 13400,
+    "peak_memory_gb": 0.9,
+    "kim2014_sst2": 82.7,
+    "kim2014_trec": 91.2,
+}
+"""Reference figures from issue 5 (spaCy 3.8, its efficiency config, this machine),
+printed beside ours; Kim 2014 is a CNN without pretrained vectors, on the test sets."""
+
+
+class BudgetReached(Exception):
+    """Raised from ``before_update`` to end a training run at its time budget."""
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB.
+
+    /proc's VmHWM where there is one: ``ru_maxrss`` survives exec on Linux, so a child
+    started by a big parent would report the parent's peak."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def apply_settings(config: Any, settings: list[str]) -> None:
+    """``--set a.b.c=value`` (value parsed as JSON, else a string) on the treadle config."""
+    import json
+
+    for item in settings:
+        key, _, raw = item.partition("=")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        node = config
+        *parents, last = key.split(".")
+        for part in parents:
+            node = node[part]
+        node[last] = value
+
+
+class Recorder:
+    """A treadle logger (``setup(nlp, stdout, stderr) -> (log_step, finalize)``) that
+    keeps each evaluation and prints a short row; ``extra(nlp)`` may add figures (e.g.
+    accuracy) and its run time is counted as evaluation time."""
+
+    def __init__(self, n_dev_words: int, extra: Callable[[Any], dict[str, float]] | None = None):
+        self.rows: list[dict[str, Any]] = []
+        self.n_dev_words = n_dev_words
+        self.extra = extra
+        self.eval_seconds = 0.0
+
+    def __call__(self, nlp: Any, stdout: Any = None, stderr: Any = None) -> tuple[Any, Any]:
+        def log_step(info: dict[str, Any] | None) -> None:
+            if info is None:
+                return
+            scores = info.get("other_scores", {}) or {}
+            speed = scores.get("speed") or 0
+            self.eval_seconds += self.n_dev_words / speed if speed else 0.0
+            row = {
+                "step": info["step"],
+                "epoch": info["epoch"],
+                "words": info["words"],
+                "score": info["score"],
+                "scores": {k: v for k, v in scores.items() if isinstance(v, (int, float))},
+            }
+            if self.extra is not None:
+                t0 = time.perf_counter()
+                row.update(self.extra(nlp))
+                self.eval_seconds += time.perf_counter() - t0
+            row["train_seconds"] = info["seconds"] - self.eval_seconds
+            self.rows.append(row)
+            shown = ", ".join(
+                f"{k}={v:.4f}"
+                for k, v in row.items()
+                if k not in ("scores",) and isinstance(v, float)
+            )
+            print(f"  [treadle] step {row['step']} words {row['words']} {shown}", file=sys.stderr)
+
+        return log_step, lambda: None
+
+
+def train_with_budget(
+    config: Any,
+    *,
+    budget_s: float,
+    eval_frequency: int,
+    n_dev_words: int,
+    extra: Callable[[Any], dict[str, float]] | None = None,
+) -> tuple[Any, Recorder, float]:
+    """Initialize and train the pipeline ``config`` describes for ``budget_s`` seconds.
+    Returns the nlp (last weights), the recorder and the wall time of the run."""
+    from treadle.config import registry
+    from treadle.training.initialize import init_nlp
+    from treadle.training.loop import train
+
+    recorder = Recorder(n_dev_words, extra)
+    start: list[float] = []
+
+    def budget_callback(nlp: Any, info: dict[str, Any]) -> None:
+        if not start:
+            start.append(time.perf_counter())
+        elif time.perf_counter() - start[0] - recorder.eval_seconds > budget_s:
+            # The budget is training time: evaluations don't use it up.
+            raise BudgetReached()
+
+    registry.loggers.register("bench.Recorder.v1", func=lambda: recorder)
+    registry.callbacks.register("bench.budget.v1", func=lambda: budget_callback)
+    config = config.copy()
+    config["training"]["logger"] = {"@loggers": "bench.Recorder.v1"}
+    config["training"]["before_update"] = {"@callbacks": "bench.budget.v1"}
+    config["training"]["eval_frequency"] = eval_frequency
+    config["training"]["max_steps"] = 0
+    config["training"]["patience"] = 0
+    nlp = init_nlp(config)
+    t0 = time.perf_counter()
+    with contextlib.suppress(BudgetReached):
+        train(nlp, None)
+    return nlp, recorder, time.perf_counter() - t0
+
+
+def prediction_speed(nlp: Any, texts: list[str], *, repeats: int = 1) -> float:
+    """Words per second of ``nlp.pipe`` over raw texts (tokenization included)."""
+    n_words = 0
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        for doc in nlp.pipe(texts, batch_size=256):
+            n_words += len(doc)
+    return n_words / (time.perf_counter() - t0)
+
+
+def best_row(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], float]) -> dict[str, Any]:
+    """The first evaluation reaching the best value (its train_seconds = time to converge)."""
+    best = max(key(r) for r in rows)
+    return next(r for r in rows if key(r) == best)
+
+
+def train_wps(rows: list[dict[str, Any]]) -> float:
+    """Words/s between the first and the last evaluation (start-up, such as reading
+    the corpus for the first epoch, left out); the whole run with one evaluation."""
+    first, last = rows[0], rows[-1]
+    if len(rows) >= 2 and last["train_seconds"] > first["train_seconds"]:
+        return (last["words"] - first["words"]) / (last["train_seconds"] - first["train_seconds"])
+    return last["words"] / max(last["train_seconds"], 1e-9)
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None or not b:
+        return "n/a"
+    return f"{a / b:.2f}x"
