@@ -159,7 +159,7 @@ def collect_stats(examples: Iterable[Any], *, max_details: int = 10) -> CorpusSt
         strings = ref.vocab.strings
         stats.n_docs += 1
         n = len(ref)
-        stats.texts[ref.text] += 1
+        stats.texts[ref.text.strip()] += 1
         if n == 0 or not ref.text.strip():
             stats.n_empty += 1
             continue
