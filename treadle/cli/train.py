@@ -63,8 +63,12 @@ def train_cli(
     info(f"Pipeline: {', '.join(nlp.pipe_names) or '(empty)'}")
     if output is not None:
         info(f"Output: {output}")
-    _, best = train(
-        nlp, output, use_gpu=gpu_id, stdout=sys.stdout, stderr=sys.stderr, resume=resume
-    )
+    try:
+        _, best = train(
+            nlp, output, use_gpu=gpu_id, stdout=sys.stdout, stderr=sys.stderr, resume=resume
+        )
+    except KeyboardInterrupt:
+        # train() saved model-last and said so; 130 is the shell's code for Ctrl-C.
+        sys.exit(130)
     if output is not None:
         info(f"✔ Saved {output / LAST_DIR}" + (f" and {best}" if best is not None else ""))

@@ -34,7 +34,7 @@ SizeArg = Any
 
 def _size_stream(size: Any, name: str) -> Iterator[int]:
     """An endless stream of positive batch sizes from an int or a schedule."""
-    if isinstance(size, bool):
+    if isinstance(size, bool | str | bytes):
         raise ConfigError(f"training.batcher.size: expected a number or a schedule, got {size!r}")
     if isinstance(size, int | float):
         if size < 1:
@@ -74,11 +74,14 @@ def configure_batch_by_words(
         raise ConfigError(f"training.batcher.tolerance must be >= 0, got {tolerance}")
 
     def batch_by_words(items: Iterable[Any]) -> Iterator[list[Any]]:
-        target = next(sizes)
+        # A size is drawn when a batch starts, so none is wasted at the end of a call.
+        target: int | None = None
         batch: list[Any] = []
         n_words = 0
         for item in items:
             n = length(item)
+            if target is None:
+                target = next(sizes)
             limit = target * (1.0 + tolerance)
             if n > limit:
                 if not discard_oversize:
@@ -92,8 +95,7 @@ def configure_batch_by_words(
             n_words += n
             if n_words >= target:
                 yield batch
-                batch, n_words = [], 0
-                target = next(sizes)
+                batch, n_words, target = [], 0, None
         if batch:
             yield batch
 
@@ -109,11 +111,8 @@ def configure_batch_by_sequence(
 
     def batch_by_sequence(items: Iterable[Any]) -> Iterator[list[Any]]:
         it = iter(items)
-        while True:
-            batch = list(itertools.islice(it, next(sizes)))
-            if not batch:
-                return
-            yield batch
+        for first in it:  # a size is drawn only when there is an item to batch
+            yield [first, *itertools.islice(it, next(sizes) - 1)]
 
     return batch_by_sequence
 
@@ -139,11 +138,13 @@ def configure_batch_by_padded(
                 return
             lengths = [length(item) for item in chunk]
             order = sorted(range(len(chunk)), key=lengths.__getitem__)
-            target = next(sizes)
+            target: int | None = None
             batch: list[Any] = []
             longest = 0
             for i in order:
                 n = lengths[i]
+                if target is None:
+                    target = next(sizes)
                 if n > target:
                     if not discard_oversize:
                         yield [chunk[i]]
@@ -156,6 +157,7 @@ def configure_batch_by_padded(
                 longest = max(longest, n)
             if batch:
                 yield batch
+                target = None
 
     return batch_by_padded
 

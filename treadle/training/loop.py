@@ -59,8 +59,9 @@ from treadle.training.loggers import setup_logger
 
 # The first epoch shuffles the reader's stream in windows of this many Examples.
 SHUFFLE_WINDOW = 10_000
-# Examples cached in memory for later epochs; a longer stream is read again instead.
-CACHE_LIMIT = 2_000_000
+# Examples cached in memory for later epochs; a longer stream is read again each epoch
+# (and then shuffled only within windows).
+CACHE_LIMIT = 200_000
 
 
 def train(
@@ -218,21 +219,19 @@ class _Trainer:
             return read_corpus(self.train_reader, self.nlp, T.train_corpus)
 
         epoch = 0
-        cache: list[Any] | None = []
+        cache = _Cache(CACHE_LIMIT)
         while not T.max_epochs or T.max_epochs < 0 or epoch < T.max_epochs:
             if T.max_epochs < 0:
                 examples: Iterable[Any] = stream()
-            elif epoch == 0 or cache is None:
+            elif epoch == 0 or cache.items is None:
                 examples = _shuffled_windows(stream(), rng, cache if epoch == 0 else None)
             else:
-                rng.shuffle(cache)
-                examples = cache
+                rng.shuffle(cache.items)
+                examples = cache.items
             produced = False
             for batch in self.batcher(examples):
                 produced = True
                 yield epoch, batch
-            if epoch == 0 and cache is not None and len(cache) > CACHE_LIMIT:
-                cache = None
             if not produced:
                 return
             epoch += 1
@@ -347,10 +346,26 @@ def _subdivide(batch: list[Any], parts: int) -> list[list[Any]]:
     return out
 
 
+class _Cache:
+    """The first epoch's Examples, kept for later epochs unless there are too many."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.items: list[Any] | None = []
+
+    def extend(self, items: list[Any]) -> None:
+        if self.items is None:
+            return
+        if len(self.items) + len(items) > self.limit:
+            self.items = None  # too many to hold: later epochs read the corpus again
+        else:
+            self.items.extend(items)
+
+
 def _shuffled_windows(
-    items: Iterable[Any], rng: random.Random, cache: list[Any] | None
+    items: Iterable[Any], rng: random.Random, cache: _Cache | None
 ) -> Iterator[Any]:
-    """``items`` shuffled within windows of SHUFFLE_WINDOW, appended to ``cache`` too."""
+    """``items`` shuffled within windows of SHUFFLE_WINDOW, added to ``cache`` too."""
     window: list[Any] = []
     for item in items:
         window.append(item)
