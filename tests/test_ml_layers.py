@@ -128,3 +128,15 @@ def test_linear_lazy_sizes():
     lin.resize_output(4)
     assert lin(torch.ones(2, 3)).shape == (2, 4)
     assert lin.nI == 3
+
+
+def test_hash_embed_is_registered_as_architecture_and_layer():
+    from treadle.config import registry
+
+    arch = registry.architectures.get("treadle.HashEmbed.v1")
+    assert arch is registry.layers.get("HashEmbed.v1")
+    emb = arch(nO=8, nV=50, seed=3)
+    ids = torch.tensor([1, 2, 2**62 + 5], dtype=torch.int64)
+    out = emb(ids)
+    assert out.shape == (3, 8)
+    assert torch.equal(out[0], emb(ids[:1])[0])

@@ -86,6 +86,7 @@ class HashEmbed(torch.nn.Module):
 
 
 @registry.layers("HashEmbed.v1")
+@registry.architectures("treadle.HashEmbed.v1")
 def make_HashEmbed(
     nO: int, nV: int, seed: int = 0, column: int | None = None, dropout: float = 0.0
 ) -> HashEmbed:
