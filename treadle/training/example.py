@@ -227,16 +227,17 @@ class Example:
         A predicted token covering several gold tokens takes the annotation of the one
         attached outside the group. A gold token split over several predicted tokens
         gives its annotation to the last piece; the others attach to their next piece
-        with the label ``"subtok"``. Projectivization is left to the parser.
+        with the label ``"subtok"``. With ``projectivize``, a non-projective gold tree
+        is first lifted (pseudo-projective labels ``"label||headlabel"``).
         """
-        if projectivize:
-            raise NotImplementedError("projectivize=True is provided by the parser component")
         ref = self.reference
         arr = ref.to_array([A.HEAD, A.DEP])
         n_y = len(ref)
         y_heads = np.arange(n_y, dtype=np.int64) + (arr[:, 0] if n_y else 0)
         y_deps = arr[:, 1] if n_y else np.zeros(0, np.int64)
         strings = ref.vocab.strings
+        if projectivize:
+            y_heads, y_deps = _projectivized(y_heads, y_deps, strings)
         al = self.alignment
         n_x = len(self.predicted)
         if al.is_identity:
@@ -428,6 +429,22 @@ class Example:
         if ref.cats:
             out["cats"] = dict(ref.cats)
         return out
+
+
+def _projectivized(heads: np.ndarray, deps: np.ndarray, strings: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Gold heads and dep hashes with non-projective arcs lifted (unchanged otherwise)."""
+    from treadle.pipeline.transition import nonproj
+
+    head_list = [int(h) if d != 0 else None for h, d in zip(heads.tolist(), deps.tolist(), strict=True)]
+    if not nonproj.is_nonproj_tree(head_list):
+        return heads, deps
+    labels = [strings[d & _MASK] if d != 0 else None for d in deps.tolist()]
+    new_heads, new_labels = nonproj.projectivize(head_list, labels)
+    out_heads = np.asarray(new_heads, dtype=np.int64)
+    out_deps = np.asarray(
+        [strings.add(lbl) if lbl else 0 for lbl in new_labels], dtype=np.uint64
+    ).view(np.int64)
+    return out_heads, out_deps
 
 
 def _pos_name(value: int) -> str:

@@ -1,0 +1,1 @@
+"""Transition systems shared by the parser and the entity recognizer."""
