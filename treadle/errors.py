@@ -83,3 +83,8 @@ class TokenizerError(TreadleError, ValueError):
 class AnnotationError(DataError, ValueError):
     """A Doc was built or annotated with invalid values (heads out of range, an unknown
     POS, misaligned spaces, overlapping entities). The message names the token."""
+
+
+class MatchPatternError(TreadleError, ValueError):
+    """A Matcher or PhraseMatcher pattern is invalid (unknown attribute, bad operator or
+    predicate, wrong value type). The message names the key, the pattern and the token."""
