@@ -57,9 +57,10 @@ class LabelIndex:
         return np.where(found, self.order[pos], missing).astype(np.int64)
 
 
-def aligned_token_values(examples: Iterable[Any], attr: int) -> np.ndarray:
+def aligned_token_values(examples: Iterable[Any], attr: int | list[int]) -> np.ndarray:
     """Gold ``attr`` values on the predicted tokens of every example, concatenated;
-    0 (missing) where a predicted token has no one-to-one gold token."""
+    0 (missing) where a predicted token has no one-to-one gold token. A list of
+    attributes gives one column each, as ``Doc.to_array`` does."""
     parts = []
     for eg in examples:
         ref = eg.reference.to_array(attr)
@@ -68,11 +69,11 @@ def aligned_token_values(examples: Iterable[Any], attr: int) -> np.ndarray:
             parts.append(ref)
             continue
         ok, target = eg._one_to_one()
-        vals = np.zeros(len(ok), dtype=np.int64)
+        vals = np.zeros((len(ok), *ref.shape[1:]), dtype=np.int64)
         vals[ok] = ref[target[ok]]
         parts.append(vals)
     if not parts:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros((0, len(attr)) if isinstance(attr, list) else 0, dtype=np.int64)
     return np.concatenate(parts)
 
 
@@ -129,9 +130,14 @@ class Tagger(TrainablePipe):
     def _forward(self, docs: list[Doc]) -> Any:
         return self.model(docs)
 
+    def _gold_indices(self, examples: list[Any]) -> np.ndarray:
+        """The gold label index of every predicted token of the batch (packed), IGNORE
+        where the gold is missing or unknown. Subclasses change what a label is here."""
+        return self._label_index().lookup(aligned_token_values(examples, TAG))
+
     def get_loss(self, examples: list[Any], scores: Any) -> torch.Tensor | None:
         logits = packed_scores(scores, [eg.predicted for eg in examples])
-        gold = self._label_index().lookup(aligned_token_values(examples, TAG))
+        gold = self._gold_indices(examples)
         if not (gold != IGNORE).any():
             return None
         target = torch.from_numpy(gold).to(logits.device)
@@ -143,14 +149,20 @@ class Tagger(TrainablePipe):
             label_smoothing=float(self.cfg.get("label_smoothing", 0.0)),
         )
 
-    def set_annotations(self, docs: list[Doc], scores: Any) -> None:
+    def _best_labels(self, docs: list[Doc], scores: Any) -> np.ndarray | None:
+        """The best label index of every token of ``docs`` (packed); None if no tokens."""
         if not docs:
-            return
+            return None
         logits = packed_scores(scores, docs)
-        self._label_index()
         if logits.shape[0] == 0:
+            return None
+        return logits.argmax(dim=-1).cpu().numpy()
+
+    def set_annotations(self, docs: list[Doc], scores: Any) -> None:
+        best = self._best_labels(docs, scores)
+        if best is None:
             return
-        best = logits.argmax(dim=-1).cpu().numpy()
+        self._label_index()
         tags = self._label_hashes[best]
         overwrite = bool(self.cfg.get("overwrite", False))
         start = 0
