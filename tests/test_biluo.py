@@ -5,15 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from treadle.pipeline.transition.biluo import (
-    BEGIN,
-    IN,
-    INVALID_COST,
-    LAST,
-    UNIT,
-    BiluoSystem,
-    action_id,
-)
+from treadle.errors import DataError
+from treadle.pipeline.transition.biluo import BEGIN, IN, LAST, UNIT, BiluoSystem, action_id
+from treadle.pipeline.transition.system import INVALID_COST
 from treadle.tokens import Doc, Span, Vocab
 from treadle.training.example import Example
 
@@ -82,7 +76,8 @@ def test_batch_steps_states_together_and_features_index_the_packed_matrix() -> N
     system.apply(batch, both, np.array([action_id(BEGIN, 0), 0]))
     feats = system.features(batch, both)
     assert feats.tolist() == [[1, 0, 0], [3, 2, -1]]
-    assert system.features(batch, both, extra_state_tokens=True).shape == (2, 6)
+    extra = BiluoSystem(["PER"], extra_state_tokens=True)
+    assert extra.features(extra.init_batch(docs, np.array([0, 2])), both).shape == (2, 6)
     assert system.n_features("ner", True) == 6 and system.n_features("ner", False) == 3
     system.apply(batch, both, np.array([action_id(LAST, 0), action_id(UNIT, 0)]))
     assert system.is_final(batch).tolist() == [True, False]
@@ -132,7 +127,7 @@ def test_oracle_sequence_rebuilds_the_gold_entities(words, ents) -> None:
     eg = Example(make_doc(words, vocab), ref)
     system = BiluoSystem(["LOC", "ORG", "PER"])
     gold = system.make_gold(eg)
-    actions = system.oracle_actions(eg.predicted, gold)
+    actions = system.oracle_actions(system.init_batch([eg.predicted]), [gold])[0]
     assert len(actions) == len(words)
     batch = system.init_batch([eg.predicted])
     for a in actions:
@@ -247,12 +242,27 @@ def test_labels_from_examples_and_unknown_labels_are_missing() -> None:
     assert gold.move.tolist() == [UNIT, 0, -1]
 
 
-def test_pieces_of_a_doc_start_mid_sentence() -> None:
+def test_pieces_cloned_with_take_keep_their_state_and_gold() -> None:
     system = BiluoSystem(["PER"])
     doc = make_doc(list("abcdef"))
     gold = system.gold_from_tags(["O", "U-PER", "O", "B-PER", "L-PER", "O"])
-    batch = system.init_batch([doc], starts=[0, 3], doc_index=[0, 0])
-    assert batch.pos.tolist() == [0, 3]
-    costs = system.costs(batch, np.array([0, 1]), [gold])
-    assert costs[1, system.action_names.index("B-PER")] == 0
-    assert costs[0, 0] == 0
+    batch = system.init_batch([doc])
+    system.set_gold(batch, [gold])
+    for name in ("O", "U-PER", "O"):
+        step(system, batch, name)
+    piece = batch.take([0, 0])
+    step(system, piece, "B-PER", state=1)
+    assert piece.pos.tolist() == [3, 4] and batch.pos.tolist() == [3]
+    costs = system.costs(piece, np.array([0, 1]))
+    assert costs[0, system.action_names.index("B-PER")] == 0
+    assert costs[1, system.action_names.index("L-PER")] == 0
+    assert system.entities(piece, 1) == [(1, 2, "PER")]
+
+
+def test_costs_need_a_gold() -> None:
+    system = BiluoSystem(["PER"])
+    batch = system.init_batch([make_doc(["a"])])
+    with pytest.raises(DataError):
+        system.costs(batch, np.array([0]))
+    with pytest.raises(DataError):
+        system.set_gold(batch, [system.gold_from_tags(["O", "O"])])
