@@ -1,0 +1,75 @@
+"""Per-call view of a Doc (or a Span's tokens) that matchers read attribute columns from.
+
+Columns are read with one ``Doc.to_array`` call for all attributes a matcher needs,
+then sliced to the span being matched; extension values and string forms are
+fetched on demand and kept for the duration of the call only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from treadle.errors import MatchPatternError
+from treadle.matcher.patterns import text_of
+from treadle.tokens import attrs as A
+from treadle.tokens._layout import C_SENT_START
+
+
+def sent_start_column(doc: Any) -> np.ndarray:
+    """1 where a token starts a sentence, else 0 (token 0 always starts one)."""
+    n = len(doc)
+    try:
+        starts = doc._sent_start_mask()
+    except Exception:  # no boundaries set: only explicit values count
+        starts = doc._arr[:, C_SENT_START] == 1
+        if n:
+            starts[0] = True
+    return starts.astype(np.int64)
+
+
+class DocColumns:
+    """Attribute columns of tokens ``lo..hi`` of a Doc."""
+
+    def __init__(self, doc: Any, lo: int, hi: int, attr_ids: list[int]) -> None:
+        self.doc = doc
+        self.lo = lo
+        self.hi = hi
+        self.n = hi - lo
+        self._strings = doc.vocab.strings
+        self._columns: dict[int, np.ndarray] = {}
+        self._extensions: dict[str, list] = {}
+        array_attrs = [a for a in attr_ids if a != A.SENT_START]
+        if array_attrs:
+            arr = doc.to_array(array_attrs)[lo:hi]
+            for k, attr in enumerate(array_attrs):
+                self._columns[attr] = arr[:, k]
+        if A.SENT_START in attr_ids:
+            self._columns[A.SENT_START] = sent_start_column(doc)[lo:hi]
+
+    def column(self, attr: int) -> np.ndarray:
+        col = self._columns.get(attr)
+        if col is None:
+            if attr == A.SENT_START:
+                col = sent_start_column(self.doc)[self.lo : self.hi]
+            else:
+                col = self.doc.to_array(attr)[self.lo : self.hi]
+            self._columns[attr] = col
+        return col
+
+    def text(self, attr: int, value: int) -> str | None:
+        return text_of(self._strings, attr, value)
+
+    def extension(self, name: str) -> list:
+        values = self._extensions.get(name)
+        if values is None:
+            doc = self.doc
+            try:
+                values = [doc[i]._.get(name) for i in range(self.lo, self.hi)]
+            except AttributeError as err:
+                raise MatchPatternError(
+                    f"A pattern uses the token extension '_.{name}', which is not registered: {err}"
+                ) from None
+            self._extensions[name] = values
+        return values
