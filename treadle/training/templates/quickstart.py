@@ -169,15 +169,6 @@ COMPONENT_TEMPLATES: dict[str, ComponentTemplate] = {
         description="shared token encoder (listened to by later components)",
     ),
     "tagger": ComponentTemplate(build=_tagger_block, description="part-of-speech tags"),
-    # Same model shape as the tagger (treadle.Tagger.v1 on the shared encoder).
-    "morphologizer": ComponentTemplate(
-        build=lambda ctx: {**_tagger_block(ctx), "factory": "morphologizer"},
-        description="universal POS and morphological features",
-    ),
-    "senter": ComponentTemplate(
-        build=lambda ctx: {**_tagger_block(ctx), "factory": "senter"},
-        description="sentence boundaries (trainable)",
-    ),
     "textcat": ComponentTemplate(
         build=_textcat_block,
         uses_tok2vec=lambda optimize: optimize != "efficiency",
@@ -187,6 +178,15 @@ COMPONENT_TEMPLATES: dict[str, ComponentTemplate] = {
         build=_textcat_multilabel_block,
         uses_tok2vec=lambda optimize: optimize != "efficiency",
         description="text classification, any number of classes per text",
+    ),
+    # Same model shape as the tagger (treadle.Tagger.v1 on the shared encoder).
+    "morphologizer": ComponentTemplate(
+        build=lambda ctx: {**_tagger_block(ctx), "factory": "morphologizer"},
+        description="universal POS and morphological features",
+    ),
+    "senter": ComponentTemplate(
+        build=lambda ctx: {**_tagger_block(ctx), "factory": "senter"},
+        description="sentence boundaries (trainable)",
     ),
 }
 """Component name -> how to write its block. Add an entry to support a component."""
