@@ -1,0 +1,188 @@
+"""Benchmark: tagger + morphologizer (+ trainable_lemmatizer) on UD English-EWT.
+
+treadle side: EWT train/dev converted with treadle's CoNLL-U converter (one sentence
+per Doc), the config of ``treadle init config --pipeline
+tagger,morphologizer,trainable_lemmatizer --optimize efficiency`` (one shared tok2vec,
+listened to by every component), trained by treadle's loop for ``--minutes`` of
+training time. The lemmatizer is included when its factory and template are
+registered. Prints dev XPOS (``tag_acc``), UPOS (``pos_acc``), morphology
+(``morph_acc``) and lemma (``lemma_acc``) accuracy at the best evaluation (by the
+pipeline's weighted score), training words/s (evaluation time excluded), prediction
+words/s (``nlp.pipe`` over the dev texts, tokenization included) and peak memory.
+
+With spaCy 3.8 in a separate venv (``--spacy-python``), the same run then trains
+spaCy's own ``init config --optimize efficiency`` pipeline with the same components on
+the same data and budget, and prints the ratios treadle/spaCy.
+
+    .venv/bin/python benchmarks/train_pipeline.py --minutes 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _bench import (  # noqa: E402
+    REFERENCE,
+    apply_settings,
+    best_row,
+    peak_rss_mb,
+    prediction_speed,
+    ratio,
+    train_with_budget,
+    train_wps,
+)
+from _spacy import DEFAULT_SPACY_PYTHON, run_spacy  # noqa: E402
+from train_tagger import DATA, convert  # noqa: E402
+
+# Issue 6: spaCy 3.8's efficiency pipeline (tok2vec + tagger + morphologizer +
+# trainable_lemmatizer + parser), 40 minutes of training on this machine, EWT dev.
+PIPELINE_REFERENCE = {"pos_acc": 93.82, "morph_acc": 94.21, "lemma_acc": 94.89}
+
+METRICS = [
+    ("tag_acc", "dev XPOS acc"),
+    ("pos_acc", "dev UPOS acc"),
+    ("morph_acc", "dev morph acc"),
+    ("lemma_acc", "dev lemma acc"),
+]
+
+
+def components() -> list[str]:
+    """tagger + morphologizer, and the trainable lemmatizer where it is available."""
+    from treadle.language import Language
+    from treadle.training.templates.quickstart import COMPONENT_TEMPLATES
+
+    names = ["tagger", "morphologizer"]
+    if Language.has_factory("trainable_lemmatizer"):
+        if "trainable_lemmatizer" in COMPONENT_TEMPLATES:
+            names.append("trainable_lemmatizer")
+        else:
+            print("trainable_lemmatizer has no init-config template yet: left out", file=sys.stderr)
+    else:
+        print("trainable_lemmatizer is not registered: left out", file=sys.stderr)
+    return names
+
+
+def figures(rows: list[dict], predict_wps: float, peak_mb: float) -> dict:
+    """Accuracies (percent) at the best evaluation by weighted score, and speeds."""
+    best = best_row(rows, lambda r: r["score"])
+    last = rows[-1]
+    out = {key: 100 * best["scores"][key] for key, _ in METRICS if best["scores"].get(key) is not None}
+    out.update(
+        {
+            "seconds_to_best": best["train_seconds"],
+            "train_wps": train_wps(rows),
+            "predict_wps": predict_wps,
+            "peak_rss_mb": peak_mb,
+            "steps": last["step"],
+            "words": last["words"],
+        }
+    )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=3.0, help="training budget per library")
+    parser.add_argument("--eval-frequency", type=int, default=200)
+    parser.add_argument("--train", type=Path, default=DATA / "en_ewt-ud-train.conllu")
+    parser.add_argument("--dev", type=Path, default=DATA / "en_ewt-ud-dev.conllu")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/treadle-bench-pipeline"))
+    parser.add_argument("--spacy-python", default=DEFAULT_SPACY_PYTHON)
+    parser.add_argument("--no-spacy", action="store_true", help="skip the spaCy run")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads for both libraries")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change treadle's config, e.g. components.tok2vec.model.encode.depth=2",
+    )
+    args = parser.parse_args()
+
+    import torch
+
+    from treadle.training.templates import make_starter_config
+
+    torch.set_num_threads(args.threads)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    train_path, _, n_train_words = convert(args.train, args.workdir / "train.docbin")
+    dev_path, dev_texts, n_dev_words = convert(args.dev, args.workdir / "dev.docbin")
+    print(f"EWT: {n_train_words:,} train words, {n_dev_words:,} dev words", file=sys.stderr)
+
+    names = components()
+    config, _ = make_starter_config("en", ",".join(names), optimize="efficiency")
+    config["paths"]["train"] = str(train_path)
+    config["paths"]["dev"] = str(dev_path)
+    apply_settings(config, args.set)
+    budget = args.minutes * 60
+    nlp, rec, _wall = train_with_budget(
+        config, budget_s=budget, eval_frequency=args.eval_frequency, n_dev_words=n_dev_words
+    )
+    if not rec.rows:
+        sys.exit("treadle: no evaluation within the budget; lower --eval-frequency")
+    ours = figures(rec.rows, prediction_speed(nlp, dev_texts), peak_rss_mb())
+
+    theirs = None
+    if not args.no_spacy:
+        # The same components as treadle's run, so the speed ratios compare like with like.
+        job = {
+            "task": "tagger",
+            "pipeline": names,
+            "train": str(args.train),
+            "dev": str(args.dev),
+            "budget_s": budget,
+            "eval_frequency": args.eval_frequency,
+        }
+        res = run_spacy(args.spacy_python, job, threads=args.threads)
+        if res and res["rows"]:
+            theirs = figures(res["rows"], res["predict_wps"], res["peak_rss_mb"])
+            theirs["pipeline"] = res["pipeline"]
+
+    print(
+        f"\n{' + '.join(names)} on EWT dev (shared tok2vec), budget {args.minutes:g} min, "
+        f"{args.threads} thread(s)"
+    )
+    print(f"{'':24}{'treadle':>12}{'spaCy (same run)':>18}{'ratio':>9}{'issue ref':>11}")
+    refs = {
+        **PIPELINE_REFERENCE,
+        "tag_acc": REFERENCE["tagger_xpos_ewt_dev"],
+        "train_wps": REFERENCE["train_wps_full_pipeline"],
+        "predict_wps": REFERENCE["predict_wps"],
+        "peak_rss_mb": REFERENCE["peak_memory_gb"] * 1024,
+    }
+    rows = [
+        *METRICS,
+        ("seconds_to_best", "train s to best eval"),
+        ("train_wps", "train words/s"),
+        ("predict_wps", "predict words/s"),
+        ("peak_rss_mb", "peak memory MB"),
+        ("steps", "steps"),
+        ("words", "words trained"),
+    ]
+    for key, label in rows:
+        mine = ours.get(key)
+        t = theirs.get(key) if theirs else None
+        r = ratio(mine, t) if key != "steps" else ""
+        ref = refs.get(key)
+        print(
+            f"{label:24}{(f'{mine:,.2f}' if mine is not None else '-'):>12}"
+            f"{(f'{t:,.2f}' if t is not None else '-'):>18}"
+            f"{r:>9}{(f'{ref:,.2f}' if ref else ''):>11}"
+        )
+    print(
+        "issue ref: spaCy 3.8 full EWT pipeline (tok2vec+tagger+morphologizer+lemmatizer+"
+        "parser), 40 min; the tagger row is issue 5's tagger-only figure; train words/s is "
+        "for that whole pipeline."
+    )
+    if args.json:
+        args.json.write_text(json.dumps({"treadle": ours, "spacy": theirs, "components": names}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
