@@ -266,3 +266,27 @@ def test_costs_need_a_gold() -> None:
         system.costs(batch, np.array([0]))
     with pytest.raises(DataError):
         system.set_gold(batch, [system.gold_from_tags(["O", "O"])])
+
+
+def test_cut_states_start_pieces_on_the_gold_path() -> None:
+    system = BiluoSystem(["PER"])
+    docs = [make_doc(list("abcdefg")), make_doc(list("xy"))]
+    golds = [
+        system.gold_from_tags(["O", "B-PER", "I-PER", "I-PER", "L-PER", "O", "U-PER"]),
+        system.gold_from_tags(["U-PER", "O"]),
+    ]
+    batch = system.cut_states(docs, np.array([0, 7]), golds, 3, None)
+    assert batch.doc_index.tolist() == [0, 0, 0, 1]
+    assert batch.pos.tolist() == [0, 3, 6, 0]
+    # The piece starting at token 3 is inside the gold entity opened at token 1.
+    assert batch.ent_start.tolist() == [-1, 1, -1, -1]
+    assert batch.ent_label.tolist() == [-1, 0, -1, -1]
+    costs = system.costs(batch, np.arange(4), golds)
+    assert costs[1, system.action_names.index("I-PER")] == 0
+    assert costs[2, system.action_names.index("U-PER")] == 0
+    # Rolling every piece out for at most 3 steps along the oracle covers each token.
+    for _ in range(3):
+        active = np.flatnonzero(~system.is_final(batch))
+        actions = system.costs(batch, active, golds).argmin(axis=1)
+        system.apply(batch, active, actions)
+    assert batch.pos.tolist() == [3, 6, 7, 2]

@@ -123,10 +123,13 @@ class BiluoSystem(TransitionSystem):
     def n_features(self, state_type: str = "ner", extra_state_tokens: bool = False) -> int:
         return 6 if extra_state_tokens else 3
 
-    def features(self, batch: StateBatch, active: np.ndarray) -> np.ndarray:
+    def features(
+        self, batch: StateBatch, active: np.ndarray, extra_state_tokens: bool | None = None
+    ) -> np.ndarray:
         """Packed-matrix rows of the feature tokens, -1 where there is none: the next
         token, the one before it, the open entity's first token (and with extra state
         tokens the two after the next one and the one two before it)."""
+        extra = self.extra_state_tokens if extra_state_tokens is None else extra_state_tokens
         active = np.asarray(active, dtype=np.int64)
         pos = batch.pos[active]
         off = batch.offsets[active]
@@ -137,7 +140,7 @@ class BiluoSystem(TransitionSystem):
             return np.where((i >= 0) & (i < n), off + i, -1)
 
         cols = [row(pos), row(pos - 1), np.where(start >= 0, off + start, -1)]
-        if self.extra_state_tokens:
+        if extra:
             cols += [row(pos + 1), row(pos + 2), row(pos - 2)]
         return np.stack(cols, axis=1).astype(np.int64)
 
@@ -220,11 +223,18 @@ class BiluoSystem(TransitionSystem):
         return NerGold(move=move, label=label, ent_start=_entity_starts(move), forbid=move == OUT)
 
     def set_gold(self, batch: StateBatch, golds: Sequence[NerGold]) -> None:
-        """Stack the golds (one per state) into (n_states, max_len + 1) arrays; the
-        extra column is a sentinel read when looking one token past the end."""
+        """Stack the golds (one per state, or one per Doc for batches of Doc pieces)
+        into (n_states, max_len + 1) arrays; the extra column is a sentinel read when
+        looking one token past the end. Done once per batch and list of golds."""
+        if batch.__dict__.get("_gold_source") is golds:
+            return
+        source = golds
         n_states, n_labels = batch.n_states, len(self._labels)
         if len(golds) != n_states:
-            raise DataError(f"ner: {len(golds)} golds given for {n_states} states")
+            n_docs = int(batch.doc_index.max(initial=-1)) + 1
+            if len(golds) != n_docs:
+                raise DataError(f"ner: {len(golds)} golds given for {n_states} states of {n_docs} Docs")
+            golds = [golds[d] for d in batch.doc_index.tolist()]
         width = batch.max_len + 1
         move = np.full((n_states, width), MISSING, dtype=np.int8)
         label = np.full((n_states, width), -1, dtype=np.int64)
@@ -249,6 +259,39 @@ class BiluoSystem(TransitionSystem):
         else:
             batch.arrays.pop("g_neg", None)
         batch.has_gold = True
+        batch.__dict__["_gold_source"] = source
+
+    def cut_states(
+        self,
+        docs: Sequence[Any],
+        offsets: np.ndarray,
+        golds: Sequence[NerGold],
+        cut_size: int,
+        rng: Any = None,
+    ) -> StateBatch:
+        """Training states: each Doc longer than ``cut_size`` is cut into pieces of
+        ``cut_size`` tokens, each starting in the state the gold path reaches there (an
+        entity is open where the gold token is I or L), so rollouts of at most
+        ``cut_size`` steps cover every token. The golds are stacked in."""
+        batch = self.init_batch(docs, offsets)
+        if cut_size > 0 and batch.max_len > cut_size:
+            rows, starts = [], []
+            for d, n in enumerate(batch.lengths.tolist()):
+                for start in range(0, max(n, 1), cut_size):
+                    rows.append(d)
+                    starts.append(start)
+            batch = batch.take(rows)
+            starts_arr = np.asarray(starts, dtype=np.int64)
+            batch.pos[:] = starts_arr
+            self.set_gold(batch, golds)
+            st = np.arange(batch.n_states)
+            g_move = batch.g_move[st, starts_arr]
+            inside = (starts_arr > 0) & ((g_move == IN) | (g_move == LAST))
+            batch.ent_start[inside] = batch.g_ent_start[st[inside], starts_arr[inside]]
+            batch.ent_label[inside] = batch.g_label[st[inside], starts_arr[inside]]
+            return batch
+        self.set_gold(batch, golds)
+        return batch
 
     def costs(
         self, batch: StateBatch, active: np.ndarray, golds: Sequence[NerGold] | None = None
