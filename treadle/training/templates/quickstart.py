@@ -179,6 +179,21 @@ COMPONENT_TEMPLATES: dict[str, ComponentTemplate] = {
         uses_tok2vec=lambda optimize: optimize != "efficiency",
         description="text classification, any number of classes per text",
     ),
+    "ner": ComponentTemplate(
+        build=lambda ctx: {
+            "factory": "ner",
+            "model": {
+                "@architectures": "treadle.TransitionBasedParser.v1",
+                "state_type": "ner",
+                "extra_state_tokens": False,
+                "hidden_width": 64,
+                "maxout_pieces": 2,
+                "use_upper": True,
+                "tok2vec": ctx.tok2vec_model(),
+            },
+        },
+        description="named entities (transition-based, BILUO moves)",
+    ),
     # Same model shape as the tagger (treadle.Tagger.v1 on the shared encoder).
     "morphologizer": ComponentTemplate(
         build=lambda ctx: {**_tagger_block(ctx), "factory": "morphologizer"},
