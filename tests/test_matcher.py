@@ -534,3 +534,32 @@ def test_failed_add_to_existing_key_keeps_old_patterns(vocab):
         m.add("K", [[{"LOWR": "b"}]])
     assert len(m.get("K")[1]) == 1
     assert offsets(m, make(vocab, "a b")) == [(0, 1)]
+
+
+def test_lexeme_results_follow_vocab_overrides(vocab):
+    # Results for lexeme attributes are cached per word; changing a lexeme must show.
+    m = Matcher(vocab)
+    m.add("STOP", [[{"IS_STOP": True}]])
+    doc = make(vocab, "zyx")
+    assert offsets(m, doc) == []
+    vocab["zyx"].is_stop = True
+    assert offsets(m, doc) == [(0, 1)]
+
+
+def test_new_words_after_first_call_and_norm_overrides(vocab):
+    m = Matcher(vocab)
+    m.add("N", [[{"NORM": "going"}]])
+    m.add("L", [[{"LOWER": "brandnew"}]])
+    assert offsets(m, make(vocab, "a b")) == []
+    doc = Doc(vocab, ["gonna", "BrandNew"], norms=["going", None])
+    assert spans(m, doc) == [("N", 0, 1), ("L", 1, 2)]
+
+
+def test_docs_from_another_vocab(vocab):
+    m = Matcher(vocab)
+    m.add("A", [[{"LOWER": "apple"}]])
+    other = Vocab()
+    other.get_lex_index("filler")  # different lexeme indices for the same words
+    assert offsets(m, make(vocab, "apple pie")) == [(0, 1)]
+    assert offsets(m, Doc(other, ["pie", "Apple"])) == [(1, 2)]
+    assert offsets(m, make(vocab, "pie apple")) == [(1, 2)]

@@ -150,3 +150,15 @@ def test_invalid_inputs(vocab):
     with pytest.raises(MatchPatternError, match="LOWR"):
         PhraseMatcher(vocab, attr="LOWR")
     assert pm(make(vocab, "a")) == []
+
+
+def test_new_words_and_lexeme_overrides_after_first_call(vocab):
+    pm = PhraseMatcher(vocab, attr="LOWER")
+    pm.add("P", [make(vocab, "big apple")])
+    assert found(pm, make(vocab, "the big apple")) == [("P", 1, 3)]
+    vocab["Large"].lower_ = "big"  # a lexeme attribute changed after matching
+    assert found(pm, make(vocab, "Large apple")) == [("P", 0, 2)]
+    norm = PhraseMatcher(vocab, attr="NORM")
+    norm.add("G", [make(vocab, "going to")])
+    doc = Doc(vocab, ["gon", "na"], norms=["going", "to"])
+    assert found(norm, doc) == [("G", 0, 2)]

@@ -14,7 +14,42 @@ import numpy as np
 from treadle.errors import MatchPatternError
 from treadle.matcher.patterns import text_of
 from treadle.tokens import attrs as A
-from treadle.tokens._layout import C_SENT_START
+from treadle.tokens._layout import C_LEX, C_SENT_START
+
+# Lexeme attributes a Doc never overrides per token (NORM can be, so it is not here):
+# their value is a function of the word, so results can be cached per lexeme.
+LEXEME_ATTRS = frozenset(A.FLAG_ATTRS) | {A.ORTH, A.LOWER, A.SHAPE, A.PREFIX, A.SUFFIX,
+                                          A.LENGTH, A.LANG, A.ID}
+
+
+def vocab_fingerprint(vocab: Any) -> tuple:
+    """Changes when a lexeme attribute of the vocab is overridden (vocab["x"].is_stop = True)."""
+    overrides = getattr(vocab, "_overrides", {})
+    return id(vocab), len(overrides), sum(len(v) for v in overrides.values())
+
+
+class LexemeValues:
+    """One lexeme attribute of every lexeme of a vocab as a Python list, grown as the
+    vocab grows: reading a token's value is then a list index, with no numpy call."""
+
+    def __init__(self, attr: int) -> None:
+        self.attr = attr
+        self._values: list[int] = []
+        self._fingerprint: tuple | None = None
+
+    def of_tokens(self, doc: Any, lo: int, hi: int) -> list[int]:
+        vocab = doc.vocab
+        lex = doc._arr[lo:hi, C_LEX].tolist()
+        values = self._values
+        fingerprint = vocab_fingerprint(vocab)
+        if fingerprint != self._fingerprint:
+            values.clear()
+            self._fingerprint = fingerprint
+        try:
+            return [values[x] for x in lex]
+        except IndexError:  # lexemes added to the vocab since the last call
+            values.extend(vocab.lex_column(self.attr)[len(values) :].tolist())
+            return [values[x] for x in lex]
 
 
 def sent_start_column(doc: Any) -> np.ndarray:
@@ -73,3 +108,19 @@ class DocColumns:
                 ) from None
             self._extensions[name] = values
         return values
+
+
+class LexemeColumns:
+    """Lexeme attribute columns of some lexemes of a Vocab (for per-lexeme caching)."""
+
+    def __init__(self, vocab: Any, lex_indices: np.ndarray) -> None:
+        self.vocab = vocab
+        self.lex = lex_indices
+        self.n = len(lex_indices)
+        self._strings = vocab.strings
+
+    def column(self, attr: int) -> np.ndarray:
+        return self.vocab.lex_column(attr, self.lex)
+
+    def text(self, attr: int, value: int) -> str | None:
+        return text_of(self._strings, attr, value)

@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 
 from treadle.errors import MatchPatternError
-from treadle.matcher._doc_columns import DocColumns
+from treadle.matcher._checksets import CheckSet, group_by_column
+from treadle.matcher._doc_columns import (
+    LEXEME_ATTRS,
+    DocColumns,
+    LexemeColumns,
+    vocab_fingerprint,
+)
 from treadle.matcher.patterns import (
     NEG,
     ONE,
@@ -27,10 +33,10 @@ from treadle.matcher.patterns import (
     Check,
     ExtensionCheck,
     TokenSpec,
-    ValueCheck,
     compile_pattern,
     expand_op,
 )
+from treadle.tokens._layout import C_LEX
 from treadle.tokens.span import Span
 
 OnMatch = Callable[[Any, Any, int, list], Any]
@@ -54,8 +60,9 @@ class _Tables:
     """Everything the matching loop needs, rebuilt after add/remove."""
 
     def __init__(self, entries: list[_KeyEntry]) -> None:
-        check_ids: dict[Check, int] = {}
-        spec_ids: dict[tuple[int, ...], int] = {}
+        self.entries = entries
+        self.has_callbacks = any(entry.on_match is not None for entry in entries)
+        spec_ids: dict[tuple[Check, ...], int] = {}
         self.patterns: list[tuple[tuple[int, int, int], ...]] = []  # (spec, kind, orig index)
         self.pattern_key: list[int] = []
         self.anchored: dict[int, list[int]] = {}
@@ -64,38 +71,25 @@ class _Tables:
             for specs in entry.specs:
                 steps: list[tuple[int, int, int]] = []
                 for spec in specs:
-                    cids = tuple(sorted(check_ids.setdefault(c, len(check_ids)) for c in spec.checks))
-                    sid = spec_ids.setdefault(cids, len(spec_ids))
+                    key = tuple(sorted(set(spec.checks), key=repr))
+                    sid = spec_ids.setdefault(key, len(spec_ids))
                     steps.extend((sid, kind, spec.index) for kind in expand_op(*spec.op))
                 pid = len(self.patterns)
                 self.patterns.append(tuple(steps))
                 self.pattern_key.append(k)
                 self._index_start(pid, steps)
-        self.checks = list(check_ids)
-        self.specs = list(spec_ids)
-        self.attrs = sorted({c.attr for c in self.checks if not isinstance(c, ExtensionCheck)})
-        # Positive value checks grouped by attribute: one sorted lookup per attribute.
-        groups: dict[int, dict[int, list[int]]] = {}
-        self.other_checks: list[tuple[int, Check]] = []
-        for cid, check in enumerate(self.checks):
-            if isinstance(check, ValueCheck) and not check.negate:
-                by_value = groups.setdefault(check.attr, {})
-                for value in check.values:
-                    by_value.setdefault(value, []).append(cid)
-            else:
-                self.other_checks.append((cid, check))
-        self.value_groups = []
-        for attr, by_value in groups.items():
-            values = np.array(sorted(by_value), dtype=np.int64)
-            counts = np.array([len(by_value[v]) for v in values.tolist()], dtype=np.int64)
-            offsets = np.concatenate([[0], np.cumsum(counts)])
-            flat = np.array([c for v in values.tolist() for c in by_value[v]], dtype=np.int64)
-            self.value_groups.append((attr, values, offsets, flat, bool((counts == 1).all())))
-        singles = [(s, c[0]) for s, c in enumerate(self.specs) if len(c) == 1]
-        self.single_specs = np.array([s for s, _ in singles], dtype=np.int64)
-        self.single_checks = np.array([c for _, c in singles], dtype=np.int64)
-        self.empty_specs = [s for s, c in enumerate(self.specs) if not c]
-        self.multi_specs = [(s, list(c)) for s, c in enumerate(self.specs) if len(c) > 1]
+        specs = list(spec_ids)
+        # Specs on lexeme attributes only are the same for every occurrence of a word:
+        # they are evaluated once per lexeme and cached; the rest once per Doc.
+        lex_sids = [s for s, checks in enumerate(specs) if all(is_lexical(c) for c in checks)]
+        doc_sids = [s for s, checks in enumerate(specs) if not all(is_lexical(c) for c in checks)]
+        self.lex_set = CheckSet([specs[s] for s in lex_sids])
+        self.lex_sids = np.array(lex_sids, dtype=np.int64)
+        self.doc_set = CheckSet([specs[s] for s in doc_sids])
+        self.doc_sids = np.array(doc_sids, dtype=np.int64)
+        self.lex_cache: dict[int, frozenset[int]] = {}
+        self.lex_fingerprint: tuple | None = None
+        self._interned: dict[tuple[int, ...], frozenset[int]] = {}
 
     def _index_start(self, pid: int, steps: list[tuple[int, int, int]]) -> None:
         # A match must consume its first token with one of the leading optional steps
@@ -111,37 +105,51 @@ class _Tables:
         for sid in dict.fromkeys(anchors):
             self.anchored.setdefault(sid, []).append(pid)
 
-    def specs_by_position(self, cols: DocColumns) -> list[frozenset[int]]:
-        n = cols.n
-        m = np.zeros((len(self.checks), n), dtype=bool)
-        for attr, values, offsets, flat, one_each in self.value_groups:
-            col = cols.column(attr)
-            idx = np.searchsorted(values, col)
-            np.minimum(idx, len(values) - 1, out=idx)
-            pos = np.flatnonzero(values[idx] == col)
-            if not len(pos):
-                continue
-            j = idx[pos]
-            if one_each:
-                m[flat[offsets[j]], pos] = True
+    def _intern(self, sids: list[int]) -> frozenset[int]:
+        key = tuple(sids)
+        found = self._interned.get(key)
+        if found is None:
+            found = self._interned[key] = frozenset(sids)
+        return found
+
+    def _lexeme_specs(self, vocab: Any, lex: list[int]) -> list[frozenset[int]]:
+        # Lexeme attributes change only through explicit overrides (vocab["x"].is_stop
+        # = True), which the fingerprint notices; the cache is then dropped.
+        fingerprint = vocab_fingerprint(vocab)
+        cache = self.lex_cache
+        if fingerprint != self.lex_fingerprint:
+            cache.clear()
+            self.lex_fingerprint = fingerprint
+        get = cache.get
+        found = [get(x) for x in lex]
+        if None in found:
+            missing = sorted({x for x, f in zip(lex, found, strict=True) if f is None})
+            if self.lex_set.n_specs:
+                s = self.lex_set.spec_matrix(LexemeColumns(vocab, np.array(missing)), len(missing))
+                for x, sids in zip(missing, group_by_column(s, self.lex_sids), strict=True):
+                    cache[x] = self._intern(sids)
             else:
-                counts = offsets[j + 1] - offsets[j]
-                rows = flat[np.repeat(offsets[j] - np.cumsum(counts) + counts, counts)
-                            + np.arange(int(counts.sum()))]
-                m[rows, np.repeat(pos, counts)] = True
-        for cid, check in self.other_checks:
-            m[cid] = check.compute(cols)
-        s = np.empty((len(self.specs), n), dtype=bool)
-        if len(self.single_specs):
-            s[self.single_specs] = m[self.single_checks]
-        if self.empty_specs:
-            s[self.empty_specs] = True
-        for sid, cids in self.multi_specs:
-            s[sid] = m[cids].all(axis=0)
-        pos, sid = np.nonzero(s.T)
-        bounds = np.searchsorted(pos, np.arange(n + 1)).tolist()
-        sids = sid.tolist()
-        return [frozenset(sids[bounds[i] : bounds[i + 1]]) for i in range(n)]
+                for x in missing:
+                    cache[x] = _EMPTY
+            found = [cache[x] for x in lex]
+        return found
+
+    def specs_by_position(self, doc: Any, lo: int, hi: int) -> list[frozenset[int]]:
+        """For each token lo..hi-1, the ids of the specs it satisfies."""
+        lex = doc._arr[lo:hi, C_LEX].tolist()
+        found = self._lexeme_specs(doc.vocab, lex)
+        if self.doc_set.n_specs:
+            cols = DocColumns(doc, lo, hi, self.doc_set.attrs)
+            s = self.doc_set.spec_matrix(cols, hi - lo)
+            for i, sids in enumerate(group_by_column(s, self.doc_sids)):
+                if sids:
+                    found[i] = found[i].union(sids)
+        return found
+
+
+def is_lexical(check: Check) -> bool:
+    """Whether a check depends only on the word (its lexeme), not on the occurrence."""
+    return not isinstance(check, ExtensionCheck) and check.attr in LEXEME_ATTRS
 
 
 class Matcher:
@@ -258,17 +266,18 @@ class Matcher:
             doc, lo, hi = doclike.doc, doclike.start, doclike.end
         else:
             doc, lo, hi = doclike, 0, len(doclike)
-        entries = list(self._entries.values())
-        if not entries or hi <= lo:
+        if not self._entries or hi <= lo:
             return []
         tables = self._tables
         if tables is None:
-            tables = self._tables = _Tables(entries)
-        cols = DocColumns(doc, lo, hi, tables.attrs)
-        specs_at = tables.specs_by_position(cols)
+            tables = self._tables = _Tables(list(self._entries.values()))
+        entries = tables.entries
+        specs_at = tables.specs_by_position(doc, lo, hi)
         found = _simulate(tables, specs_at, with_alignments)
+        if not found:
+            return []
         matches = [(entries[k].key_hash, s, e, *rest) for k, s, e, *rest in _finish(found, entries, lo)]
-        if any(entry.on_match is not None for entry in entries):
+        if tables.has_callbacks:
             for i, match in enumerate(list(matches)):
                 callback = self._entries[self._by_hash[match[0]]].on_match
                 if callback is not None:

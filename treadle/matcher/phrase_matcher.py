@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from treadle.errors import MatchPatternError, TreadleError, TreadleWarning
+from treadle.matcher._doc_columns import LEXEME_ATTRS, LexemeValues
 from treadle.tokens import attrs as A
 from treadle.tokens.doc import Doc
 from treadle.tokens.span import Span
@@ -63,6 +64,7 @@ class PhraseMatcher:
         self._entries: dict[str, _PhraseEntry] = {}
         self._by_hash: dict[int, str] = {}
         self._trie: dict | None = None
+        self._lex_values = LexemeValues(self.attr) if self.attr in LEXEME_ATTRS else None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -177,7 +179,10 @@ class PhraseMatcher:
         trie = self._trie
         if trie is None:
             trie = self._trie = self._build()
-        values = doc.to_array(self.attr)[lo:hi].tolist()
+        if self._lex_values is not None:
+            values = self._lex_values.of_tokens(doc, lo, hi)
+        else:
+            values = doc.to_array(self.attr)[lo:hi].tolist()
         matches = _walk(trie, values, lo)
         if len(self._entries) > 1:
             order = {e.key_hash: i for i, e in enumerate(self._entries.values())}
