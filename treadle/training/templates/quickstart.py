@@ -203,6 +203,27 @@ COMPONENT_TEMPLATES: dict[str, ComponentTemplate] = {
         build=lambda ctx: {**_tagger_block(ctx), "factory": "senter"},
         description="sentence boundaries (trainable)",
     ),
+    # Scores edit trees per token: the tagger's model shape over tree ids.
+    "trainable_lemmatizer": ComponentTemplate(
+        build=lambda ctx: {**_tagger_block(ctx), "factory": "trainable_lemmatizer"},
+        description="lemmas, by predicting an edit tree per token",
+    ),
+    # Rule-based: no model, so no tok2vec; patterns go in [initialize.components.<name>].
+    "entity_ruler": ComponentTemplate(
+        build=lambda ctx: {"factory": "entity_ruler"},
+        uses_tok2vec=lambda optimize: False,
+        description="named entities from token and phrase patterns",
+    ),
+    "span_ruler": ComponentTemplate(
+        build=lambda ctx: {"factory": "span_ruler"},
+        uses_tok2vec=lambda optimize: False,
+        description="span groups (doc.spans) from token and phrase patterns",
+    ),
+    "attribute_ruler": ComponentTemplate(
+        build=lambda ctx: {"factory": "attribute_ruler"},
+        uses_tok2vec=lambda optimize: False,
+        description="token attributes (POS, lemma, ...) set by token patterns",
+    ),
 }
 """Component name -> how to write its block. Add an entry to support a component."""
 
