@@ -563,3 +563,27 @@ def test_docs_from_another_vocab(vocab):
     assert offsets(m, make(vocab, "apple pie")) == [(0, 1)]
     assert offsets(m, Doc(other, ["pie", "Apple"])) == [(1, 2)]
     assert offsets(m, make(vocab, "pie apple")) == [(1, 2)]
+
+
+def test_pipeline_import_path_is_the_same_class():
+    from treadle import matcher
+    from treadle.pipeline.matcher import Matcher as PipelineMatcher
+    from treadle.pipeline.matcher import PhraseMatcher as PipelinePhraseMatcher
+
+    assert PipelineMatcher is matcher.Matcher
+    assert PipelinePhraseMatcher is matcher.PhraseMatcher
+
+
+def test_many_literal_patterns_keyed_by_two_tokens(vocab):
+    # Patterns starting with two required tokens are indexed by both; the result must
+    # not depend on which of the two lookups (by position or by pattern) is used.
+    m = Matcher(vocab)
+    words = [f"t{i}" for i in range(40)]
+    for i in range(40):
+        m.add(f"P{i}", [[{"LOWER": words[i]}, {"LOWER": words[(i + 1) % 40]}, {"OP": "?"}]])
+    m.add("SHORT", [[{"LOWER": "t1"}, {"LOWER": {"IN": ["t2", "t3"]}}]])
+    doc = Doc(vocab, ["t1", "t2", "t3", "t5", "t1", "t3"])
+    assert spans(m, doc) == [
+        ("P1", 0, 2), ("SHORT", 0, 2), ("P1", 0, 3), ("P2", 1, 3), ("P2", 1, 4),
+        ("SHORT", 4, 6),
+    ]

@@ -65,7 +65,8 @@ class _Tables:
         spec_ids: dict[tuple[Check, ...], int] = {}
         self.patterns: list[tuple[tuple[int, int, int], ...]] = []  # (spec, kind, orig index)
         self.pattern_key: list[int] = []
-        self.anchored: dict[int, list[int]] = {}
+        # first spec -> (patterns to start, {second spec: patterns to start})
+        self.anchored: dict[int, tuple[list[int], dict[int, list[int]]]] = {}
         self.floating: list[int] = []
         for k, entry in enumerate(entries):
             for specs in entry.specs:
@@ -93,7 +94,13 @@ class _Tables:
 
     def _index_start(self, pid: int, steps: list[tuple[int, int, int]]) -> None:
         # A match must consume its first token with one of the leading optional steps
-        # or the first required one; a leading negation can start anywhere.
+        # or the first required one; a leading negation can start anywhere. Patterns
+        # that begin with two required tokens are also keyed by the second one, so
+        # thousands of literal patterns cost a dict lookup per token, not a state each.
+        if len(steps) > 1 and steps[0][1] == ONE and steps[1][1] == ONE:
+            _loose, by_next = self.anchored.setdefault(steps[0][0], ([], {}))
+            by_next.setdefault(steps[1][0], []).append(pid)
+            return
         anchors = []
         for sid, kind, _ in steps:
             if kind == NEG:
@@ -103,7 +110,7 @@ class _Tables:
             if kind == ONE:
                 break
         for sid in dict.fromkeys(anchors):
-            self.anchored.setdefault(sid, []).append(pid)
+            self.anchored.setdefault(sid, ([], {}))[0].append(pid)
 
     def _intern(self, sids: list[int]) -> frozenset[int]:
         key = tuple(sids)
@@ -307,8 +314,22 @@ def _simulate(tables: _Tables, specs_at: list[frozenset[int]], with_alignments: 
         if i < n:
             for sid in here:
                 starts = anchored.get(sid)
-                if starts:
-                    stack.extend(((pid, 0, i), ()) for pid in starts)
+                if starts is None:
+                    continue
+                loose, by_next = starts
+                if loose:
+                    stack.extend(((pid, 0, i), ()) for pid in loose)
+                if by_next and i + 1 < n:
+                    following = specs_at[i + 1]
+                    if len(following) <= len(by_next):
+                        for sid2 in following:
+                            pids = by_next.get(sid2)
+                            if pids:
+                                stack.extend(((pid, 0, i), ()) for pid in pids)
+                    else:
+                        for sid2, pids in by_next.items():
+                            if sid2 in following:
+                                stack.extend(((pid, 0, i), ()) for pid in pids)
             if floating:
                 stack.extend(((pid, 0, i), ()) for pid in floating)
         if not stack:

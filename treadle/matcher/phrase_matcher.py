@@ -25,7 +25,6 @@ _ANNOTATION_ATTRS = {
     A.TAG: "TAG", A.POS: "POS", A.MORPH: "MORPH", A.LEMMA: "LEMMA", A.DEP: "DEP",
     A.ENT_TYPE: "ENT_TYPE", A.ENT_IOB: "ENT_IOB", A.SENT_START: "SENT_START",
 }
-_END = None  # trie key holding the key hashes of phrases that end at a node
 
 
 class _PhraseEntry:
@@ -149,17 +148,17 @@ class PhraseMatcher:
 
     @staticmethod
     def _insert(trie: dict, phrase: tuple[int, ...], key_hash: int) -> None:
-        node = trie
+        children = trie
+        node: list = []
         for value in phrase:
-            child = node.get(value)
-            if child is None:
-                child = node[value] = {}
-            node = child
-        ends = node.get(_END)
-        if ends is None:
-            node[_END] = [key_hash]
-        elif key_hash not in ends:
-            ends.append(key_hash)
+            node = children.get(value)
+            if node is None:
+                node = children[value] = [{}, None]
+            children = node[0]
+        if node[1] is None:
+            node[1] = [key_hash]
+        elif key_hash not in node[1]:
+            node[1].append(key_hash)
 
     def _build(self) -> dict:
         trie: dict = {}
@@ -206,7 +205,9 @@ class PhraseMatcher:
 
 
 def _walk(trie: dict, values: list[int], offset: int) -> list[tuple[int, int, int]]:
-    """All (key hash, start, end) phrase occurrences in ``values``."""
+    """All (key hash, start, end) phrase occurrences in ``values``.
+
+    A trie node is ``[children, key hashes of phrases ending here or None]``."""
     n = len(values)
     out: list[tuple[int, int, int]] = []
     get = trie.get
@@ -214,11 +215,12 @@ def _walk(trie: dict, values: list[int], offset: int) -> list[tuple[int, int, in
         node = get(values[i])
         j = i
         while node is not None:
+            children, ends = node
             j += 1
-            ends = node.get(_END)
             if ends is not None:
-                out.extend((k, i + offset, j + offset) for k in ends)
-            if j == n:
+                for key_hash in ends:
+                    out.append((key_hash, i + offset, j + offset))
+            if j == n or not children:
                 break
-            node = node.get(values[j])
+            node = children.get(values[j])
     return out
