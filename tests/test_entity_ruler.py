@@ -325,3 +325,30 @@ def test_empty_doc_and_no_patterns(nlp):
     nlp.add_pipe("entity_ruler")
     assert nlp("").ents == ()
     assert nlp("nothing here").ents == ()
+
+
+def test_set_annotations_from_match_spans_equals_call(ruler_nlp):
+    ruler = ruler_nlp.get_pipe("entity_ruler")
+    text = "Tim Cook said Apple will open in San Francisco"
+    a = ruler(ruler_nlp.make_doc(text))
+    b = ruler_nlp.make_doc(text)
+    spans = ruler.match(b)
+    assert [(s.text, s.label_) for s in spans][-2:] == [("San", "GPE"), ("San Francisco", "GPE")]
+    ruler.set_annotations(b, spans)
+    assert ents(a) == ents(b)
+
+
+@Language.component("test_er_pos_from_case")
+def pos_from_case(doc: Doc) -> Doc:
+    for token in doc:
+        token.pos_ = "PROPN" if token.text[:1].isupper() else "NOUN"
+    return doc
+
+
+def test_phrase_patterns_on_annotations_run_earlier_components(nlp):
+    """With phrase_matcher_attr = POS the pattern texts are annotated by the components
+    before the ruler, so the phrase "Acme Corp" matches any PROPN PROPN."""
+    nlp.add_pipe("test_er_pos_from_case")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "POS"})
+    ruler.add_patterns([{"label": "NAME", "pattern": "Acme Corp"}])
+    assert ents(nlp("we met John Smith today")) == [("John Smith", "NAME", "")]

@@ -62,7 +62,12 @@ class EntityRuler(BaseSpanRuler):
         """Remove every pattern with this id (raises if there is none)."""
         self.remove_by_id(pattern_id)
 
+    def __call__(self, doc: Doc) -> Doc:
+        self._set_ents_from_matches(doc, self.raw_matches(doc), prefer_new=self.overwrite_ents)
+        return doc
+
     def set_annotations(self, doc: Doc, spans: list[Span]) -> None:
+        """Set entities from Spans (e.g. from ``match``), as ``__call__`` does."""
         ents_filter = (
             prioritize_new_ents_filter if self.overwrite_ents else prioritize_existing_ents_filter
         )

@@ -52,19 +52,28 @@ SpansFilter = Callable[[Iterable[Span], Iterable[Span]], Iterable[Span]]
 # ----------------------------------------------------------------------- filters
 
 
+def longest_first(bounds: Sequence[tuple[int, int]], taken: bytearray | None = None) -> list[int]:
+    """Indices of non-overlapping (start, end) ranges, chosen longest first, then
+    earliest; ranges touching a token already marked in ``taken`` are skipped, and the
+    chosen ones are marked there. Returned in document order."""
+    if taken is None:
+        taken = bytearray(max((e for _, e in bounds), default=0))
+    order = sorted(range(len(bounds)), key=lambda k: (bounds[k][0] - bounds[k][1], bounds[k]))
+    kept = []
+    for k in order:
+        start, end = bounds[k]
+        if start >= end or any(taken[start:end]):
+            continue
+        taken[start:end] = b"\x01" * (end - start)
+        kept.append(k)
+    kept.sort(key=lambda k: bounds[k])
+    return kept
+
+
 def filter_longest_first(spans: Iterable[Span]) -> list[Span]:
     """Non-overlapping spans: longest first, then earliest; result in document order."""
-    ranked = sorted(spans, key=lambda s: (-(s.end - s.start), s.start, s.end))
-    taken: set[int] = set()
-    kept: list[Span] = []
-    for span in ranked:
-        if span.start == span.end:
-            continue
-        if any(i in taken for i in range(span.start, span.end)):
-            continue
-        taken.update(range(span.start, span.end))
-        kept.append(span)
-    return sorted(kept, key=lambda s: (s.start, s.end))
+    spans = list(spans)
+    return [spans[k] for k in longest_first([(s.start, s.end) for s in spans])]
 
 
 def _overlaps_any(span: Span, covered: set[int]) -> bool:
@@ -259,6 +268,7 @@ class BaseSpanRuler(Pipe):
         self.phrase_matcher = PhraseMatcher(self.vocab, attr=attr)
         # match_id (the key's hash) -> (label, id); one key per (label, id) pair.
         self._keys: dict[int, tuple[str, str]] = {}
+        self._key_hashes: dict[int, tuple[int, int]] = {}  # the same as string hashes
 
     def _key_for(self, label: str, pid: str) -> str:
         # A JSON pair cannot collide with another label/id combination.
@@ -342,7 +352,11 @@ class BaseSpanRuler(Pipe):
             raise
         for p in checked:
             key = self._key_for(p["label"], p.get("id", ""))
-            self._keys[self.vocab.strings.add(key)] = (p["label"], p.get("id", ""))
+            label, pid = p["label"], p.get("id", "")
+            match_id = self.vocab.strings.add(key)
+            self._keys[match_id] = (label, pid)
+            strings = self.vocab.strings
+            self._key_hashes[match_id] = (strings.add(label), strings.add(pid) if pid else 0)
             self._patterns.append(_mark_checked(p))
 
     def _add_to(self, matcher: Any, key: str, items: list[Any], pattern: dict, index: int) -> None:
@@ -380,22 +394,50 @@ class BaseSpanRuler(Pipe):
 
     # -- matching --
 
+    def raw_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """``(start, end, match_id)`` of every match, each once, in document order
+        (ties by label and id); ``match_id`` keys ``self.match_key_info``."""
+        if not self._patterns:
+            return []
+        found = {(s, e, m) for m, s, e in self.matcher(doc)}
+        found.update((s, e, m) for m, s, e in self.phrase_matcher(doc))
+        keys = self._keys
+        return sorted(found, key=lambda t: (t[0], t[1], keys[t[2]]))
+
+    def match_key_info(self, match_id: int) -> tuple[str, str]:
+        """The (label, id) of a match id."""
+        return self._keys[match_id]
+
+    def _span(self, doc: Doc, match: tuple[int, int, int]) -> Span:
+        label, pid = self._key_hashes[match[2]]
+        return Span(doc, match[0], match[1], label=label, span_id=pid)
+
     def match(self, doc: Doc) -> list[Span]:
         """The pattern matches as Spans (label and id set), overlaps included, in
         document order, each (start, end, label, id) once."""
-        if not self._patterns:
-            return []
-        found = list(self.matcher(doc)) + list(self.phrase_matcher(doc))
-        seen: set[tuple[int, int, int]] = set()
-        spans = []
-        for match_id, start, end in found:
-            if (match_id, start, end) in seen:
-                continue
-            seen.add((match_id, start, end))
-            label, pid = self._keys[match_id]
-            spans.append(Span(doc, start, end, label=label, span_id=pid))
-        spans.sort(key=lambda s: (s.start, s.end, s.label_, s.id_))
-        return spans
+        return [self._span(doc, m) for m in self.raw_matches(doc)]
+
+    def _set_ents_from_matches(
+        self, doc: Doc, matches: list[tuple[int, int, int]], *, prefer_new: bool
+    ) -> None:
+        """The built-in entity filters on plain tuples (Spans made only for the
+        matches kept): matches overlap-resolved longest first; then either they replace
+        the existing entities they touch (``prefer_new``) or those entities block them."""
+        existing = list(doc.ents)
+        taken = bytearray(len(doc))
+        bounds = [(s, e) for s, e, _ in matches]
+        if prefer_new:
+            kept = longest_first(bounds, taken)
+            existing = [e for e in existing if not any(taken[e.start : e.end])]
+        else:
+            for ent in existing:
+                taken[ent.start : ent.end] = b"\x01" * (ent.end - ent.start)
+            kept = longest_first(bounds, taken)
+        new = [self._span(doc, matches[k]) for k in kept]
+        # Like ``doc.ents = ...``: every token outside the entities becomes "O". A
+        # statistical ner later in the pipeline keeps these entities and labels the
+        # rest itself.
+        doc.set_ents(sorted([*existing, *new], key=lambda x: x.start), default="outside")
 
     def __call__(self, doc: Doc) -> Doc:
         self.set_annotations(doc, self.match(doc))
