@@ -1,12 +1,15 @@
 """Matcher: find sequences of tokens described by token patterns.
 
-Matching runs in two phases per Doc. First every distinct check of every pattern
-is evaluated over the whole Doc at once from ``Doc.to_array`` columns (literal and
-``IN`` checks on one attribute share a single sorted lookup), giving for each
-token position the set of token specs it satisfies. Then a small NFA simulation
-walks the tokens once, keeping the set of partial matches alive at each position;
-quantifiers are expanded into ONE/OPT/STAR steps so every possible match length
-is found. Patterns only start where their first consuming token can match.
+Matching runs in two phases per Doc. First every distinct token spec (a token
+dict's checks) is evaluated, giving for each position the set of specs it
+satisfies: specs on lexeme attributes only (ORTH, LOWER, SHAPE, IS_*, LENGTH...)
+are evaluated once per word of the vocab and cached, the others over the whole
+Doc at once from ``Doc.to_array`` columns (literal and ``IN`` checks on one
+attribute share a single sorted lookup). Then an NFA simulation walks the tokens
+once, keeping the set of partial matches alive at each position; quantifiers are
+expanded into ONE/OPT/STAR steps so every possible match length is found.
+Patterns only start where their first token (and, for two required leading
+tokens, their second) can match.
 """
 
 from __future__ import annotations
