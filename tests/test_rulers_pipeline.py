@@ -190,3 +190,57 @@ def test_init_config_template_has_the_rulers_without_a_tok2vec():
     # One encoder for the tagger alone: the rulers do not count as tok2vec users.
     config, _ = make_starter_config("en", "tagger,entity_ruler")
     assert "tok2vec" not in config["nlp"]["pipeline"]
+
+
+SMALL_NER = {
+    "@architectures": "treadle.TransitionBasedParser.v1",
+    "state_type": "ner",
+    "extra_state_tokens": False,
+    "hidden_width": 32,
+    "maxout_pieces": 2,
+    "use_upper": True,
+    "nO": None,
+    "tok2vec": {
+        "@architectures": "treadle.HashEmbedCNN.v1",
+        "width": 32,
+        "depth": 1,
+        "embed_size": 500,
+        "window_size": 1,
+        "maxout_pieces": 2,
+        "subword_features": False,
+    },
+}
+
+
+@pytest.mark.slow
+def test_entity_ruler_before_and_after_a_trained_ner():
+    nlp = treadle.blank("en")
+    nlp.add_pipe("ner", config={"model": SMALL_NER})
+    words = ["Acme", "hired", "Bob", "in", "Paris", "."]
+    gold = Doc(nlp.vocab, words=words, ents=["B-ORG", "O", "B-PERSON", "O", "B-GPE", "O"])
+
+    def examples() -> list[Example]:
+        return [Example(Doc(nlp.vocab, words=words), gold)]
+
+    optimizer = nlp.initialize(examples)
+    optimizer.learn_rate = 0.01
+    for _ in range(25):
+        nlp.update(examples(), sgd=optimizer)
+    text = "Acme hired Bob in Paris ."
+    assert [(e.text, e.label_) for e in nlp(text).ents] == [
+        ("Acme", "ORG"), ("Bob", "PERSON"), ("Paris", "GPE"),
+    ]  # fmt: skip
+    # Before the ner: the ner keeps the ruler's entity and labels the rest.
+    nlp.add_pipe("entity_ruler", name="before", first=True).add_patterns(
+        [{"label": "COMPANY", "pattern": "Acme", "id": "acme"}]
+    )
+    assert [(e.text, e.label_, e.id_) for e in nlp(text).ents] == [
+        ("Acme", "COMPANY", "acme"), ("Bob", "PERSON", ""), ("Paris", "GPE", ""),
+    ]  # fmt: skip
+    nlp.remove_pipe("before")
+    # After the ner: existing entities win unless overwrite_ents.
+    after = nlp.add_pipe("entity_ruler", name="after")
+    after.add_patterns([{"label": "CITY", "pattern": "Paris"}, {"label": "VERB", "pattern": "hired"}])
+    assert [e.label_ for e in nlp(text).ents] == ["ORG", "VERB", "PERSON", "GPE"]
+    after.overwrite_ents = True
+    assert [e.label_ for e in nlp(text).ents] == ["ORG", "VERB", "PERSON", "CITY"]
