@@ -135,7 +135,7 @@ def test_matcher_rejection_names_pattern_and_ruler_is_unchanged(nlp):
     ruler = nlp.add_pipe("entity_ruler", config={"validate": True})
     ruler.add_patterns([{"label": "ORG", "pattern": "Acme"}])
     bad = {"label": "X", "pattern": [{"NO_SUCH_ATTR": "a"}], "id": "x1"}
-    with pytest.raises(MatchPatternError, match=r"entity_ruler 'entity_ruler': pattern 2 \(label 'X', id 'x1'\)"):
+    with pytest.raises(MatchPatternError, match=r"entity_ruler 'entity_ruler': pattern 1 \(label 'X', id 'x1'\)"):
         ruler.add_patterns([{"label": "GPE", "pattern": "Paris"}, bad])
     assert len(ruler) == 1
     assert ents(nlp("Acme in Paris")) == [("Acme", "ORG", "")]

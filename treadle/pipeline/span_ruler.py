@@ -309,15 +309,14 @@ class BaseSpanRuler(Pipe):
 
     def add_patterns(self, patterns: Iterable[dict[str, Any]]) -> None:
         """Add patterns; all are checked before any is added, so a bad one leaves the
-        ruler unchanged. Errors name the pattern's position, its label and the
-        component."""
+        ruler unchanged. Errors name the pattern (its position in ``patterns``), its
+        label and the component."""
         if isinstance(patterns, dict):
             raise MatchPatternError(f"{self._desc}: add_patterns expects a list of patterns, got one dict")
         checked = [
             p if _is_checked(p) else validate_pattern(p, f"{self._desc}: pattern {i}")
             for i, p in enumerate(patterns)
         ]
-        offset = len(self._patterns)
         phrases: dict[str, list[tuple[int, str]]] = {}
         tokens: dict[str, list[tuple[int, list[dict]]]] = {}
         for i, p in enumerate(checked):
@@ -327,22 +326,20 @@ class BaseSpanRuler(Pipe):
             else:
                 tokens.setdefault(key, []).append((i, p["pattern"]))
         # Token patterns one by one so an error names the pattern that caused it.
-        added: list[str] = []
         try:
             for key, items in tokens.items():
                 for i, body in items:
-                    self._add_to(self.matcher, key, [body], checked[i], offset + i)
-                    added.append(key)
+                    self._add_to(self.matcher, key, [body], checked[i], i)
             for key, items in phrases.items():
                 texts = [t for _, t in items]
                 docs = self._phrase_docs(texts)
                 for (i, _), doc in zip(items, docs, strict=True):
                     if len(doc) == 0:
                         raise MatchPatternError(
-                            f"{self._desc}: pattern {offset + i} (label {checked[i]['label']!r}) "
+                            f"{self._desc}: pattern {i} (label {checked[i]['label']!r}) "
                             "tokenizes to nothing"
                         )
-                    self._add_to(self.phrase_matcher, key, [doc], checked[i], offset + i)
+                    self._add_to(self.phrase_matcher, key, [doc], checked[i], i)
         except Exception:
             # Leave the ruler as it was: rebuild the matchers from the old patterns.
             old = self._patterns
