@@ -166,3 +166,13 @@ def test_empty_doc_and_no_rules(nlp):
     nlp.add_pipe("attribute_ruler")
     assert len(nlp("")) == 0
     assert nlp("dog")[0].pos_ == ""
+
+
+def test_matcher_error_in_a_rule_file_names_file_and_line(nlp, tmp_path):
+    ruler = nlp.add_pipe("attribute_ruler")
+    good = {"patterns": [[{"LOWER": "a"}]], "attrs": {"TAG": "DT"}}
+    bad = {"patterns": [[{"LOWER": "b", "OP": "%"}]], "attrs": {"TAG": "X"}}
+    (tmp_path / "rules.jsonl").write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+    with pytest.raises(MatchPatternError, match=r"rules\.jsonl, line 2 \(attrs .*unknown operator '%'"):
+        ruler.initialize(nlp=nlp, patterns=tmp_path / "rules.jsonl")
+    assert len(ruler) == 0

@@ -121,7 +121,7 @@ class AttributeRuler(Pipe):
         before = len(self._rules)
         try:
             for i, rule in enumerate(checked):
-                self._add_checked(rule, before + i)
+                self._add_checked(rule, before + i, items[i][0])
         except (DataError, MatchPatternError):
             old = self._rules[:before]
             self.clear()
@@ -199,12 +199,15 @@ class AttributeRuler(Pipe):
             clean[upper] = value
         return {"patterns": [[dict(t) for t in p] for p in patterns], "attrs": clean, "index": index}
 
-    def _add_checked(self, rule: dict[str, Any], n: int) -> None:
+    def _add_checked(self, rule: dict[str, Any], n: int, where: str | None = None) -> None:
         key = f"{self.name} rule {n}"
         try:
             self.matcher.add(key, rule["patterns"])
         except (DataError, ValueError, KeyError, TypeError) as err:
-            raise MatchPatternError(f"{self._desc}: rule {n} (attrs {_short(rule['attrs'], 60)}): {err}") from err
+            where = where or f"rule {n}"
+            raise MatchPatternError(
+                f"{self._desc}: {where} (attrs {_short(rule['attrs'], 60)}): {err}"
+            ) from err
         strings = self.vocab.strings
         compiled: list[tuple[int, int]] = []
         for name, value in rule["attrs"].items():
