@@ -587,3 +587,15 @@ def test_many_literal_patterns_keyed_by_two_tokens(vocab):
         ("P1", 0, 2), ("SHORT", 0, 2), ("P1", 0, 3), ("P2", 1, 3), ("P2", 1, 4),
         ("SHORT", 4, 6),
     ]
+
+
+def test_allow_missing_false_reports_missing_annotation(vocab):
+    m = Matcher(vocab)
+    m.add("NOUNS", [[{"POS": "NOUN"}]])
+    bare = make(vocab, "dogs bark")
+    assert m(bare) == []  # allowed by default
+    with pytest.raises(MatchPatternError, match=r"'NOUNS' match on POS.*no POS annotation"):
+        m(bare, allow_missing=False)
+    tagged = make(vocab, "dogs bark", pos=["NOUN", "VERB"])
+    assert offsets(m, tagged) == [(0, 1)]
+    assert len(m(tagged, allow_missing=False)) == 1

@@ -39,12 +39,16 @@ from treadle.matcher.patterns import (
     compile_pattern,
     expand_op,
 )
+from treadle.tokens import attrs as A
 from treadle.tokens._layout import C_LEX
 from treadle.tokens.span import Span
 
 OnMatch = Callable[[Any, Any, int, list], Any]
 GREEDY = (None, "FIRST", "LONGEST")
 _EMPTY: frozenset[int] = frozenset()
+# Attributes only a pipeline component sets: matching on them in a Doc without any is
+# almost always a pipeline-order mistake (LEMMA is left out: lookup tables may be partial).
+ANNOTATED_ATTRS = (A.TAG, A.POS, A.MORPH, A.DEP)
 
 
 class _KeyEntry:
@@ -91,6 +95,15 @@ class _Tables:
         self.lex_sids = np.array(lex_sids, dtype=np.int64)
         self.doc_set = CheckSet([specs[s] for s in doc_sids])
         self.doc_sids = np.array(doc_sids, dtype=np.int64)
+        # Annotations a pipeline component sets, with a key whose patterns read them.
+        self.annotated: dict[int, str] = {}
+        for entry in entries:
+            for specs in entry.specs:
+                for spec in specs:
+                    for check in spec.checks:
+                        attr = getattr(check, "attr", None)
+                        if attr in ANNOTATED_ATTRS:
+                            self.annotated.setdefault(attr, entry.key)
         self.lex_cache: dict[int, frozenset[int]] = {}
         self.lex_fingerprint: tuple | None = None
         self._interned: dict[tuple[int, ...], frozenset[int]] = {}
@@ -268,10 +281,16 @@ class Matcher:
         *,
         as_spans: bool = False,
         with_alignments: bool = False,
+        allow_missing: bool = True,
     ) -> list:
         """Match on a Doc or Span. Returns ``(match_id, start, end)`` tuples (plus a list
         of pattern token indices per matched token with ``with_alignments``), or Spans
-        labelled with the key when ``as_spans``."""
+        labelled with the key when ``as_spans``.
+
+        With ``allow_missing=False``, patterns on TAG, POS, MORPH or DEP raise
+        MatchPatternError on a Doc that has no such annotation at all (a component
+        missing before this one). The default allows it: rule-based components run
+        on partly annotated Docs during training."""
         if isinstance(doclike, Span):
             doc, lo, hi = doclike.doc, doclike.start, doclike.end
         else:
@@ -282,6 +301,15 @@ class Matcher:
         if tables is None:
             tables = self._tables = _Tables(list(self._entries.values()))
         entries = tables.entries
+        if tables.annotated and not allow_missing:
+            for attr, key in tables.annotated.items():
+                if not doc.has_annotation(attr):
+                    name = A.NAMES[attr]
+                    raise MatchPatternError(
+                        f"The patterns of key {key!r} match on {name}, but the Doc has no {name} "
+                        "annotation: put the component that sets it before this one, or call "
+                        "the matcher with allow_missing=True"
+                    )
         specs_at = tables.specs_by_position(doc, lo, hi)
         found = _simulate(tables, specs_at, with_alignments)
         if not found:
