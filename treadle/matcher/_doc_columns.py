@@ -24,7 +24,9 @@ LEXEME_ATTRS = frozenset(A.FLAG_ATTRS) | {A.ORTH, A.LOWER, A.SHAPE, A.PREFIX, A.
 
 def vocab_fingerprint(vocab: Any) -> tuple:
     """Changes when a lexeme attribute of the vocab is overridden (vocab["x"].is_stop = True)."""
-    overrides = getattr(vocab, "_overrides", {})
+    overrides = getattr(vocab, "_overrides", None)
+    if not overrides:
+        return id(vocab), 0, 0
     return id(vocab), len(overrides), sum(len(v) for v in overrides.values())
 
 

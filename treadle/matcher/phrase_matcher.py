@@ -182,13 +182,10 @@ class PhraseMatcher:
             values = self._lex_values.of_tokens(doc, lo, hi)
         else:
             values = doc.to_array(self.attr)[lo:hi].tolist()
+        # The walk yields matches by start, then end: already in the promised order
+        # (keys of one span in the order their phrase was first added).
         matches = _walk(trie, values, lo)
-        if len(self._entries) > 1:
-            order = {e.key_hash: i for i, e in enumerate(self._entries.values())}
-            matches.sort(key=lambda m: (m[1], m[2], order[m[0]]))
-        else:
-            matches.sort(key=lambda m: (m[1], m[2]))
-        if any(e.on_match is not None for e in self._entries.values()):
+        if matches and any(e.on_match is not None for e in self._entries.values()):
             for i, match in enumerate(list(matches)):
                 name = self._by_hash.get(match[0])
                 callback = self._entries[name].on_match if name is not None else None
@@ -211,8 +208,8 @@ def _walk(trie: dict, values: list[int], offset: int) -> list[tuple[int, int, in
     n = len(values)
     out: list[tuple[int, int, int]] = []
     get = trie.get
-    for i in range(n):
-        node = get(values[i])
+    for i, value in enumerate(values):
+        node = get(value)
         j = i
         while node is not None:
             children, ends = node
