@@ -505,7 +505,7 @@ def compile_pattern(key: str, pattern_index: int, pattern: Any) -> list[TokenSpe
                 attr = resolve_attr(name, tctx)
                 checks.extend(compile_attr_value(attr, value, tctx))
         specs.append(TokenSpec(tuple(dict.fromkeys(checks)), op, t))
-    if not any(kind for s in specs for kind in [expand_op(*s.op)]):
+    if not any(expand_op(*s.op) for s in specs):
         raise ctx.error("every token has a zero-repetition operator, so the pattern matches nothing")
     return specs
 
