@@ -352,3 +352,15 @@ def test_phrase_patterns_on_annotations_run_earlier_components(nlp):
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "POS"})
     ruler.add_patterns([{"label": "NAME", "pattern": "Acme Corp"}])
     assert ents(nlp("we met John Smith today")) == [("John Smith", "NAME", "")]
+
+
+def test_inline_patterns_in_config():
+    from treadle.config import Config
+
+    text = CONFIG.replace(
+        'patterns = "{path}"',
+        'patterns = [{"label": "ORG", "pattern": "Acme"}, {"label": "GPE", "pattern": [{"LOWER": "paris"}]}]',
+    )
+    nlp = Language.from_config(Config().from_str(text))
+    nlp.initialize()
+    assert ents(nlp("Acme in Paris")) == [("Acme", "ORG", ""), ("Paris", "GPE", "")]
