@@ -599,3 +599,23 @@ def test_allow_missing_false_reports_missing_annotation(vocab):
     tagged = make(vocab, "dogs bark", pos=["NOUN", "VERB"])
     assert offsets(m, tagged) == [(0, 1)]
     assert len(m(tagged, allow_missing=False)) == 1
+
+
+def test_hash_literals_iob_and_length_in(vocab):
+    doc = make(vocab, "John lives in New York", ents=["B-PER", "O", "O", "B-GPE", "I-GPE"])
+    m = Matcher(vocab)
+    m.add("HASH", [[{"ORTH": vocab.strings.add("lives")}]])
+    m.add("ENT", [[{"ENT_IOB": "B"}, {"ENT_IOB": "I", "OP": "*"}]], greedy="LONGEST")
+    m.add("LEN", [[{"LENGTH": {"IN": [2, 3]}}]])
+    m.add("SS", [[{"SENT_START": True}]])
+    assert offsets(m, doc, "HASH") == [(1, 2)]
+    assert offsets(m, doc, "ENT") == [(0, 1), (3, 5)]
+    assert offsets(m, doc, "LEN") == [(2, 3), (3, 4)]
+    assert offsets(m, doc, "SS") == [(0, 1)]
+
+
+def test_greedy_keeps_alignments(vocab):
+    m = Matcher(vocab)
+    m.add("A", [[{"LOWER": "a"}, {"LOWER": "b", "OP": "*"}]], greedy="LONGEST")
+    (match,) = m(make(vocab, "a b b"), with_alignments=True)
+    assert match[1:] == (0, 3, [0, 1, 1])
