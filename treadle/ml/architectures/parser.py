@@ -1,0 +1,213 @@
+"""``treadle.TransitionBasedParser.v1``: the network of the parser and the entity recognizer.
+
+A state is described by ``nF`` feature tokens (stack and buffer tokens and their
+dependents; the transition system picks them). The hidden layer is the sum of one
+affine piece per feature slot, so each token's contribution to every slot is
+computed ONCE per batch (:meth:`TransitionModel.precompute`: one matrix product
+over the packed token vectors). A step is then a gather of ``nF`` precomputed rows
+per state, a sum, a bias, maxout over ``maxout_pieces``, and (``use_upper``) a small
+output layer — for all states of the batch at once (:meth:`TransitionModel.step`).
+Feature value -1 (no token there) picks a learned padding row per slot.
+
+With ``use_upper=False`` the hidden layer has one unit per action and its maxout
+output is the score. :meth:`resize_output` grows the action set (new labels when
+training resumes) keeping the learned rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from treadle.config import registry
+from treadle.errors import ConfigError
+from treadle.ml.architectures.tagger import encode_packed, encoder_width
+from treadle.ml.layers.linear import Linear
+from treadle.ml.model import set_module_ref
+
+# Feature tokens per state type (must match the transition systems' n_features).
+N_FEATURES = {("parser", False): 13, ("parser", True): 17, ("ner", False): 3, ("ner", True): 6}
+
+
+def n_state_features(state_type: str, extra_state_tokens: bool) -> int:
+    key = (state_type, bool(extra_state_tokens))
+    if key not in N_FEATURES:
+        raise ConfigError(
+            f"TransitionBasedParser.v1: unknown state_type {state_type!r}; use 'parser' or 'ner'"
+        )
+    return N_FEATURES[key]
+
+
+class _MaxPieces(torch.autograd.Function):
+    """Max over ``nP`` piece-major slices of the last axis (see layers/maxout.py)."""
+
+    @staticmethod
+    def forward(ctx, Z: torch.Tensor, nP: int) -> torch.Tensor:  # type: ignore[override]
+        nH = Z.shape[-1] // nP
+        Zp = Z.reshape(-1, nP, nH)
+        best = Zp[:, 0]
+        for p in range(1, nP):
+            best = torch.maximum(best, Zp[:, p])
+        ctx.save_for_backward(Zp, best)
+        return best
+
+    @staticmethod
+    def backward(ctx, dY: torch.Tensor):  # type: ignore[override]
+        Zp, best = ctx.saved_tensors
+        dZ = (Zp == best.unsqueeze(1)) * dY.unsqueeze(1)
+        return dZ.reshape(Zp.shape[0], -1), None
+
+
+class TransitionModel(torch.nn.Module):
+    """tok2vec -> precomputed feature-slot hidden layer -> maxout -> (upper) -> action scores."""
+
+    def __init__(
+        self,
+        tok2vec: torch.nn.Module,
+        state_type: str = "parser",
+        extra_state_tokens: bool = False,
+        hidden_width: int = 64,
+        maxout_pieces: int = 2,
+        use_upper: bool = True,
+        nO: int | None = None,
+    ) -> None:
+        super().__init__()
+        if hidden_width < 1 or maxout_pieces < 1:
+            raise ConfigError("TransitionBasedParser.v1: hidden_width and maxout_pieces must be >= 1")
+        width = encoder_width(tok2vec)
+        if width is None:
+            raise ConfigError(
+                "TransitionBasedParser.v1: the tok2vec's output width is unknown (it needs a "
+                "'width' attribute)"
+            )
+        self.tok2vec = tok2vec
+        self.state_type = state_type
+        self.extra_state_tokens = bool(extra_state_tokens)
+        self.nF = n_state_features(state_type, extra_state_tokens)
+        self.nI = width
+        self.nP = maxout_pieces
+        self.hidden_width = hidden_width
+        self.use_upper = bool(use_upper)
+        self._nO = nO
+        nH = hidden_width if self.use_upper else (nO or 0)
+        # Layout (nI, nF, nP, nH): piece-major hidden columns, so maxout compares
+        # contiguous slices.
+        self.lower_weight = torch.nn.Parameter(torch.empty(width, self.nF, self.nP, nH))
+        self.lower_bias = torch.nn.Parameter(torch.zeros(self.nP, nH))
+        self.lower_pad = torch.nn.Parameter(torch.empty(self.nF, self.nP, nH))
+        self._init_lower(0)
+        self.dropout = torch.nn.Dropout(0.0)
+        self.upper: Linear | None = Linear(nO, hidden_width, init="zeros") if self.use_upper else None
+        set_module_ref(self, "tok2vec", tok2vec)
+
+    def _init_lower(self, start: int) -> None:
+        fan_in = self.nI * self.nF
+        bound = math.sqrt(6.0 / max(1, fan_in + self.nP * self.lower_weight.shape[-1]))
+        with torch.no_grad():
+            self.lower_weight[..., start:].uniform_(-bound, bound)
+            self.lower_pad[..., start:].uniform_(-bound, bound)
+            self.lower_bias[..., start:].zero_()
+
+    @property
+    def nH(self) -> int:
+        return int(self.lower_weight.shape[-1])
+
+    @property
+    def nO(self) -> int | None:
+        if self.upper is not None:
+            return self.upper.nO
+        return self.nH or None
+
+    def resize_output(self, n: int) -> None:
+        """Set the number of actions to ``n``, keeping the learned rows of the others."""
+        if self.upper is not None:
+            if self.upper.nO != n:
+                self.upper.resize_output(n)
+            return
+        old = self.nH
+        if old == n:
+            return
+        keep = min(old, n)
+
+        def grow(p: torch.Tensor, shape: tuple[int, ...]) -> torch.nn.Parameter:
+            new = torch.zeros(*shape, n, device=p.device, dtype=p.dtype)
+            with torch.no_grad():
+                new[..., :keep] = p[..., :keep]
+            return torch.nn.Parameter(new)
+
+        self.lower_weight = grow(self.lower_weight, tuple(self.lower_weight.shape[:-1]))
+        self.lower_bias = grow(self.lower_bias, tuple(self.lower_bias.shape[:-1]))
+        self.lower_pad = grow(self.lower_pad, tuple(self.lower_pad.shape[:-1]))
+        if n > keep:
+            self._init_lower(keep)
+
+    def adopt_shapes(self, shapes: dict[str, tuple[int, ...]]) -> None:
+        """Before loading saved weights: take their number of actions."""
+        if self.upper is None and "lower_weight" in shapes:
+            n = shapes["lower_weight"][-1]
+            if n != self.nH:
+                self.resize_output(n)
+
+    # ------------------------------------------------------------------ forward pieces
+
+    def encode(self, docs: Sequence[Any]) -> torch.Tensor:
+        """The packed (N, width) token vectors of the batch."""
+        return encode_packed(self.tok2vec, docs).data
+
+    def precompute(self, tokvecs: torch.Tensor) -> torch.Tensor:
+        """(N + 1, nF, nP * nH): every token's contribution to every feature slot; row N
+        is the padding row used for feature value -1."""
+        if tokvecs.shape[-1] != self.nI:
+            raise ConfigError(
+                f"TransitionBasedParser.v1: token vectors have width {tokvecs.shape[-1]}, the "
+                f"model expects {self.nI}"
+            )
+        N = tokvecs.shape[0]
+        flat = self.lower_weight.reshape(self.nI, -1)
+        hidden = (tokvecs @ flat).reshape(N, self.nF, -1)
+        return torch.cat([hidden, self.lower_pad.reshape(1, self.nF, -1)], dim=0)
+
+    def step(self, precomputed: torch.Tensor, feats: Any) -> torch.Tensor:
+        """Scores (n, nO) for states with feature rows ``feats`` (n, nF) (-1 = none)."""
+        if self.nO is None or self.nO == 0:
+            raise ConfigError("TransitionBasedParser.v1: the number of actions is not set; initialize first")
+        N = precomputed.shape[0] - 1
+        feats = torch.as_tensor(feats, device=precomputed.device)
+        feats = torch.where(feats < 0, N, feats)
+        slots = torch.arange(self.nF, device=precomputed.device)
+        index = (feats * self.nF + slots).reshape(-1)
+        flat = precomputed.reshape(-1, precomputed.shape[-1])
+        gathered = flat.index_select(0, index).reshape(feats.shape[0], self.nF, -1)
+        Z = gathered.sum(dim=1) + self.lower_bias.reshape(-1)
+        H = _MaxPieces.apply(Z, self.nP)
+        if self.upper is None:
+            return H
+        return self.upper(self.dropout(H))
+
+    def forward(self, docs: Sequence[Any]) -> torch.Tensor:
+        """The precomputed hidden-layer table of a batch (see :meth:`precompute`)."""
+        return self.precompute(self.encode(docs))
+
+
+@registry.architectures("treadle.TransitionBasedParser.v1")
+def make_TransitionBasedParser(
+    tok2vec: torch.nn.Module,
+    state_type: str = "parser",
+    extra_state_tokens: bool = False,
+    hidden_width: int = 64,
+    maxout_pieces: int = 2,
+    use_upper: bool = True,
+    nO: int | None = None,
+) -> TransitionModel:
+    return TransitionModel(
+        tok2vec,
+        state_type=state_type,
+        extra_state_tokens=extra_state_tokens,
+        hidden_width=hidden_width,
+        maxout_pieces=maxout_pieces,
+        use_upper=use_upper,
+        nO=nO,
+    )
