@@ -141,6 +141,10 @@ def test_score_and_annotating_in_update() -> None:
     assert lemmas(eg.predicted) == ["goose", "go", "home"]
     assert nlp.get_pipe("lemmatizer").score([eg])["lemma_acc"] == pytest.approx(2 / 3)
     assert nlp.evaluate([eg])["lemma_acc"] == pytest.approx(2 / 3)
+    # frozen: runs as in prediction
+    eg = Example.from_dict(nlp.make_doc("geese went"), {"lemmas": ["goose", "go"]})
+    nlp.update([eg], exclude=["lemmatizer"])
+    assert lemmas(eg.predicted) == ["goose", "go"]
 
 
 @pytest.mark.parametrize("mode,tables", [("lookup", LOOKUP), ("rule", RULES)])
