@@ -290,3 +290,38 @@ def test_cut_states_start_pieces_on_the_gold_path() -> None:
         actions = system.costs(batch, active, golds).argmin(axis=1)
         system.apply(batch, active, actions)
     assert batch.pos.tolist() == [3, 6, 7, 2]
+
+
+def test_gold_from_iob_columns_matches_the_tag_path() -> None:
+    rng = np.random.default_rng(3)
+    vocab = Vocab()
+    system = BiluoSystem(["PER", "LOC"])
+    examples = []
+    for trial in range(40):
+        n = int(rng.integers(1, 12))
+        words = [f"w{i}" for i in range(n)]
+        ref = make_doc(words, vocab)
+        ents, missing, blocked, i = [], [], [], 0
+        while i < n:
+            length = int(rng.integers(1, 4))
+            end = min(n, i + length)
+            kind = rng.choice(["ent", "O", "missing", "blocked"], p=[0.4, 0.3, 0.2, 0.1])
+            if kind == "ent":
+                ents.append(Span(ref, i, end, label=str(rng.choice(["PER", "LOC", "ORG"]))))
+            elif kind == "missing":
+                missing.append(Span(ref, i, end))
+            elif kind == "blocked":
+                blocked.append(Span(ref, i, end))
+            i = end
+        ref.set_ents(ents, missing=missing, blocked=blocked, default="outside")
+        eg = Example(make_doc(words, vocab), ref)
+        assert eg.alignment.is_identity
+        fast = system.make_gold(eg)
+        move, label = system._gold_moves_from_tags(eg.get_aligned_ents_and_ner()[1])
+        assert fast.move.tolist() == move.tolist(), (trial, [t.ent_iob_ for t in ref])
+        assert fast.label.tolist() == label.tolist()
+        examples.append(eg)
+    # The batch version (concatenated columns) gives the same golds, Doc by Doc.
+    for one, batched in zip([system.make_gold(eg) for eg in examples], system.make_golds(examples), strict=True):
+        for name in ("move", "label", "ent_start", "forbid"):
+            assert getattr(one, name).tolist() == getattr(batched, name).tolist()

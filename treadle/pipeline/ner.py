@@ -67,6 +67,10 @@ class EntityRecognizer(TransitionPipe):
             extra_state_tokens=self.extra_state_tokens,
         )
 
+    def _golds(self, examples: list[Any]) -> list[Any]:
+        # One vectorized pass over the batch instead of one per Example.
+        return self.moves.make_golds(examples)
+
     def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
         """ents_p/r/f and ents_per_type over the entity spans."""
         return Scorer.score_spans(examples, "ents", **kwargs)

@@ -29,6 +29,7 @@ import numpy as np
 from treadle.errors import DataError
 from treadle.pipeline.transition.system import INVALID_COST, StateBatch, TransitionSystem
 from treadle.tokens import attrs as A
+from treadle.tokens import hash_string
 
 # Gold moves per token (int8); MISSING: nothing is known.
 MISSING, OUT, BEGIN, IN, LAST, UNIT = -1, 0, 1, 2, 3, 4
@@ -186,18 +187,13 @@ class BiluoSystem(TransitionSystem):
     def make_gold(self, example: Any) -> NerGold:
         """The Example's entities on its predicted tokens. Missing values stay missing;
         entities of labels this system doesn't know are treated as missing."""
-        _, tags = example.get_aligned_ents_and_ner()
-        n = len(tags)
-        move = np.full(n, MISSING, dtype=np.int8)
-        label = np.full(n, -1, dtype=np.int64)
-        for i, tag in enumerate(tags):
-            if tag == "O":
-                move[i] = OUT
-            elif tag and tag != "-":
-                j = self._label_ids.get(tag[2:])
-                if j is not None:
-                    move[i] = _LETTER_TO_MOVE[tag[0]]
-                    label[i] = j
+        if example.alignment.is_identity:
+            ref = example.reference
+            cols = ref.to_array([A.ENT_IOB, A.ENT_TYPE]).reshape(-1, 2)
+            move, label = self._gold_moves_from_columns(cols[:, 0], cols[:, 1], np.array([0]))
+        else:
+            move, label = self._gold_moves_from_tags(example.get_aligned_ents_and_ner()[1])
+        n = len(move)
         forbid = (move == OUT) | _aligned_blocked(example)
         neg = None
         key = self.incorrect_spans_key
@@ -209,6 +205,100 @@ class BiluoSystem(TransitionSystem):
                 if j is not None:
                     neg[span.start : span.end, j] = True
         return NerGold(move=move, label=label, ent_start=_entity_starts(move), forbid=forbid, neg=neg)
+
+    def _gold_moves_from_tags(self, tags: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        move = np.full(len(tags), MISSING, dtype=np.int8)
+        label = np.full(len(tags), -1, dtype=np.int64)
+        for i, tag in enumerate(tags):
+            if tag == "O":
+                move[i] = OUT
+            elif tag and tag != "-":
+                j = self._label_ids.get(tag[2:])
+                if j is not None:
+                    move[i] = _LETTER_TO_MOVE[tag[0]]
+                    label[i] = j
+        return move, label
+
+    def make_golds(self, examples: Sequence[Any]) -> list[NerGold]:
+        """``make_gold`` for a batch: Examples with the same tokens on both sides (the
+        usual case) are read from their IOB columns concatenated, in one pass."""
+        out: list[NerGold | None] = [None] * len(examples)
+        same: list[int] = []
+        key = self.incorrect_spans_key
+        for i, eg in enumerate(examples):
+            if eg.alignment.is_identity and not (key is not None and key in eg.reference.spans):
+                same.append(i)
+            else:
+                out[i] = self.make_gold(eg)
+        if same:
+            refs = [examples[i].reference for i in same]
+            lengths = np.array([len(r) for r in refs], dtype=np.int64)
+            starts = np.zeros(len(refs), dtype=np.int64)
+            np.cumsum(lengths[:-1], out=starts[1:])
+            cols = np.concatenate([r.to_array([A.ENT_IOB, A.ENT_TYPE]).reshape(-1, 2) for r in refs])
+            iob, types = cols[:, 0], cols[:, 1]
+            move, label = self._gold_moves_from_columns(iob, types, starts)
+            forbid = (move == OUT) | ((iob == 3) & (types == 0))
+            is_start = (move == BEGIN) | (move == UNIT)
+            inside = is_start | (move == IN) | (move == LAST)
+            idx = np.arange(len(move))
+            last_start = np.maximum.accumulate(np.where(is_start, idx, -1)) if len(idx) else idx
+            doc_start = np.repeat(starts, lengths)
+            ent_start = np.where(inside, last_start - doc_start, -1)
+            for i, a, n in zip(same, starts.tolist(), lengths.tolist(), strict=True):
+                sl = slice(a, a + n)
+                out[i] = NerGold(move=move[sl], label=label[sl], ent_start=ent_start[sl], forbid=forbid[sl])
+        return out  # type: ignore[return-value]
+
+    def _label_hashes(self) -> dict[int, int]:
+        """Label index by the int64 string hash a Doc stores for the label."""
+        cached = self.__dict__.get("_hash_cache")
+        if cached is None or cached[0] != len(self._labels):
+            table = {}
+            for j, label in enumerate(self._labels):
+                h = hash_string(label)
+                table[h - (1 << 64) if h >= 1 << 63 else h] = j
+            cached = (len(self._labels), table)
+            self.__dict__["_hash_cache"] = cached
+        return cached[1]
+
+    def _gold_moves_from_columns(
+        self, iob: np.ndarray, types: np.ndarray, doc_starts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Gold moves from IOB columns of same-tokenized reference Docs (concatenated;
+        ``doc_starts``: each Doc's first row), with the entity boundaries ``doc.ents``
+        uses: an entity starts at an IOB "B" with a type and runs over the "I" tokens
+        after it, within its Doc."""
+        n = len(iob)
+        move = np.full(n, MISSING, dtype=np.int8)
+        label = np.full(n, -1, dtype=np.int64)
+        if not n:
+            return move, label
+        move[iob == 2] = OUT
+        starts = (iob == 3) & (types != 0)
+        first = np.zeros(n, dtype=bool)
+        first[doc_starts[doc_starts < n]] = True
+        idx = np.arange(n)
+        # Each token's entity start: the last break (start, non-I token, Doc start)
+        # at or before it; an I token belongs to an entity if that break is a start.
+        last_break = np.maximum.accumulate(np.where(starts | (iob != 1) | first, idx, -1))
+        inside = starts[last_break] & ((iob == 1) | starts)
+        if not inside.any():
+            return move, label
+        ends = np.ones(n, dtype=bool)
+        ends[:-1] = (iob[1:] != 1) | first[1:]
+        lab_of = np.full(n, -1, dtype=np.int64)
+        by_hash = self._label_hashes()
+        for h in np.unique(types[starts]).tolist():
+            lab_of[starts & (types == h)] = by_hash.get(h, -1)
+        lab = np.where(inside, lab_of[last_break], -1)
+        known = inside & (lab >= 0)
+        is_start = starts & known
+        is_end = ends & known
+        m = np.where(is_start & is_end, UNIT, np.where(is_start, BEGIN, np.where(is_end, LAST, IN)))
+        move[known] = m[known]
+        label[known] = lab[known]
+        return move, label
 
     def gold_from_tags(self, tags: Sequence[str]) -> NerGold:
         """A gold built from BILUO tags directly ("-" missing), for tests and tools."""
@@ -254,6 +344,8 @@ class BiluoSystem(TransitionSystem):
                     neg = np.zeros((n_states, width, n_labels), dtype=bool)
                 neg[s, :n, : gold.neg.shape[1]] = gold.neg
         batch.arrays.update(g_move=move, g_label=label, g_ent_start=ent_start, g_forbid=forbid)
+        for name in ("c_closed", "c_in", "c_last"):
+            batch.arrays.pop(name, None)
         if neg is not None:
             batch.arrays["g_neg"] = neg
         else:
@@ -293,6 +385,67 @@ class BiluoSystem(TransitionSystem):
         self.set_gold(batch, golds)
         return batch
 
+    def _cost_tables(self, batch: StateBatch) -> None:
+        """Every token's action costs, computed once per batch from the stacked gold:
+        ``c_closed`` (n_states, width, n_actions) for a state without an open entity,
+        ``c_in``/``c_last`` (n_states, width, n_labels, 2) for I/L of an open entity
+        of each label, indexed by whether that entity matches the gold one. Invalid
+        moves hold INVALID_COST, so a step's costs are a gather (see ``costs``).
+
+        The costs: an action pays one per gold entity it makes unreachable and one
+        when it commits a wrong entity over annotated tokens (or over a gold "O",
+        blocked or negative token); missing tokens are free."""
+        n_states, width = batch.g_move.shape
+        n_labels = len(self._labels)
+        t = np.arange(width)[None, :]
+        n = batch.lengths[:, None]
+        live = t < n
+        has_next = t + 1 < n
+        mv = batch.g_move.astype(np.int64)
+        lb = batch.g_label
+        mv_n = np.full_like(mv, MISSING)
+        mv_n[:, :-1] = mv[:, 1:]
+        mv_n = np.where(has_next, mv_n, MISSING)
+        forbid_here = np.repeat(batch.g_forbid[:, :, None], n_labels, axis=2)
+        forbid_next = np.zeros_like(forbid_here)
+        forbid_next[:, :-1] = forbid_here[:, 1:]
+        if "g_neg" in batch.arrays:
+            forbid_here |= batch.g_neg[:, :, :n_labels]
+            forbid_next[:, :-1] |= batch.g_neg[:, 1:, :n_labels]
+        forbid_next &= has_next[:, :, None]
+        labs = np.arange(n_labels)[None, None, :]
+        starts_here = ((mv == BEGIN) | (mv == UNIT)).astype(np.float32)[:, :, None]
+        starts_next = ((mv_n == BEGIN) | (mv_n == UNIT)).astype(np.float32)[:, :, None]
+        annotated = (mv != MISSING)[:, :, None]
+        # No open entity: O loses a gold entity starting here; U/B are right only on
+        # the matching gold U/B, else they lose what starts here and add a wrong entity.
+        wrong_here = (annotated | forbid_here).astype(np.float32)
+        is_unit = (mv == UNIT)[:, :, None] & (lb[:, :, None] == labs)
+        is_begin = (mv == BEGIN)[:, :, None] & (lb[:, :, None] == labs)
+        blocks = np.full((n_states, width, n_labels, 4), INVALID_COST, dtype=np.float32)
+        blocks[..., UNIT - 1] = np.where(is_unit, 0.0, starts_here + wrong_here)
+        # B on a missing token commits the next token too: charge what lies there.
+        ahead = np.where(annotated, 0.0, starts_next) + (~annotated & forbid_next)
+        cost_b = np.where(is_begin, 0.0, starts_here + wrong_here + ahead)
+        blocks[..., BEGIN - 1] = np.where(has_next[:, :, None], cost_b, INVALID_COST)
+        closed = np.empty((n_states, width, self.n_actions), dtype=np.float32)
+        closed[:, :, 0] = starts_here[:, :, 0]
+        closed[:, :, 1:] = blocks.reshape(n_states, width, 4 * n_labels)
+        closed[~live] = INVALID_COST
+        # An open entity of label x matches the gold one when that began where it did
+        # with label x ("aligned"); continuing past the gold entity's end or ending it
+        # early loses it. I also commits the next token.
+        base = starts_here + forbid_here.astype(np.float32)  # (S, W, L)
+        c_in = np.empty((n_states, width, n_labels, 2), dtype=np.float32)
+        c_last = np.empty_like(c_in)
+        c_in[..., 0] = base + starts_next + forbid_next
+        c_in[..., 1] = c_in[..., 0] + (mv == LAST)[:, :, None]
+        c_last[..., 0] = base
+        c_last[..., 1] = base + (mv == IN)[:, :, None]
+        c_in[~has_next] = INVALID_COST
+        c_last[~live] = INVALID_COST
+        batch.arrays.update(c_closed=closed, c_in=c_in, c_last=c_last)
+
     def costs(
         self, batch: StateBatch, active: np.ndarray, golds: Sequence[NerGold] | None = None
     ) -> np.ndarray:
@@ -302,57 +455,23 @@ class BiluoSystem(TransitionSystem):
             self.set_gold(batch, golds)
         elif not batch.has_gold:
             raise DataError("ner: costs() needs the golds (set_gold or the golds argument)")
+        if "c_closed" not in batch.arrays:
+            self._cost_tables(batch)
         active = np.asarray(active, dtype=np.int64)
-        k, n_labels = len(active), len(self._labels)
-        n = batch.lengths[active]
-        pos = np.minimum(batch.pos[active], n)  # final states read the sentinel column
-        has_next = pos + 1 < n
-        nxt = np.where(has_next, pos + 1, n)
-        mv = batch.g_move[active, pos].astype(np.int64)
-        lb = batch.g_label[active, pos]
-        mv_n = np.where(has_next, batch.g_move[active, nxt], MISSING).astype(np.int64)
-        forbid_here = np.repeat(batch.g_forbid[active, pos][:, None], n_labels, axis=1)
-        forbid_next = np.repeat((batch.g_forbid[active, nxt] & has_next)[:, None], n_labels, axis=1)
-        if "g_neg" in batch.arrays:
-            forbid_here |= batch.g_neg[active, pos, :n_labels]
-            forbid_next |= batch.g_neg[active, nxt, :n_labels] & has_next[:, None]
-        labs = np.arange(n_labels)[None, :]
-        starts_here = ((mv == BEGIN) | (mv == UNIT)).astype(np.float32)
-        starts_next = ((mv_n == BEGIN) | (mv_n == UNIT)).astype(np.float32)
-        annotated = mv != MISSING
-        cost = np.zeros((k, self.n_actions), dtype=np.float32)
-        blocks = np.zeros((k, n_labels, 4), dtype=np.float32)
-        # No open entity: O loses a gold entity starting here; U/B are right only on
-        # the matching gold U/B, else they lose what starts here and add a wrong entity.
-        cost[:, 0] = starts_here
-        wrong_here = (annotated[:, None] | forbid_here).astype(np.float32)
-        is_unit = (mv == UNIT)[:, None] & (lb[:, None] == labs)
-        is_begin = (mv == BEGIN)[:, None] & (lb[:, None] == labs)
-        blocks[:, :, UNIT - 1] = np.where(is_unit, 0.0, starts_here[:, None] + wrong_here)
-        # B on a missing token commits the next token too: charge what lies there.
-        ahead = np.where(annotated, 0.0, starts_next)[:, None] + (~annotated[:, None] & forbid_next)
-        blocks[:, :, BEGIN - 1] = np.where(is_begin, 0.0, starts_here[:, None] + wrong_here + ahead)
-        # An open entity (label x, from token s) matches the gold entity when that one
-        # began at s with label x; continuing past its last token or ending it early
-        # loses it. I also commits the next token.
-        open_rows = np.flatnonzero(batch.ent_start[active] >= 0)
+        pos = np.minimum(batch.pos[active], batch.lengths[active])  # final: sentinel column
+        cost = batch.c_closed[active, pos]
+        ent_start = batch.ent_start[active]
+        open_rows = np.flatnonzero(ent_start >= 0)
         if len(open_rows):
-            st = active[open_rows]
+            st, p = active[open_rows], pos[open_rows]
             x = batch.ent_label[st]
-            p = pos[open_rows]
-            m = mv[open_rows]
-            aligned = (batch.g_ent_start[st, p] == batch.ent_start[st]) & (lb[open_rows] == x)
-            fh = forbid_here[open_rows, x].astype(np.float32)
-            fn = forbid_next[open_rows, x].astype(np.float32)
-            sh = starts_here[open_rows]
-            blocks[open_rows, x, IN - 1] = sh + fh + (aligned & (m == LAST)) + starts_next[open_rows] + fn
-            blocks[open_rows, x, LAST - 1] = sh + fh + (aligned & (m == IN))
-        cost[:, 1:] = blocks.reshape(k, 4 * n_labels)
-        valid = self.valid_mask(batch, active)
-        cost = np.where(valid, cost, INVALID_COST)
-        best = np.where(valid, cost, np.inf).min(axis=1, initial=np.inf)
-        best = np.where(np.isfinite(best), best, 0.0)
-        return np.where(valid, cost - best[:, None], INVALID_COST).astype(np.float32)
+            aligned = ((batch.g_ent_start[st, p] == ent_start[open_rows]) & (batch.g_label[st, p] == x))
+            aligned = aligned.astype(np.int64)
+            cost[open_rows] = INVALID_COST
+            cost[open_rows, 4 * x + IN] = batch.c_in[st, p, x, aligned]
+            cost[open_rows, 4 * x + LAST] = batch.c_last[st, p, x, aligned]
+        best = cost.min(axis=1, keepdims=True)
+        return np.where(cost < INVALID_COST, cost - best, INVALID_COST).astype(np.float32, copy=False)
 
     # ------------------------------------------------------------------ output
 
