@@ -224,6 +224,21 @@ COMPONENT_TEMPLATES: dict[str, ComponentTemplate] = {
         uses_tok2vec=lambda optimize: False,
         description="token attributes (POS, lemma, ...) set by token patterns",
     ),
+    "parser": ComponentTemplate(
+        build=lambda ctx: {
+            "factory": "parser",
+            "model": {
+                "@architectures": "treadle.TransitionBasedParser.v1",
+                "state_type": "parser",
+                "extra_state_tokens": False,
+                "hidden_width": 64 if ctx.optimize == "efficiency" else 128,
+                "maxout_pieces": 2,
+                "use_upper": True,
+                "tok2vec": ctx.tok2vec_model(),
+            },
+        },
+        description="labelled dependencies and sentence boundaries (arc-eager)",
+    ),
 }
 """Component name -> how to write its block. Add an entry to support a component."""
 
