@@ -486,21 +486,50 @@ class BiluoSystem(TransitionSystem):
         return [(int(a), int(b), self._labels[int(label[a])]) for a, b in zip(starts, ends, strict=True)]
 
     def set_annotations(self, batch: StateBatch, docs: Sequence[Any]) -> None:
-        """Write each state's entities onto its Doc (``doc.set_ents``). Entities already
-        on the Doc (e.g. from an entity ruler) are kept; predicted ones that overlap
-        them are dropped."""
+        """Write each state's entities onto its Doc. The IOB and type columns of the
+        whole batch are computed at once and written with ``doc.from_array``; a Doc
+        that already has entities (e.g. from an entity ruler) keeps them, and the
+        predicted ones that overlap them are dropped (``doc.set_ents``)."""
         from treadle.tokens import Span
 
+        if not len(docs):
+            return
+        # The type columns hold hashes each Doc's StringStore must resolve.
+        for vocab in {id(d.vocab): d.vocab for d in docs}.values():
+            for label in self._labels:
+                vocab.strings.add(label)
+        hist = batch.history
+        move, label = self.decode_actions(np.where(hist < 0, 0, hist))
+        iob = np.where((move == BEGIN) | (move == UNIT), 3, np.where(move == OUT, 2, 1))
+        by_label = self._label_hash_array()
+        types = np.where(move == OUT, 0, by_label[np.maximum(label, 0)]) if len(by_label) else np.zeros_like(move)
+        cols = np.zeros((hist.shape[1], 4), dtype=np.int64)
+        attrs = [A.ENT_IOB, A.ENT_TYPE, A.ENT_KB_ID, A.ENT_ID]
         for s, doc in enumerate(docs):
-            found = self.entities(batch, s)
+            n = len(doc)
+            if not n:
+                continue
+            current = doc.to_array([A.ENT_IOB, A.ENT_TYPE]).reshape(-1, 2)
+            if not ((current[:, 0] == 3) & (current[:, 1] != 0)).any():
+                cols[:n, 0] = iob[s, :n]
+                cols[:n, 1] = types[s, :n]
+                doc.from_array(attrs, cols[:n])
+                continue
             existing = list(doc.ents)
-            if existing:
-                taken = np.zeros(len(doc), dtype=bool)
-                for ent in existing:
-                    taken[ent.start : ent.end] = True
-                found = [e for e in found if not taken[e[0] : e[1]].any()]
+            taken = np.zeros(n, dtype=bool)
+            for ent in existing:
+                taken[ent.start : ent.end] = True
+            found = [e for e in self.entities(batch, s) if not taken[e[0] : e[1]].any()]
             spans = existing + [Span(doc, a, b, label=lab) for a, b, lab in found]
             doc.set_ents(spans, default="outside")
+
+    def _label_hash_array(self) -> np.ndarray:
+        """The int64 string hash of each label, by label index."""
+        table = self._label_hashes()
+        out = np.zeros(len(self._labels), dtype=np.int64)
+        for h, j in table.items():
+            out[j] = h
+        return out
 
 
 def _entity_starts(move: np.ndarray) -> np.ndarray:
