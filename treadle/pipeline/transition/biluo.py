@@ -150,7 +150,7 @@ class BiluoSystem(TransitionSystem):
         open label and an open entity must continue or end, no B or I at the last
         token, nothing after the last token."""
         active = np.asarray(active, dtype=np.int64)
-        k, n_labels = len(active), len(self._labels)
+        k = len(active)
         pos = batch.pos[active]
         live = pos < batch.lengths[active]
         has_next = pos + 1 < batch.lengths[active]
@@ -158,14 +158,12 @@ class BiluoSystem(TransitionSystem):
         mask = np.zeros((k, self.n_actions), dtype=bool)
         closed = live & ~open_
         mask[:, 0] = closed
-        blocks = np.zeros((k, n_labels, 4), dtype=bool)
-        blocks[:, :, BEGIN - 1] = (closed & has_next)[:, None]
-        blocks[:, :, UNIT - 1] = closed[:, None]
+        mask[:, BEGIN::4] = (closed & has_next)[:, None]
+        mask[:, UNIT::4] = closed[:, None]
         rows = np.flatnonzero(live & open_)
-        lab = batch.ent_label[active][rows]
-        blocks[rows, lab, IN - 1] = has_next[rows]
-        blocks[rows, lab, LAST - 1] = True
-        mask[:, 1:] = blocks.reshape(k, 4 * n_labels)
+        lab = batch.ent_label[active[rows]]
+        mask[rows, 4 * lab + IN] = has_next[rows]
+        mask[rows, 4 * lab + LAST] = True
         return mask
 
     def apply(self, batch: StateBatch, active: np.ndarray, actions: np.ndarray) -> None:
