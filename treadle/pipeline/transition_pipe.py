@@ -33,6 +33,7 @@ import torch
 from treadle.errors import ConfigError, DataError, PipelineError
 from treadle.ml.dropout import set_dropout_rate
 from treadle.pipeline.trainable import TrainablePipe, _check_examples
+from treadle.pipeline.transition.system import INVALID_COST
 
 if TYPE_CHECKING:
     from treadle.language import Language
@@ -221,14 +222,19 @@ class TransitionPipe(TrainablePipe):
         rec_valid: list[np.ndarray] = []
         rec_best: list[np.ndarray] = []
         steps = 0
+        implied = bool(getattr(moves, "costs_imply_valid", False))
+        invalid_cost = INVALID_COST
         with torch.no_grad():
             while max_steps is None or steps < max_steps:
                 active = np.flatnonzero(~moves.is_final(batch))
                 if not len(active):
                     break
                 feats = moves.features(batch, active, extra)
-                valid = moves.valid_mask(batch, active)
                 cost = moves.costs(batch, active, golds)
+                if implied:
+                    valid = cost < invalid_cost
+                else:
+                    valid = moves.valid_mask(batch, active)
                 best = valid & (cost <= cost.min(axis=1, keepdims=True))
                 # Rows where every valid action is best teach nothing: skip them.
                 teach = (best != valid).any(axis=1)

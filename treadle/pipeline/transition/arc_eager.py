@@ -64,6 +64,8 @@ class ArcEager(TransitionSystem):
     """Arc-eager transitions over a growing list of arc labels."""
 
     name = "parser"
+    # costs() marks exactly the invalid actions with INVALID_COST (no valid_mask needed).
+    costs_imply_valid = True
     fixed_actions = ("SHIFT", "REDUCE", "BREAK")
     label_action_prefixes = ("LEFT", "RIGHT")
 
@@ -117,6 +119,7 @@ class ArcEager(TransitionSystem):
             arr[key] = np.full((n, width), -1, dtype=np.int64)
         arr["sent_start"] = np.zeros((n, width), dtype=np.int8)
         arr["sent_start"][batch.lengths > 0, 0] = 1
+        batch.sync()
         return batch
 
     def is_final(self, batch: StateBatch) -> np.ndarray:
@@ -177,8 +180,9 @@ class ArcEager(TransitionSystem):
 
     def valid_mask(self, batch: StateBatch, active: np.ndarray) -> np.ndarray:
         rows = np.asarray(active, dtype=np.int64)
-        b = self._basics(batch, rows)
-        k = len(rows)
+        return self._valid(self._basics(batch, rows), len(rows))
+
+    def _valid(self, b: dict[str, np.ndarray], k: int) -> np.ndarray:
         fixed = np.empty((k, 3), dtype=bool)
         fixed[:, SHIFT] = b["has_b"]
         fixed[:, REDUCE] = b["has_s"] & (~b["s0_headless"] | ~b["has_b"])
@@ -201,8 +205,8 @@ class ArcEager(TransitionSystem):
     def apply(self, batch: StateBatch, active: np.ndarray, actions: np.ndarray) -> None:
         rows = np.asarray(active, dtype=np.int64)
         kind, label = self.split_actions(actions)
-        b = self._basics(batch, rows)
-        s0, buf = b["s0"], b["buf"]
+        s0 = self._stack_item(batch, rows, 0)
+        buf = batch.buf[rows]
         stack, sl_all, on_stack = batch.stack, batch.stack_len, batch.on_stack
         heads, labels = batch.heads, batch.labels
 
@@ -276,6 +280,7 @@ class ArcEager(TransitionSystem):
             gl[s, :m] = g.labels
             gs[s, :m] = g.sent_starts
         batch.arrays.update(gold_heads=gh, gold_labels=gl, gold_starts=gs)
+        batch.sync()
         batch.has_gold = True
 
     def costs(self, batch: StateBatch, active: np.ndarray, golds: Sequence[ParseGold] | None = None) -> np.ndarray:
@@ -333,7 +338,7 @@ class ArcEager(TransitionSystem):
         left = left_base[:, None].astype(np.float32) + left_lab
         right = right_base[:, None].astype(np.float32) + right_lab
         cost = self._assemble(fixed, left.astype(np.float32), right.astype(np.float32), n_labels)
-        valid = self.valid_mask(batch, rows)
+        valid = self._valid(b, k)
         return np.where(valid, cost, INVALID_COST).astype(np.float32)
 
     def max_steps(self, batch: StateBatch) -> np.ndarray:

@@ -49,11 +49,10 @@ class StateBatch:
     def __len__(self) -> int:
         return len(self.lengths)
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        arrays = self.__dict__.get("arrays")
-        if arrays is not None and name in arrays:
-            return arrays[name]
-        raise AttributeError(name)
+    def sync(self) -> None:
+        """Expose every array as an attribute (``batch.heads``): attribute lookups are
+        the hot path of the step loop. Call after adding or replacing arrays."""
+        self.__dict__.update(self.arrays)
 
     def take(self, rows: np.ndarray | Sequence[int]) -> StateBatch:
         """A new batch holding copies of the states ``rows`` (in that order)."""
@@ -65,6 +64,7 @@ class StateBatch:
         out.doc_index = self.doc_index[rows]
         out.max_len = self.max_len
         out.arrays = {k: v[rows].copy() for k, v in self.arrays.items()}
+        out.sync()
         return out
 
     @staticmethod
@@ -79,6 +79,7 @@ class StateBatch:
         out.doc_index = np.concatenate([b.doc_index for b in batches])
         out.max_len = max(b.max_len for b in batches)
         out.arrays = {k: np.concatenate([b.arrays[k] for b in batches]) for k in first.arrays}
+        out.sync()
         return out
 
 
