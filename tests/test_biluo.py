@@ -95,10 +95,17 @@ def test_random_valid_sequences_give_well_formed_entities() -> None:
     rng = np.random.default_rng(0)
     docs = [make_doc([f"w{i}" for i in range(n)]) for n in (1, 2, 5, 9, 13)]
     batch = system.init_batch(docs)
+    tags = ["O", "-", "U-A", "U-B", "U-C"]
+    golds = [system.gold_from_tags([str(rng.choice(tags)) for _ in range(len(d))]) for d in docs]
     while not system.is_final(batch).all():
         active = np.flatnonzero(~system.is_final(batch))
         mask = system.valid_mask(batch, active)
         assert mask.any(axis=1).all()
+        # The costs mark exactly the invalid actions (costs_imply_valid), and some
+        # valid action is always free.
+        costs = system.costs(batch, active, golds)
+        assert np.array_equal(costs < INVALID_COST, mask)
+        assert (costs == 0).any(axis=1).all()
         choice = np.array([rng.choice(np.flatnonzero(row)) for row in mask])
         system.apply(batch, active, choice)
     for s, doc in enumerate(docs):

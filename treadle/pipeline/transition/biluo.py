@@ -69,6 +69,8 @@ class BiluoSystem(TransitionSystem):
     name = "ner"
     fixed_actions = ("O",)
     label_action_prefixes = ("B", "I", "L", "U")
+    # costs() gives INVALID_COST exactly to the invalid actions: no separate mask needed.
+    costs_imply_valid = True
 
     def __init__(
         self,
@@ -116,6 +118,7 @@ class BiluoSystem(TransitionSystem):
         batch.arrays["ent_label"] = np.full(n, -1, dtype=np.int64)
         # The action taken at each token of the state's Doc (-1: not yet).
         batch.arrays["history"] = np.full((n, max(batch.max_len, 1)), -1, dtype=np.int64)
+        _sync(batch)
         return batch
 
     def is_final(self, batch: StateBatch) -> np.ndarray:
@@ -350,6 +353,7 @@ class BiluoSystem(TransitionSystem):
             batch.arrays.pop("g_neg", None)
         batch.has_gold = True
         batch.__dict__["_gold_source"] = source
+        _sync(batch)
 
     def cut_states(
         self,
@@ -443,6 +447,7 @@ class BiluoSystem(TransitionSystem):
         c_in[~has_next] = INVALID_COST
         c_last[~live] = INVALID_COST
         batch.arrays.update(c_closed=closed, c_in=c_in, c_last=c_last)
+        _sync(batch)
 
     def costs(
         self, batch: StateBatch, active: np.ndarray, golds: Sequence[NerGold] | None = None
@@ -528,6 +533,13 @@ class BiluoSystem(TransitionSystem):
         for h, j in table.items():
             out[j] = h
         return out
+
+
+def _sync(batch: StateBatch) -> None:
+    """Expose the batch's arrays as attributes where StateBatch wants that done."""
+    sync = getattr(batch, "sync", None)
+    if sync is not None:
+        sync()
 
 
 def _entity_starts(move: np.ndarray) -> np.ndarray:
