@@ -65,7 +65,7 @@ def aligned_token_values(examples: Iterable[Any], attr: int | list[int]) -> np.n
     for eg in examples:
         ref = eg.reference.to_array(attr)
         pred, refdoc = eg.predicted, eg.reference
-        if len(pred) == len(refdoc) and pred.text == refdoc.text and _same_tokens(pred, refdoc):
+        if _same_tokens(pred, refdoc):
             parts.append(ref)
             continue
         ok, target = eg._one_to_one()
@@ -78,10 +78,14 @@ def aligned_token_values(examples: Iterable[Any], attr: int | list[int]) -> np.n
 
 
 def _same_tokens(a: Any, b: Any) -> bool:
-    """Same tokenization: same token starts (same text and token count is given)."""
-    from treadle.tokens.attrs import IDX
+    """Same tokens: same texts at the same offsets with the same trailing space (so the
+    same text), compared as arrays rather than by building both texts."""
+    from treadle.tokens.attrs import IDX, ORTH, SPACY
 
-    return bool(np.array_equal(a.to_array(IDX), b.to_array(IDX)))
+    if len(a) != len(b):
+        return False
+    attrs = [ORTH, IDX, SPACY]
+    return bool(np.array_equal(a.to_array(attrs), b.to_array(attrs)))
 
 
 def packed_scores(scores: Any, docs: list[Doc]) -> torch.Tensor:
