@@ -69,11 +69,11 @@ def test_transitions_and_preconditions(vocab):
     assert "REDUCE" not in names and {"SHIFT", "BREAK", "LEFT-det", "RIGHT-obj"} <= names
     act(moves, batch, "LEFT-det")  # a <- b
     assert batch.heads[0, 0] == 1 and moves.labels[batch.labels[0, 0]] == "det"
-    assert batch.stack_len[0] == 0 and batch.l1[0, 1] == 0
+    assert batch.stack_len[0] == 0 and batch.kids[0, 1, 0] == 0
     act(moves, batch, "SHIFT")  # push b
     # b has a left dependent now; BREAK before c is still fine (c has none).
     act(moves, batch, "RIGHT-obj")  # b -> c, push c
-    assert batch.heads[0, 2] == 1 and batch.r1[0, 1] == 2 and batch.stack_len[0] == 2
+    assert batch.heads[0, 2] == 1 and batch.kids[0, 1, 2] == 2 and batch.stack_len[0] == 2
     names = valid_names(moves, batch)
     assert "REDUCE" in names  # c has a head
     act(moves, batch, "REDUCE")

@@ -148,13 +148,14 @@ class TransitionPipe(TrainablePipe):
         if not any(len(d) for d in docs):
             return batch
         table = model(docs)
+        step = model.stepper(table)
         extra = self.extra_state_tokens
         while True:
             active = np.flatnonzero(~moves.is_final(batch))
             if not len(active):
                 return batch
             feats = moves.features(batch, active, extra)
-            scores = model.step(table, torch.from_numpy(feats)).float().cpu().numpy()
+            scores = step(feats)
             valid = moves.valid_mask(batch, active)
             scores[~valid] = -np.inf
             moves.apply(batch, active, scores.argmax(axis=1))
@@ -217,7 +218,7 @@ class TransitionPipe(TrainablePipe):
         cut = int(self.cfg.get("update_with_oracle_cut_size", 0) or 0)
         max_steps = cut if cut > 0 else None
         extra = self.extra_state_tokens
-        detached = table.detach()
+        step = model.stepper(table.detach())
         rec_feats: list[np.ndarray] = []
         rec_valid: list[np.ndarray] = []
         rec_best: list[np.ndarray] = []
@@ -242,7 +243,7 @@ class TransitionPipe(TrainablePipe):
                     rec_feats.append(feats[teach])
                     rec_valid.append(valid[teach])
                     rec_best.append(best[teach])
-                scores = model.step(detached, torch.from_numpy(feats)).float().cpu().numpy()
+                scores = step(feats)
                 scores[~valid] = -np.inf
                 moves.apply(batch, active, scores.argmax(axis=1))
                 steps += 1

@@ -17,9 +17,10 @@ training resumes) keeping the learned rows.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
 from treadle.config import registry
@@ -186,6 +187,45 @@ class TransitionModel(torch.nn.Module):
         if self.upper is None:
             return H
         return self.upper(self.dropout(H))
+
+    def stepper(self, table: torch.Tensor) -> Callable[[np.ndarray], np.ndarray]:
+        """A function ``feats -> scores`` (numpy in, numpy out) for steps that need no
+        gradient (greedy prediction, training rollouts). On CPU it runs in numpy over
+        views of the weights: at the sizes of one step (a few hundred states), numpy's
+        per-call overhead is several times lower than torch's, and the step loop is
+        dominated by that overhead."""
+        if table.device.type != "cpu" or table.dtype != torch.float32:
+            def run_torch(feats: np.ndarray) -> np.ndarray:
+                with torch.no_grad():
+                    return self.step(table, torch.from_numpy(feats)).float().cpu().numpy()
+
+            return run_torch
+        if self.nO is None or self.nO == 0:
+            raise ConfigError("TransitionBasedParser.v1: the number of actions is not set; initialize first")
+        N = table.shape[0] - 1
+        nF, nP = self.nF, self.nP
+        T = table.detach().reshape(-1, table.shape[-1]).numpy()
+        bias = self.lower_bias.detach().reshape(-1).numpy()
+        upper = self.upper
+        W = upper.weight.detach().numpy().T if upper is not None else None
+        b = upper.bias.detach().numpy() if upper is not None else None
+        slots = np.arange(nF, dtype=np.int64)
+        nH = T.shape[1] // nP
+
+        def run(feats: np.ndarray) -> np.ndarray:
+            rows = np.where(feats < 0, N, feats) * nF + slots
+            Z = T[rows].sum(axis=1)
+            Z += bias
+            H = Z[:, :nH]
+            for p in range(1, nP):
+                H = np.maximum(H, Z[:, p * nH : (p + 1) * nH])
+            if W is None:
+                return H
+            out = H @ W
+            out += b
+            return out
+
+        return run
 
     def forward(self, docs: Sequence[Any]) -> torch.Tensor:
         """The precomputed hidden-layer table of a batch (see :meth:`precompute`)."""

@@ -35,6 +35,9 @@ from treadle.pipeline.transition.system import INVALID_COST, StateBatch, Transit
 from treadle.tokens import attrs as A
 
 SHIFT, REDUCE, BREAK, LEFT, RIGHT = 0, 1, 2, 3, 4
+_DEPTHS = np.arange(3, dtype=np.int64)[None, :]
+_L1R1 = np.array([0, 2])
+_L2R2 = np.array([1, 3])
 ROOT_LABEL = "ROOT"
 # Label that rare labels collapse into (parser's min_action_freq).
 BACKOFF_LABEL = "dep"
@@ -115,8 +118,10 @@ class ArcEager(TransitionSystem):
         arr["stack_len"] = np.zeros(n, dtype=np.int64)
         arr["buf"] = np.zeros(n, dtype=np.int64)
         arr["on_stack"] = np.zeros((n, width), dtype=bool)
-        for key in ("heads", "labels", "l1", "l2", "r1", "r2"):
+        for key in ("heads", "labels"):
             arr[key] = np.full((n, width), -1, dtype=np.int64)
+        # Per token: leftmost, second leftmost, rightmost, second rightmost dependent.
+        arr["kids"] = np.full((n, width, 4), -1, dtype=np.int64)
         arr["sent_start"] = np.zeros((n, width), dtype=np.int8)
         arr["sent_start"][batch.lengths > 0, 0] = 1
         batch.sync()
@@ -142,24 +147,20 @@ class ArcEager(TransitionSystem):
         s1's leftmost and rightmost, b0's leftmost (with extra tokens: b0's second
         leftmost, s1's second leftmost/rightmost, s0's head)."""
         rows = np.asarray(active, dtype=np.int64)
-        n = batch.lengths[rows]
-        s0 = self._stack_item(batch, rows, 0)
-        s1 = self._stack_item(batch, rows, 1)
-        s2 = self._stack_item(batch, rows, 2)
-        buf = batch.buf[rows]
-        b0 = np.where(buf < n, buf, -1)
-        b1 = np.where(buf + 1 < n, buf + 1, -1)
-        b2 = np.where(buf + 2 < n, buf + 2, -1)
-
-        def of(key: str, tok: np.ndarray) -> np.ndarray:
-            got = batch.arrays[key][rows, np.maximum(tok, 0)]
-            return np.where(tok >= 0, got, -1)
-
-        cols = [s0, s1, s2, b0, b1, b2, of("l1", s0), of("l2", s0), of("r1", s0), of("r2", s0),
-                of("l1", s1), of("r1", s1), of("l1", b0)]  # fmt: skip
+        n = batch.lengths[rows][:, None]
+        pos = batch.stack_len[rows][:, None] - 1 - _DEPTHS
+        stack = np.where(pos >= 0, batch.stack[rows[:, None], np.maximum(pos, 0)], -1)
+        buf = batch.buf[rows][:, None] + _DEPTHS
+        buf = np.where(buf < n, buf, -1)
+        toks = np.concatenate([stack[:, :2], buf[:, :1]], axis=1)  # s0 s1 b0
+        kids = batch.kids[rows[:, None], np.maximum(toks, 0)]  # (k, 3, 4)
+        kids[toks < 0] = -1
+        cols = [stack, buf, kids[:, 0], kids[:, 1, _L1R1], kids[:, 2, :1]]
         if extra_state_tokens:
-            cols += [of("l2", b0), of("l2", s1), of("r2", s1), of("heads", s0)]
-        local = np.stack(cols, axis=1)
+            s0 = toks[:, 0]
+            head = np.where(s0 >= 0, batch.heads[rows, np.maximum(s0, 0)], -1)
+            cols += [kids[:, 2, 1:2], kids[:, 1, _L2R2], head[:, None]]
+        local = np.concatenate(cols, axis=1)
         return np.where(local >= 0, local + batch.offsets[rows, None], -1)
 
     # ------------------------------------------------------------------ moves
@@ -174,7 +175,7 @@ class ArcEager(TransitionSystem):
         s0c = np.maximum(s0, 0)
         bc = np.minimum(buf, batch.stack.shape[1] - 1)
         s0_headless = has_s & (batch.heads[rows, s0c] < 0)
-        b_has_left = has_b & (batch.l1[rows, bc] >= 0)
+        b_has_left = has_b & (batch.kids[rows, bc, 0] >= 0)
         return {"n": n, "sl": sl, "buf": buf, "has_s": has_s, "has_b": has_b, "s0": s0, "s0c": s0c,
                 "bc": bc, "s0_headless": s0_headless, "b_has_left": b_has_left}  # fmt: skip
 
@@ -204,46 +205,42 @@ class ArcEager(TransitionSystem):
 
     def apply(self, batch: StateBatch, active: np.ndarray, actions: np.ndarray) -> None:
         rows = np.asarray(active, dtype=np.int64)
-        kind, label = self.split_actions(actions)
-        s0 = self._stack_item(batch, rows, 0)
+        actions = np.asarray(actions, dtype=np.int64)
+        rel = actions - 3
+        is_arc = rel >= 0
+        kind = np.where(is_arc, LEFT + (rel & 1), actions)
+        label = rel >> 1
+        sl = batch.stack_len[rows]
+        s0 = batch.stack[rows, np.maximum(sl - 1, 0)]
         buf = batch.buf[rows]
-        stack, sl_all, on_stack = batch.stack, batch.stack_len, batch.on_stack
-        heads, labels = batch.heads, batch.labels
+        stack, sl_all, on_stack, kids = batch.stack, batch.stack_len, batch.on_stack, batch.kids
 
-        m = kind == SHIFT
-        if m.any():
+        if is_arc.any():
+            # LEFT and RIGHT both set an arc: head and dependent by kind.
+            m = np.flatnonzero(is_arc)
+            left = kind[m] == LEFT
             r = rows[m]
-            stack[r, sl_all[r]] = buf[m]
-            on_stack[r, buf[m]] = True
+            head = np.where(left, buf[m], s0[m])
+            dep = np.where(left, s0[m], buf[m])
+            batch.heads[r, dep] = head
+            batch.labels[r, dep] = label[m]
+            # Left dependents arrive nearest first (each new one is the leftmost), right
+            # dependents left to right (each new one is the rightmost).
+            slot = np.where(left, 0, 2)
+            kids[r, head, slot + 1] = kids[r, head, slot]
+            kids[r, head, slot] = dep
+        push = (kind == SHIFT) | (kind == RIGHT)
+        if push.any():
+            r, b = rows[push], buf[push]
+            stack[r, sl_all[r]] = b
+            on_stack[r, b] = True
             sl_all[r] += 1
             batch.buf[r] += 1
-        m = kind == REDUCE
-        if m.any():
-            r = rows[m]
-            on_stack[r, s0[m]] = False
+        pop = (kind == REDUCE) | (kind == LEFT)
+        if pop.any():
+            r = rows[pop]
+            on_stack[r, s0[pop]] = False
             sl_all[r] -= 1
-        m = kind == LEFT
-        if m.any():
-            r, s, h = rows[m], s0[m], buf[m]
-            heads[r, s] = h
-            labels[r, s] = label[m]
-            # Left dependents arrive nearest first, so each new one is the leftmost.
-            batch.l2[r, h] = batch.l1[r, h]
-            batch.l1[r, h] = s
-            on_stack[r, s] = False
-            sl_all[r] -= 1
-        m = kind == RIGHT
-        if m.any():
-            r, h, d = rows[m], s0[m], buf[m]
-            heads[r, d] = h
-            labels[r, d] = label[m]
-            # Right dependents arrive left to right: each new one is the rightmost.
-            batch.r2[r, h] = batch.r1[r, h]
-            batch.r1[r, h] = d
-            stack[r, sl_all[r]] = d
-            on_stack[r, d] = True
-            sl_all[r] += 1
-            batch.buf[r] += 1
         m = kind == BREAK
         if m.any():
             r = rows[m]
@@ -297,49 +294,49 @@ class ArcEager(TransitionSystem):
         n, buf, s0, s0c, bc = b["n"], b["buf"], b["s0"], b["s0c"], b["bc"]
         has_s, has_b = b["has_s"], b["has_b"]
         gh = batch.gold_heads[rows]
-        gl = batch.gold_labels[rows]
-        gs = batch.gold_starts[rows]
         on_s = batch.on_stack[rows]
-        headless = batch.heads[rows] < 0
-        in_b = (idx >= buf[:, None]) & (idx < n[:, None])
-        ghc = np.maximum(gh, 0)
-        known = gh >= 0
+        on_s_headless = on_s & (batch.heads[rows] < 0)
+        bcol, ncol = buf[:, None], n[:, None]
+        in_b = (idx >= bcol) & (idx < ncol)
 
         gh_s0 = np.where(has_s, gh[ar, s0c], -1)
-        gl_s0 = gl[ar, s0c]
+        gl_s0 = batch.gold_labels[rows, s0c]
         gh_b = np.where(has_b, gh[ar, bc], -1)
-        gl_b = gl[ar, bc]
-        b_start = has_b & (gs[ar, bc] == 1)
-        b_not_start = has_b & (gs[ar, bc] == -1)
+        gl_b = batch.gold_labels[rows, bc]
+        gs_b = batch.gold_starts[rows, bc]
+        b_start = has_b & (gs_b == 1)
+        b_not_start = has_b & (gs_b == -1)
 
         # Gold dependents of s0 still in the buffer (lost if s0 leaves the stack).
         s0_kids_in_b = np.where(has_s, ((gh == s0[:, None]) & in_b).sum(1), 0)
         # Headless stack tokens whose gold head is b (lost if b goes onto the stack).
-        b_kids_on_s = np.where(has_b, ((gh == buf[:, None]) & on_s & headless).sum(1), 0)
+        b_kids_on_s = np.where(has_b, ((gh == bcol) & on_s_headless).sum(1), 0)
         b_head_on_s = (gh_b >= 0) & on_s[ar, np.maximum(gh_b, 0)]
         b_head_reachable = (gh_b == buf) | ((gh_b > buf) & (gh_b < n)) | b_head_on_s
         s0_gold_root = has_s & (gh_s0 == s0)
         s0_head_later = (gh_s0 > buf) & (gh_s0 < n)
 
         shift = b_head_on_s.astype(np.int64) + b_kids_on_s + (b_start & has_s)
-        reduce = s0_kids_in_b
         left_base = s0_gold_root.astype(np.int64) + s0_head_later + s0_kids_in_b + b_start
         right_base = (b_head_reachable & (gh_b != s0)).astype(np.int64) + b_kids_on_s + b_start
-        # Arcs between the stack and the buffer, all lost by a boundary.
-        cross_in = (known & in_b & on_s[ar[:, None], ghc]).sum(1)
-        cross_out = (known & on_s & headless & in_b[ar[:, None], ghc]).sum(1)
+        # Arcs between the stack and the buffer, all lost by a boundary: buffer tokens
+        # whose gold head is on the stack, headless stack tokens whose head is in the buffer.
+        cross_in = (in_b & (gh >= 0) & on_s[ar[:, None], np.maximum(gh, 0)]).sum(1)
+        cross_out = (on_s_headless & (gh >= bcol) & (gh < ncol)).sum(1)
         brk = cross_in + cross_out + b_not_start
 
         n_labels = len(self._labels)
         lab_ids = np.arange(n_labels)[None, :]
         left_lab = ((gh_s0 == buf) & has_b & (gl_s0 >= 0))[:, None] & (gl_s0[:, None] != lab_ids)
         right_lab = ((gh_b == s0) & has_s & (gl_b >= 0))[:, None] & (gl_b[:, None] != lab_ids)
-        fixed = np.stack([shift, reduce, brk], axis=1).astype(np.float32)
-        left = left_base[:, None].astype(np.float32) + left_lab
-        right = right_base[:, None].astype(np.float32) + right_lab
-        cost = self._assemble(fixed, left.astype(np.float32), right.astype(np.float32), n_labels)
-        valid = self._valid(b, k)
-        return np.where(valid, cost, INVALID_COST).astype(np.float32)
+        both = has_s & has_b
+        out = np.empty((k, 3 + 2 * n_labels), dtype=np.float32)
+        out[:, SHIFT] = np.where(has_b, shift, INVALID_COST)
+        out[:, REDUCE] = np.where(has_s & (~b["s0_headless"] | ~has_b), s0_kids_in_b, INVALID_COST)
+        out[:, BREAK] = np.where(both & ~b["b_has_left"], brk, INVALID_COST)
+        out[:, 3::2] = np.where((both & b["s0_headless"])[:, None], left_base[:, None] + left_lab, INVALID_COST)
+        out[:, 4::2] = np.where(both[:, None], right_base[:, None] + right_lab, INVALID_COST)
+        return out
 
     def max_steps(self, batch: StateBatch) -> np.ndarray:
         """Gold path length bound: each token is pushed and popped once, plus a BREAK
