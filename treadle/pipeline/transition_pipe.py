@@ -171,6 +171,9 @@ class TransitionPipe(TrainablePipe):
 
     def _training_states(self, docs: list[Doc], offsets: np.ndarray, golds: list[Any]) -> Any:
         cut = int(self.cfg.get("update_with_oracle_cut_size", 0) or 0)
+        training_batch = getattr(self.moves, "training_batch", None)
+        if training_batch is not None:
+            return training_batch(docs, offsets, golds, cut)
         cut_states = getattr(self.moves, "cut_states", None)
         if cut_states is not None:
             return cut_states(docs, offsets, golds, cut, self._rng)
@@ -216,37 +219,57 @@ class TransitionPipe(TrainablePipe):
         offsets = doc_offsets(docs)
         batch = self._training_states(docs, offsets, golds)
         cut = int(self.cfg.get("update_with_oracle_cut_size", 0) or 0)
-        max_steps = cut if cut > 0 else None
         extra = self.extra_state_tokens
         step = model.stepper(table.detach())
         rec_feats: list[np.ndarray] = []
         rec_valid: list[np.ndarray] = []
         rec_best: list[np.ndarray] = []
-        steps = 0
         implied = bool(getattr(moves, "costs_imply_valid", False))
-        invalid_cost = INVALID_COST
+        arrays = getattr(batch, "arrays", None)
+        walker = arrays.get("walker") if isinstance(arrays, dict) else None
+        if walker is None:
+            walker = np.zeros(len(batch), dtype=bool)
+        # Steps left per state: pieces roll out at most `cut` steps; walkers go on.
+        big = np.iinfo(np.int64).max // 2
+        budget = np.where(walker, big, cut if cut > 0 else big).astype(np.int64)
+        first = int(self._rng.integers(1, cut + 1)) if cut > 0 else 0
+        t = 0
         with torch.no_grad():
-            while max_steps is None or steps < max_steps:
-                active = np.flatnonzero(~moves.is_final(batch))
+            while True:
+                live = ~moves.is_final(batch) & (budget > 0)
+                if cut > 0 and t >= first and (t - first) % cut == 0 and (live & walker).any():
+                    # A new piece starts where each walker is on the gold path.
+                    spawn = np.flatnonzero(live & walker)
+                    piece = batch.take(spawn)
+                    piece.walker[:] = False
+                    batch = type(batch).concat([batch, piece])
+                    walker = batch.walker
+                    budget = np.concatenate([budget, np.full(len(spawn), cut, dtype=np.int64)])
+                    live = np.concatenate([live, np.ones(len(spawn), dtype=bool)])
+                active = np.flatnonzero(live)
                 if not len(active):
                     break
-                feats = moves.features(batch, active, extra)
                 cost = moves.costs(batch, active, golds)
-                if implied:
-                    valid = cost < invalid_cost
-                else:
-                    valid = moves.valid_mask(batch, active)
-                best = valid & (cost <= cost.min(axis=1, keepdims=True))
-                # Rows where every valid action is best teach nothing: skip them.
-                teach = (best != valid).any(axis=1)
-                if teach.any():
-                    rec_feats.append(feats[teach])
-                    rec_valid.append(valid[teach])
-                    rec_best.append(best[teach])
-                scores = step(feats)
-                scores[~valid] = -np.inf
-                moves.apply(batch, active, scores.argmax(axis=1))
-                steps += 1
+                valid = cost < INVALID_COST if implied else moves.valid_mask(batch, active)
+                actions = cost.argmin(axis=1)
+                learn = ~walker[active]
+                if learn.any():
+                    lrows = active[learn]
+                    lvalid, lcost = valid[learn], cost[learn]
+                    feats = moves.features(batch, lrows, extra)
+                    best = lvalid & (lcost <= lcost.min(axis=1, keepdims=True))
+                    # Rows where every valid action is best teach nothing: skip them.
+                    teach = (best != lvalid).any(axis=1)
+                    if teach.any():
+                        rec_feats.append(feats[teach])
+                        rec_valid.append(lvalid[teach])
+                        rec_best.append(best[teach])
+                    scores = step(feats)
+                    scores[~lvalid] = -np.inf
+                    actions[learn] = scores.argmax(axis=1)
+                moves.apply(batch, active, actions)
+                budget[active] -= 1
+                t += 1
         if not rec_feats:
             # Nothing to learn from this batch, but keep the graph alive for a backward.
             return (table.sum() * 0.0)

@@ -228,6 +228,27 @@ class TransitionSystem:
             t += 1
         return StateBatch.concat(pieces)
 
+    def training_batch(
+        self, docs: Sequence[Any], offsets: np.ndarray, golds: Sequence[Any], cut_size: int
+    ) -> StateBatch:
+        """The states a training rollout starts from: each Doc's initial state, plus a
+        *walker* copy (``batch.walker``) of each Doc whose gold sequence is longer than
+        ``cut_size`` steps. The rollout moves walkers along the gold path and spawns a
+        new piece from them every ``cut_size`` steps (the same pieces as
+        :meth:`cut_states`, without a separate pass over the long Docs)."""
+        batch = self.init_batch(docs, offsets)
+        self.set_gold(batch, golds)
+        batch.arrays["walker"] = np.zeros(batch.n_states, dtype=bool)
+        batch.sync()
+        if cut_size <= 0 or not batch.n_states:
+            return batch
+        long_rows = np.flatnonzero(self.max_steps(batch) > cut_size)
+        if not len(long_rows):
+            return batch
+        walkers = batch.take(long_rows)
+        walkers.walker[:] = True
+        return StateBatch.concat([batch, walkers])
+
     def max_steps(self, batch: StateBatch) -> np.ndarray:
         """An upper bound of the number of steps from each state to a final one."""
         return 2 * batch.lengths
