@@ -171,9 +171,9 @@ class TransitionPipe(TrainablePipe):
 
     def _training_states(self, docs: list[Doc], offsets: np.ndarray, golds: list[Any]) -> Any:
         cut = int(self.cfg.get("update_with_oracle_cut_size", 0) or 0)
-        training_batch = getattr(self.moves, "training_batch", None)
-        if training_batch is not None:
-            return training_batch(docs, offsets, golds, cut)
+        if getattr(self.moves, "walk_to_cut", False):
+            # Pieces spawned by gold-path walkers during the rollout (arc-eager).
+            return self.moves.training_batch(docs, offsets, golds, cut)
         cut_states = getattr(self.moves, "cut_states", None)
         if cut_states is not None:
             return cut_states(docs, offsets, golds, cut, self._rng)

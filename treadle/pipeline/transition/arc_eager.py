@@ -69,6 +69,8 @@ class ArcEager(TransitionSystem):
     name = "parser"
     # costs() marks exactly the invalid actions with INVALID_COST (no valid_mask needed).
     costs_imply_valid = True
+    # Training pieces come from walkers inside the rollout (TransitionSystem.training_batch).
+    walk_to_cut = True
     fixed_actions = ("SHIFT", "REDUCE", "BREAK")
     label_action_prefixes = ("LEFT", "RIGHT")
 
