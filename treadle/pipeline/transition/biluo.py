@@ -130,23 +130,25 @@ class BiluoSystem(TransitionSystem):
     def features(
         self, batch: StateBatch, active: np.ndarray, extra_state_tokens: bool | None = None
     ) -> np.ndarray:
-        """Packed-matrix rows of the feature tokens, -1 where there is none: the next
-        token, the one before it, the open entity's first token (and with extra state
-        tokens the two after the next one and the one two before it)."""
+        """Packed-matrix rows of the feature tokens of live states, -1 where there is
+        none: the next token, the one before it, the open entity's first token (and
+        with extra state tokens the two after the next one and the one two before)."""
         extra = self.extra_state_tokens if extra_state_tokens is None else extra_state_tokens
         active = np.asarray(active, dtype=np.int64)
         pos = batch.pos[active]
         off = batch.offsets[active]
-        n = batch.lengths[active]
         start = batch.ent_start[active]
-
-        def row(i: np.ndarray) -> np.ndarray:
-            return np.where((i >= 0) & (i < n), off + i, -1)
-
-        cols = [row(pos), row(pos - 1), np.where(start >= 0, off + start, -1)]
+        cur = off + pos
+        out = np.empty((len(active), 6 if extra else 3), dtype=np.int64)
+        out[:, 0] = np.where(pos < batch.lengths[active], cur, -1)
+        out[:, 1] = np.where(pos > 0, cur - 1, -1)
+        out[:, 2] = np.where(start >= 0, off + start, -1)
         if extra:
-            cols += [row(pos + 1), row(pos + 2), row(pos - 2)]
-        return np.stack(cols, axis=1).astype(np.int64)
+            n = batch.lengths[active]
+            out[:, 3] = np.where(pos + 1 < n, cur + 1, -1)
+            out[:, 4] = np.where(pos + 2 < n, cur + 2, -1)
+            out[:, 5] = np.where(pos > 1, cur - 2, -1)
+        return out
 
     def valid_mask(self, batch: StateBatch, active: np.ndarray) -> np.ndarray:
         """(len(active), n_actions) bool: no I/L without an open entity, I/L keep the
@@ -172,15 +174,15 @@ class BiluoSystem(TransitionSystem):
     def apply(self, batch: StateBatch, active: np.ndarray, actions: np.ndarray) -> None:
         active = np.asarray(active, dtype=np.int64)
         actions = np.asarray(actions, dtype=np.int64)
-        move, label = self.decode_actions(actions)
         pos = batch.pos[active]
         batch.history[active, pos] = actions
-        begins = move == BEGIN
-        ends = (move == LAST) | (move == UNIT) | (move == OUT)
-        batch.ent_start[active[begins]] = pos[begins]
-        batch.ent_label[active[begins]] = label[begins]
-        batch.ent_start[active[ends]] = -1
-        batch.ent_label[active[ends]] = -1
+        # (action - 1) & 3: 0 B, 1 I, 2 L, 3 U; O (-1) gives 3 too: it closes like U.
+        rel = actions - 1
+        kind = rel & 3
+        begins = kind == 0
+        inside = kind == 1
+        batch.ent_start[active] = np.where(begins, pos, np.where(inside, batch.ent_start[active], -1))
+        batch.ent_label[active] = np.where(begins, rel >> 2, np.where(inside, batch.ent_label[active], -1))
         batch.pos[active] = pos + 1
 
     # ------------------------------------------------------------------ gold
@@ -446,6 +448,13 @@ class BiluoSystem(TransitionSystem):
         c_last[..., 1] = base + (mv == IN)[:, :, None]
         c_in[~has_next] = INVALID_COST
         c_last[~live] = INVALID_COST
+        # Relative to the cheapest valid action of each situation, so a step's costs
+        # need no minimum: a closed state's row, or an open state's I and L.
+        best = closed.min(axis=2, keepdims=True)
+        closed = np.where(closed < INVALID_COST, closed - best, INVALID_COST).astype(np.float32)
+        best_open = np.minimum(c_in, c_last)
+        c_in = np.where(c_in < INVALID_COST, c_in - best_open, INVALID_COST).astype(np.float32)
+        c_last = np.where(c_last < INVALID_COST, c_last - best_open, INVALID_COST).astype(np.float32)
         batch.arrays.update(c_closed=closed, c_in=c_in, c_last=c_last)
         _sync(batch)
 
@@ -473,8 +482,7 @@ class BiluoSystem(TransitionSystem):
             cost[open_rows] = INVALID_COST
             cost[open_rows, 4 * x + IN] = batch.c_in[st, p, x, aligned]
             cost[open_rows, 4 * x + LAST] = batch.c_last[st, p, x, aligned]
-        best = cost.min(axis=1, keepdims=True)
-        return np.where(cost < INVALID_COST, cost - best, INVALID_COST).astype(np.float32, copy=False)
+        return cost
 
     # ------------------------------------------------------------------ output
 
