@@ -224,3 +224,12 @@ def test_parser_learns_ewt_sample():
     baseline = correct / total
     assert scores["dep_uas"] > baseline + 0.2, (scores["dep_uas"], baseline)
     assert scores["dep_las"] > 0.4
+
+
+def test_sourced_parser_gives_same_parses():
+    src = make_nlp()
+    train(src, examples(src), n=20)
+    texts = ["They like green eggs . I eat ham"]
+    nlp = treadle.blank("en")
+    nlp.add_pipe("parser", source=src)
+    assert parses(nlp, texts) == parses(src, texts)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from treadle.config import registry
 from treadle.errors import ConfigError
@@ -179,10 +180,10 @@ class TransitionModel(torch.nn.Module):
         feats = torch.as_tensor(feats, device=precomputed.device)
         feats = torch.where(feats < 0, N, feats)
         slots = torch.arange(self.nF, device=precomputed.device)
-        index = (feats * self.nF + slots).reshape(-1)
         flat = precomputed.reshape(-1, precomputed.shape[-1])
-        gathered = flat.index_select(0, index).reshape(feats.shape[0], self.nF, -1)
-        Z = gathered.sum(dim=1) + self.lower_bias.reshape(-1)
+        # Gather and sum the nF rows of each state in one fused op (no (n, nF, width)
+        # intermediate).
+        Z = F.embedding_bag(feats * self.nF + slots, flat, mode="sum") + self.lower_bias.reshape(-1)
         H = _MaxPieces.apply(Z, self.nP)
         if self.upper is None:
             return H
@@ -204,26 +205,26 @@ class TransitionModel(torch.nn.Module):
             raise ConfigError("TransitionBasedParser.v1: the number of actions is not set; initialize first")
         N = table.shape[0] - 1
         nF, nP = self.nF, self.nP
-        T = table.detach().reshape(-1, table.shape[-1]).numpy()
+        T = table.detach().reshape(-1, table.shape[-1])
         bias = self.lower_bias.detach().reshape(-1).numpy()
         upper = self.upper
-        W = upper.weight.detach().numpy().T if upper is not None else None
-        b = upper.bias.detach().numpy() if upper is not None else None
+        # The small output matmul stays in torch: numpy's BLAS may start threads of its
+        # own, which on a busy machine costs far more than the product itself.
+        W = upper.weight.detach() if upper is not None else None
+        b = upper.bias.detach() if upper is not None else None
         slots = np.arange(nF, dtype=np.int64)
         nH = T.shape[1] // nP
 
         def run(feats: np.ndarray) -> np.ndarray:
             rows = np.where(feats < 0, N, feats) * nF + slots
-            Z = T[rows].sum(axis=1)
+            Z = F.embedding_bag(torch.from_numpy(rows), T, mode="sum").numpy()
             Z += bias
             H = Z[:, :nH]
             for p in range(1, nP):
                 H = np.maximum(H, Z[:, p * nH : (p + 1) * nH])
             if W is None:
                 return H
-            out = H @ W
-            out += b
-            return out
+            return F.linear(torch.from_numpy(np.ascontiguousarray(H)), W, b).numpy()
 
         return run
 
