@@ -6,7 +6,8 @@ model can grow its output (``resize_output``) keeping the learned label weights.
 
 - ``treadle.TextCatBOW.v1``: hashed unigrams..n-grams of lowercased words summed
   into a sparse linear layer (an embedding-bag over hash buckets): fast, strong on
-  short texts.
+  short texts. With ``mark_edges`` the n-grams also see a start and an end marker,
+  so "<start> how" differs from "how" anywhere in the text.
 - ``treadle.TextCatCNN.v1``: a token encoder, mean and max pooling over each Doc's
   tokens, dropout, a linear output layer.
 - ``treadle.TextCatEnsemble.v1``: the CNN's and the bag-of-words model's logits
@@ -33,6 +34,10 @@ from treadle.tokens.attrs import LOWER
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
+# Pseudo-word ids for the Doc edges (with mark_edges). Lexeme ids are string hashes,
+# so any two fixed 64-bit values serve: a collision is as unlikely as between words.
+_START = np.uint64(0x5BD1E9955BD1E995)
+_END = np.uint64(0x2545F4914F6CDD1D)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -44,14 +49,37 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def ngram_features(docs: Sequence[Any], ngram_size: int, n_buckets: int) -> tuple[np.ndarray, np.ndarray]:
+def _with_edges(ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The batch's word ids with each Doc wrapped in _START ... _END, and new lengths."""
+    lengths = lengths + 2
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    out = np.empty(int(ends[-1]), dtype=np.uint64)
+    words = np.ones(len(out), dtype=bool)
+    words[starts] = False
+    words[ends - 1] = False
+    out[starts] = _START
+    out[ends - 1] = _END
+    out[words] = ids
+    return out, lengths
+
+
+def ngram_features(
+    docs: Sequence[Any], ngram_size: int, n_buckets: int, mark_edges: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Hash buckets of every 1..ngram_size-gram of lowercased words, and the Doc each
-    belongs to. n-grams never cross Doc edges. Vectorized over the whole batch."""
+    belongs to. n-grams never cross Doc edges. Vectorized over the whole batch.
+
+    ``mark_edges`` wraps each Doc in start/end pseudo-words first, which gives the
+    n-grams at the edges their own features: where a word stands matters for short
+    texts (a question's first words say most about its type)."""
     lowers = [doc.to_array(LOWER) for doc in docs]
     lengths = np.fromiter((len(a) for a in lowers), dtype=np.int64, count=len(lowers))
-    if not lengths.sum():
+    if not len(docs) or not (mark_edges or lengths.sum()):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     ids = np.concatenate(lowers).view(np.uint64)
+    if mark_edges:
+        ids, lengths = _with_edges(ids, lengths)
     doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
     buckets, owners = [], []
     with np.errstate(over="ignore"):
@@ -117,12 +145,14 @@ class TextCatBOW(torch.nn.Module):
         no_output_layer: bool,
         nO: int | None = None,
         length: int = 262144,
+        mark_edges: bool = False,
     ) -> None:
         super().__init__()
         if ngram_size < 1:
             raise ConfigError(f"TextCatBOW: ngram_size must be at least 1, got {ngram_size}")
         self.exclusive_classes = exclusive_classes
         self.ngram_size = ngram_size
+        self.mark_edges = mark_edges
         self.no_output_layer = no_output_layer
         self.linear = SparseLinear(nO, length)
         self.register_buffer("_device_probe", torch.zeros(0), persistent=False)
@@ -136,7 +166,9 @@ class TextCatBOW(torch.nn.Module):
         self.linear.resize_output(n)
 
     def forward(self, docs: Sequence[Any]) -> torch.Tensor:
-        buckets, owners = ngram_features(docs, self.ngram_size, self.linear.n_buckets)
+        buckets, owners = ngram_features(
+            docs, self.ngram_size, self.linear.n_buckets, self.mark_edges
+        )
         device = self._device_probe.device
         return self.linear(
             torch.from_numpy(buckets).to(device), torch.from_numpy(owners).to(device), len(docs)
@@ -214,8 +246,11 @@ def make_TextCatBOW(
     no_output_layer: bool = False,
     nO: int | None = None,
     length: int = 262144,
+    mark_edges: bool = False,
 ) -> TextCatBOW:
-    return TextCatBOW(exclusive_classes, ngram_size, no_output_layer, nO, length)
+    # mark_edges defaults off so configs written before it existed keep their features
+    # (and trained weights their meaning); the starter configs switch it on.
+    return TextCatBOW(exclusive_classes, ngram_size, no_output_layer, nO, length, mark_edges)
 
 
 @registry.architectures("treadle.TextCatCNN.v1")
