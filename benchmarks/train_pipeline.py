@@ -15,6 +15,12 @@ spaCy's own ``init config --optimize efficiency`` pipeline with the same compone
 the same data and budget, and prints the ratios treadle/spaCy.
 
     .venv/bin/python benchmarks/train_pipeline.py --minutes 3
+
+Measured 2026-11-21 (2 shared cores, 1 thread, --minutes 4, spaCy in the same run;
+treadle / spaCy): XPOS 92.78 / 92.46, UPOS 93.76 / 93.07, morph 93.92 / 93.34,
+lemma 95.31 / 94.49, train words/s 3,872 / 1,673, predict words/s 9,999 / 9,232.
+With --minutes 10 --no-spacy treadle plateaus at UPOS 93.7, morph 93.8-93.9 (issue ref:
+93.82 / 94.21 with a parser in the pipeline and 40 minutes).
 """
 
 from __future__ import annotations
