@@ -9,11 +9,13 @@ time is its dev word count divided by the ``speed`` it reports).
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import resource
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 REFERENCE = {
@@ -30,6 +32,38 @@ REFERENCE = {
 }
 """Reference figures from issue 5 (spaCy 3.8, its efficiency config, this machine),
 printed beside ours; Kim 2014 is a CNN without pretrained vectors, on the test sets."""
+
+
+def benchmark_args(
+    description: str,
+    *,
+    minutes: float,
+    eval_frequency: int,
+    workdir: str,
+    set_example: str,
+    train: Path | None = None,
+    dev: Path | None = None,
+) -> argparse.ArgumentParser:
+    """The command-line options every training benchmark shares; scripts add their own."""
+    from _spacy import DEFAULT_SPACY_PYTHON
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--minutes", type=float, default=minutes, help="training budget per library")
+    parser.add_argument("--eval-frequency", type=int, default=eval_frequency)
+    if train is not None:
+        parser.add_argument("--train", type=Path, default=train)
+    if dev is not None:
+        parser.add_argument("--dev", type=Path, default=dev)
+    parser.add_argument("--workdir", type=Path, default=Path(workdir))
+    parser.add_argument("--spacy-python", default=DEFAULT_SPACY_PYTHON)
+    parser.add_argument("--no-spacy", action="store_true", help="skip the spaCy run")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads for both libraries")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help=f"change treadle's config, e.g. {set_example}",
+    )  # fmt: skip
+    return parser
 
 
 class BudgetReached(Exception):

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import (  # noqa: E402
     REFERENCE,
     apply_settings,
+    benchmark_args,
     best_row,
     peak_rss_mb,
     prediction_speed,
@@ -34,7 +35,7 @@ from _bench import (  # noqa: E402
     train_with_budget,
     train_wps,
 )
-from _spacy import DEFAULT_SPACY_PYTHON, run_spacy  # noqa: E402
+from _spacy import run_spacy  # noqa: E402
 
 DATA = Path("/work/shared/data/textcat")
 SST2_NAMES = {"0": "NEGATIVE", "1": "POSITIVE"}
@@ -147,22 +148,14 @@ def run_corpus(name: str, args: argparse.Namespace) -> dict[str, dict | None]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", default="sst2,trec", help="comma-separated: sst2, trec")
-    parser.add_argument("--minutes", type=float, default=1.0, help="budget per corpus and library")
-    parser.add_argument("--eval-frequency", type=int, default=50)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/treadle-bench-textcat"))
-    parser.add_argument("--spacy-python", default=DEFAULT_SPACY_PYTHON)
-    parser.add_argument("--no-spacy", action="store_true", help="skip the spaCy runs")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for both libraries")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="change treadle's config, e.g. components.textcat.model.ngram_size=2",
+    parser = benchmark_args(
+        __doc__.split("\n")[0],
+        minutes=1.0,
+        eval_frequency=50,
+        workdir="/tmp/treadle-bench-textcat",
+        set_example="components.textcat.model.ngram_size=2",
     )
+    parser.add_argument("--corpus", default="sst2,trec", help="comma-separated: sst2, trec")
     args = parser.parse_args()
 
     import torch

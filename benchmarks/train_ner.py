@@ -16,7 +16,6 @@ entities) with the same budget and evaluation frequency and prints the ratios.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -29,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _bench import (  # noqa: E402
     apply_settings,
+    benchmark_args,
     best_row,
     peak_rss_mb,
     prediction_speed,
@@ -36,7 +36,7 @@ from _bench import (  # noqa: E402
     train_with_budget,
     train_wps,
 )
-from _spacy import DEFAULT_SPACY_PYTHON, spacy_available  # noqa: E402
+from _spacy import spacy_available  # noqa: E402
 
 DATA = Path("/work/shared/data/uner_en_ewt")
 # spaCy 3.8's efficiency ner alone on this data, stopped by patience after 8 minutes (issue 7).
@@ -204,22 +204,14 @@ def summarize(rows: list[dict[str, Any]], predict_wps: float, peak_mb: float) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--minutes", type=float, default=3.0, help="training budget per library")
-    parser.add_argument("--eval-frequency", type=int, default=200)
-    parser.add_argument("--train", type=Path, default=DATA / "en_ewt-ud-train.iob2")
-    parser.add_argument("--dev", type=Path, default=DATA / "en_ewt-ud-dev.iob2")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/treadle-bench-ner"))
-    parser.add_argument("--spacy-python", default=DEFAULT_SPACY_PYTHON)
-    parser.add_argument("--no-spacy", action="store_true", help="skip the spaCy run")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for both libraries")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="change treadle's config, e.g. components.ner.model.hidden_width=128",
+    parser = benchmark_args(
+        __doc__.split("\n")[0],
+        minutes=3.0,
+        eval_frequency=200,
+        workdir="/tmp/treadle-bench-ner",
+        set_example="components.ner.model.hidden_width=128",
+        train=DATA / "en_ewt-ud-train.iob2",
+        dev=DATA / "en_ewt-ud-dev.iob2",
     )
     args = parser.parse_args()
 

@@ -15,7 +15,6 @@ same data with the same budget and prints the ratios treadle/spaCy.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import (  # noqa: E402
     REFERENCE,
     apply_settings,
+    benchmark_args,
     best_row,
     peak_rss_mb,
     prediction_speed,
@@ -32,7 +32,7 @@ from _bench import (  # noqa: E402
     train_with_budget,
     train_wps,
 )
-from _spacy import DEFAULT_SPACY_PYTHON, run_spacy  # noqa: E402
+from _spacy import run_spacy  # noqa: E402
 
 DATA = Path("/work/shared/data/ud_en_ewt")
 
@@ -54,22 +54,14 @@ def convert(src: Path, dest: Path) -> tuple[Path, list[str], int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--minutes", type=float, default=2.0, help="training budget per library")
-    parser.add_argument("--eval-frequency", type=int, default=200)
-    parser.add_argument("--train", type=Path, default=DATA / "en_ewt-ud-train.conllu")
-    parser.add_argument("--dev", type=Path, default=DATA / "en_ewt-ud-dev.conllu")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/treadle-bench-tagger"))
-    parser.add_argument("--spacy-python", default=DEFAULT_SPACY_PYTHON)
-    parser.add_argument("--no-spacy", action="store_true", help="skip the spaCy run")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for both libraries")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="change treadle's config, e.g. components.textcat.model.ngram_size=2",
+    parser = benchmark_args(
+        __doc__.split("\n")[0],
+        minutes=2.0,
+        eval_frequency=200,
+        workdir="/tmp/treadle-bench-tagger",
+        set_example="components.textcat.model.ngram_size=2",
+        train=DATA / "en_ewt-ud-train.conllu",
+        dev=DATA / "en_ewt-ud-dev.conllu",
     )
     args = parser.parse_args()
 
