@@ -60,6 +60,22 @@ Piece = tuple[str, str, "str | None"]  # (rule label, token text, NORM from a sp
 _CacheEntry = tuple[tuple[str, ...], tuple[bool, ...], "tuple[tuple[int, str], ...] | None"]
 
 
+
+class _Rule:
+    """A replaceable tokenizer rule: reads ``_<name>``; assigning one validates it
+    and clears the cache (through ``Tokenizer._set_rule``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return getattr(obj, "_" + self.name)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj._set_rule(self.name, value)
+
 class Tokenizer:
     """Split text into a Doc by rules. See the module docstring for the algorithm."""
 
@@ -122,45 +138,11 @@ class Tokenizer:
         setattr(self, "_" + name, value)
         self._cache.clear()
 
-    @property
-    def prefix_search(self) -> SearchFn | None:
-        return self._prefix_search
-
-    @prefix_search.setter
-    def prefix_search(self, value: SearchFn | None) -> None:
-        self._set_rule("prefix_search", value)
-
-    @property
-    def suffix_search(self) -> SearchFn | None:
-        return self._suffix_search
-
-    @suffix_search.setter
-    def suffix_search(self, value: SearchFn | None) -> None:
-        self._set_rule("suffix_search", value)
-
-    @property
-    def infix_finditer(self) -> FinditerFn | None:
-        return self._infix_finditer
-
-    @infix_finditer.setter
-    def infix_finditer(self, value: FinditerFn | None) -> None:
-        self._set_rule("infix_finditer", value)
-
-    @property
-    def token_match(self) -> MatchFn | None:
-        return self._token_match
-
-    @token_match.setter
-    def token_match(self, value: MatchFn | None) -> None:
-        self._set_rule("token_match", value)
-
-    @property
-    def url_match(self) -> MatchFn | None:
-        return self._url_match
-
-    @url_match.setter
-    def url_match(self, value: MatchFn | None) -> None:
-        self._set_rule("url_match", value)
+    prefix_search = _Rule()
+    suffix_search = _Rule()
+    infix_finditer = _Rule()
+    token_match = _Rule()
+    url_match = _Rule()
 
     @property
     def rules(self) -> dict[str, list[dict[str, str]]]:
