@@ -62,12 +62,12 @@ def make_docbins_textcat(nlp, items, path, labels):
     db.to_disk(path)
 
 
-def convert_conllu(src, out_dir):
+def convert_conllu(src, out_dir, n_sents=1):
     import subprocess
     out_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [sys.executable, "-m", "spacy", "convert", src, str(out_dir), "--converter", "conllu",
-         "--n-sents", "1"],
+         "--n-sents", str(n_sents)],
         check=True, stdout=subprocess.DEVNULL,
     )
     return out_dir / (Path(src).stem + ".spacy")
@@ -77,8 +77,8 @@ pipeline = job["pipeline"]
 config = init_config(lang="en", pipeline=pipeline, optimize="efficiency", gpu=False)
 blank = spacy.blank("en")
 if job["task"] == "tagger":
-    train_path = convert_conllu(job["train"], work / "spacy-data")
-    dev_path = convert_conllu(job["dev"], work / "spacy-data")
+    train_path = convert_conllu(job["train"], work / "spacy-data", job.get("n_sents", 1))
+    dev_path = convert_conllu(job["dev"], work / "spacy-data", job.get("n_sents", 1))
 else:
     labels = job["labels"]
     train_path, dev_path = work / "train.spacy", work / "dev.spacy"

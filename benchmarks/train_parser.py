@@ -72,6 +72,13 @@ def main() -> None:
         dev=DATA / "en_ewt-ud-dev.conllu",
     )
     parser.add_argument("--pipeline", default="tagger,morphologizer,parser")
+    parser.add_argument(
+        "--n-sents",
+        type=int,
+        default=1,
+        help="sentences per Doc, train and dev, both libraries; with 1 every dev Doc is "
+        "one sentence and the sentence F only counts wrong splits",
+    )
     args = parser.parse_args()
 
     import torch
@@ -81,8 +88,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     pipeline = [p.strip() for p in args.pipeline.split(",") if p.strip()]
     args.workdir.mkdir(parents=True, exist_ok=True)
-    train_path, _, n_train_words = convert(args.train, args.workdir / "train.docbin")
-    dev_path, dev_texts, n_dev_words = convert(args.dev, args.workdir / "dev.docbin")
+    train_path, _, n_train_words = convert(args.train, args.workdir / "train.docbin", args.n_sents)
+    dev_path, dev_texts, n_dev_words = convert(args.dev, args.workdir / "dev.docbin", args.n_sents)
     print(f"EWT: {n_train_words:,} train words, {n_dev_words:,} dev words", file=sys.stderr)
 
     config, _ = make_starter_config("en", ",".join(pipeline), optimize="efficiency")
@@ -107,6 +114,7 @@ def main() -> None:
             "dev": str(args.dev),
             "budget_s": budget,
             "eval_frequency": args.eval_frequency,
+            "n_sents": args.n_sents,
         }
         res = run_spacy(args.spacy_python, job, threads=args.threads)
         if res and res["rows"]:
@@ -114,7 +122,8 @@ def main() -> None:
             theirs["pipeline"] = res["pipeline"]
 
     print(
-        f"\n{'+'.join(pipeline)} on EWT dev, budget {args.minutes:g} min, {args.threads} thread(s)"
+        f"\n{'+'.join(pipeline)} on EWT dev ({args.n_sents} sentence(s) a Doc), budget "
+        f"{args.minutes:g} min, {args.threads} thread(s)"
     )
     print(f"{'':24}{'treadle':>12}{'spaCy (same run)':>18}{'ratio':>9}{'issue ref':>11}")
     refs = {

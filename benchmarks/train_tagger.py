@@ -37,15 +37,16 @@ from _spacy import run_spacy  # noqa: E402
 DATA = Path("/work/shared/data/ud_en_ewt")
 
 
-def convert(src: Path, dest: Path) -> tuple[Path, list[str], int]:
-    """CoNLL-U -> .docbin with treadle's converter; also the texts and word count."""
+def convert(src: Path, dest: Path, n_sents: int = 1) -> tuple[Path, list[str], int]:
+    """CoNLL-U -> .docbin of ``n_sents`` sentences a Doc with treadle's converter; also
+    the texts and word count."""
     from treadle.tokens import DocBin
     from treadle.training import conllu_to_docs
 
     db = DocBin()
     texts: list[str] = []
     n_words = 0
-    for doc in conllu_to_docs(src):
+    for doc in conllu_to_docs(src, n_sents=n_sents):
         db.add(doc)
         texts.append(doc.text)
         n_words += len(doc)
