@@ -81,7 +81,7 @@ def test_factory_defaults_and_score_weights():
 def test_unsupported_settings_raise():
     nlp = treadle.blank("en")
     with pytest.raises(ConfigError, match="beam_width"):
-        nlp.add_pipe("parser", config={"beam_width": 4})
+        nlp.add_pipe("parser", config={"beam_width": 0})
     with pytest.raises(ConfigError, match="learn_tokens"):
         nlp.add_pipe("parser", name="p2", config={"learn_tokens": True})
 

@@ -3,7 +3,9 @@
 Prediction (greedy): the batch's token vectors are encoded once, the model's hidden
 layer is precomputed for every token once (``model.precompute``), then all states of
 the batch are stepped together: features -> ``model.step`` -> invalid actions masked
--> argmax -> ``moves.apply``, until every state is final.
+-> argmax -> ``moves.apply``, until every state is final. With ``beam_width`` > 1 the
+same steps run over up to ``beam_width`` states per Doc (``transition/beam.py``);
+training stays greedy either way.
 
 Training: states are rolled out under the model's own greedy decisions (without a
 graph), recording each step's features, valid actions and dynamic-oracle costs; the
@@ -33,6 +35,7 @@ import torch
 from treadle.errors import ConfigError, DataError, PipelineError
 from treadle.ml.dropout import set_dropout_rate
 from treadle.pipeline.trainable import TrainablePipe, _check_examples
+from treadle.pipeline.transition.beam import beam_search
 from treadle.pipeline.transition.system import INVALID_COST
 
 if TYPE_CHECKING:
@@ -64,10 +67,13 @@ class TransitionPipe(TrainablePipe):
         beam_density: float = 0.0,
         **cfg: Any,
     ) -> None:
-        if int(beam_width) > 1:
+        if int(beam_width) < 1:
             raise ConfigError(
-                f"Component {name!r}: beam_width={beam_width} is not supported yet (beam search "
-                "is not implemented); use beam_width = 1 (greedy)"
+                f"Component {name!r}: beam_width must be at least 1 (1 = greedy), got {beam_width}"
+            )
+        if not 0.0 <= float(beam_density) < 1.0:
+            raise ConfigError(
+                f"Component {name!r}: beam_density must be in [0, 1), got {beam_density}"
             )
         super().__init__(
             vocab,
@@ -138,8 +144,23 @@ class TransitionPipe(TrainablePipe):
     # ------------------------------------------------------------------ prediction
 
     def _forward(self, docs: list[Doc]) -> Any:
-        """Greedy parse of ``docs``: the batch of final states."""
+        """Parse ``docs`` (greedy, or beam search with ``beam_width`` > 1): the batch of
+        final states, one per Doc."""
+        width = int(self.cfg.get("beam_width", 1))
+        if width > 1:
+            return self.beam_parse(docs, width, float(self.cfg.get("beam_density", 0.0)))
         return self.greedy_parse(docs)
+
+    def beam_parse(self, docs: list[Doc], width: int, density: float = 0.0) -> Any:
+        moves = self.moves
+        batch = moves.init_batch(docs, doc_offsets(docs))
+        if not any(len(d) for d in docs):
+            return batch
+        step = self.model.stepper(self.model(docs))
+        return beam_search(
+            moves, batch, step, width=width, density=density,
+            extra_state_tokens=self.extra_state_tokens,
+        )  # fmt: skip
 
     def greedy_parse(self, docs: list[Doc]) -> Any:
         moves, model = self.moves, self.model
