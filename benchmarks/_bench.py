@@ -33,6 +33,23 @@ REFERENCE = {
 """Reference figures from issue 5 (spaCy 3.8, its efficiency config, this machine),
 printed beside ours; Kim 2014 is a CNN without pretrained vectors, on the test sets."""
 
+PIPELINE_SPEED_REFS = {
+    "train_wps": REFERENCE["train_wps_full_pipeline"],
+    "predict_wps": REFERENCE["predict_wps"],
+    "peak_rss_mb": REFERENCE["peak_memory_gb"] * 1024,
+}
+"""Issue 5's speed and memory figures of spaCy's full EWT pipeline, as table references."""
+
+SPEED_ROWS = [
+    ("seconds_to_best", "train s to best eval"),
+    ("train_wps", "train words/s"),
+    ("predict_wps", "predict words/s"),
+    ("peak_rss_mb", "peak memory MB"),
+    ("steps", "steps"),
+]
+"""The comparison-table rows of the figures ``summarize`` adds to the accuracies."""
+WORDS_ROW = ("words", "words trained")
+
 
 def benchmark_args(
     description: str,
@@ -48,7 +65,9 @@ def benchmark_args(
     from _spacy import DEFAULT_SPACY_PYTHON
 
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--minutes", type=float, default=minutes, help="training budget per library")
+    parser.add_argument(
+        "--minutes", type=float, default=minutes, help="training budget per library"
+    )
     parser.add_argument("--eval-frequency", type=int, default=eval_frequency)
     if train is not None:
         parser.add_argument("--train", type=Path, default=train)
@@ -198,6 +217,73 @@ def best_row(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], float])
     return next(r for r in rows if key(r) == best)
 
 
+def train_efficiency_pipeline(
+    pipeline: str,
+    train_path: Path,
+    dev_path: Path,
+    args: argparse.Namespace,
+    *,
+    n_dev_words: int,
+    extra: Callable[[Any], dict[str, float]] | None = None,
+) -> tuple[Any, list[dict[str, Any]]]:
+    """Train treadle's ``init config --pipeline PIPELINE --optimize efficiency`` config
+    (with ``--set`` applied) for ``--minutes`` of training time; the nlp and the
+    evaluation rows. Exits when no evaluation happened within the budget."""
+    from treadle.training.templates import make_starter_config
+
+    config, _ = make_starter_config("en", pipeline, optimize="efficiency")
+    config["paths"]["train"] = str(train_path)
+    config["paths"]["dev"] = str(dev_path)
+    apply_settings(config, args.set)
+    nlp, rec, _ = train_with_budget(
+        config,
+        budget_s=args.minutes * 60,
+        eval_frequency=args.eval_frequency,
+        n_dev_words=n_dev_words,
+        extra=extra,
+    )
+    if not rec.rows:
+        sys.exit("treadle: no evaluation within the budget; lower --eval-frequency")
+    return nlp, rec.rows
+
+
+def spacy_result(args: argparse.Namespace, job: dict[str, Any]) -> dict[str, Any] | None:
+    """spaCy's run of ``job`` under the same budget and evaluation frequency; None with
+    ``--no-spacy``, without spaCy 3.8, or when it made no evaluation."""
+    from _spacy import run_spacy
+
+    if args.no_spacy:
+        return None
+    job = {**job, "budget_s": args.minutes * 60, "eval_frequency": args.eval_frequency}
+    res = run_spacy(args.spacy_python, job, threads=args.threads)
+    return res if res and res["rows"] else None
+
+
+def summarize(
+    rows: list[dict[str, Any]],
+    best_key: Callable[[dict[str, Any]], float],
+    accuracies: Callable[[dict[str, Any]], dict[str, float]],
+    predict_wps: float,
+    peak_mb: float,
+    *,
+    words: bool = True,
+) -> dict[str, Any]:
+    """One library's figures: ``accuracies(best)`` at the best evaluation by
+    ``best_key``, then the time to reach it, the speeds, peak memory, the steps and
+    (``words``) the words trained; the keys of ``SPEED_ROWS`` and ``WORDS_ROW``."""
+    best = best_row(rows, best_key)
+    last = rows[-1]
+    out = dict(accuracies(best))
+    out["seconds_to_best"] = best["train_seconds"]
+    out["train_wps"] = train_wps(rows)
+    out["predict_wps"] = predict_wps
+    out["peak_rss_mb"] = peak_mb
+    out["steps"] = last["step"]
+    if words:
+        out["words"] = last["words"]
+    return out
+
+
 def train_wps(rows: list[dict[str, Any]]) -> float:
     """Words/s between the first and the last evaluation (start-up, such as reading
     the corpus for the first epoch, left out); the whole run with one evaluation."""
@@ -211,3 +297,34 @@ def ratio(a: float | None, b: float | None) -> str:
     if a is None or b is None or not b:
         return "n/a"
     return f"{a / b:.2f}x"
+
+
+def print_comparison(
+    title: str,
+    rows: list[tuple[str, str]],
+    ours: dict[str, Any],
+    theirs: dict[str, Any] | None,
+    refs: dict[str, float] | None = None,
+    *,
+    digits: int = 1,
+    ref_digits: int | None = None,
+) -> None:
+    """The table treadle | spaCy (same run) | ratio | issue ref, one ``(key, label)``
+    row each; a figure one side lacks shows as ``-``, steps get no ratio."""
+    refs = refs or {}
+    ref_digits = digits if ref_digits is None else ref_digits
+
+    def cell(value: float | None, places: int, missing: str) -> str:
+        return missing if value is None else f"{value:,.{places}f}"
+
+    print(f"\n{title}")
+    print(f"{'':24}{'treadle':>12}{'spaCy (same run)':>18}{'ratio':>9}{'issue ref':>11}")
+    for key, label in rows:
+        mine = ours.get(key)
+        t = theirs.get(key) if theirs else None
+        r = ratio(mine, t) if key != "steps" else ""
+        ref = refs.get(key) or None  # a zero reference is left blank, like a missing one
+        print(
+            f"{label:24}{cell(mine, digits, '-'):>12}{cell(t, digits, '-'):>18}"
+            f"{r:>9}{cell(ref, ref_digits, ''):>11}"
+        )

@@ -6,6 +6,15 @@ temporary folder and runs the driver with spaCy's interpreter. The driver builds
 config with spaCy's own ``init config`` (``--optimize efficiency``), converts the data
 with spaCy's own tools, trains with spaCy's own loop under the same training-time budget
 and evaluation frequency, and writes the same figures treadle's side reports.
+
+A job is JSON: ``task``, ``pipeline`` (component names), ``budget_s``,
+``eval_frequency``, optional ``predict_repeats`` (passes over the dev texts when timing
+prediction, default 1) and the data, by task:
+
+- ``"tagger"``: ``train`` / ``dev`` CoNLL-U paths and ``n_sents`` (sentences a Doc),
+  converted by ``spacy convert`` (also used for any CoNLL-U pipeline, e.g. a parser);
+- ``"textcat"``: ``labels`` and ``train_items`` / ``dev_items`` as (text, label) pairs;
+- ``"ner"``: ``train_items`` / ``dev_items`` as (words, spaces, IOB tags) triples.
 """
 
 from __future__ import annotations
@@ -27,8 +36,7 @@ from pathlib import Path
 
 import spacy
 from spacy.cli.init_config import init_config
-from spacy.tokens import DocBin
-from spacy.training import Corpus
+from spacy.tokens import Doc, DocBin
 from spacy.training.initialize import init_nlp
 from spacy.training.loop import train
 from spacy.util import registry
@@ -62,6 +70,13 @@ def make_docbins_textcat(nlp, items, path, labels):
     db.to_disk(path)
 
 
+def make_docbins_ner(vocab, items, path):
+    db = DocBin()
+    for words, spaces, tags in items:
+        db.add(Doc(vocab, words=words, spaces=spaces, ents=tags))
+    db.to_disk(path)
+
+
 def convert_conllu(src, out_dir, n_sents=1):
     import subprocess
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -79,6 +94,10 @@ blank = spacy.blank("en")
 if job["task"] == "tagger":
     train_path = convert_conllu(job["train"], work / "spacy-data", job.get("n_sents", 1))
     dev_path = convert_conllu(job["dev"], work / "spacy-data", job.get("n_sents", 1))
+elif job["task"] == "ner":
+    train_path, dev_path = work / "train.spacy", work / "dev.spacy"
+    make_docbins_ner(blank.vocab, job["train_items"], train_path)
+    make_docbins_ner(blank.vocab, job["dev_items"], dev_path)
 else:
     labels = job["labels"]
     train_path, dev_path = work / "train.spacy", work / "dev.spacy"
@@ -87,7 +106,11 @@ else:
 
 dev_docs = list(DocBin().from_disk(dev_path).get_docs(blank.vocab))
 dev_texts = [d.text for d in dev_docs]
-n_dev_words = sum(len(blank.make_doc(t)) for t in dev_texts)
+if job["task"] == "ner":
+    # The given words, as treadle's side counts them.
+    n_dev_words = sum(len(d) for d in dev_docs)
+else:
+    n_dev_words = sum(len(blank.make_doc(t)) for t in dev_texts)
 gold_cats = [max(d.cats, key=d.cats.get) if d.cats else None for d in dev_docs]
 
 
@@ -151,8 +174,9 @@ wall = time.perf_counter() - t0
 
 t0 = time.perf_counter()
 n = 0
-for doc in nlp.pipe(dev_texts, batch_size=256):
-    n += len(doc)
+for _ in range(job.get("predict_repeats", 1)):
+    for doc in nlp.pipe(dev_texts, batch_size=256):
+        n += len(doc)
 predict_wps = n / (time.perf_counter() - t0)
 result = {
     "spacy_version": spacy.__version__,

@@ -26,16 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _bench import (  # noqa: E402
     REFERENCE,
-    apply_settings,
+    SPEED_ROWS,
     benchmark_args,
-    best_row,
     peak_rss_mb,
     prediction_speed,
-    ratio,
-    train_with_budget,
-    train_wps,
+    print_comparison,
+    spacy_result,
+    summarize,
+    train_efficiency_pipeline,
 )
-from _spacy import run_spacy  # noqa: E402
 
 DATA = Path("/work/shared/data/textcat")
 SST2_NAMES = {"0": "NEGATIVE", "1": "POSITIVE"}
@@ -80,9 +79,19 @@ def to_docbin(items: list[tuple[str, str]], labels: list[str], path: Path) -> in
     return n_words
 
 
-def run_corpus(name: str, args: argparse.Namespace) -> dict[str, dict | None]:
-    from treadle.training.templates import make_starter_config
+def figures(rows: list[dict], predict_wps: float, peak_mb: float) -> dict:
+    """Dev accuracy (percent) at the best evaluation by it, and speeds."""
+    return summarize(
+        rows,
+        lambda r: r["acc"],
+        lambda best: {"acc": 100 * best["acc"]},
+        predict_wps,
+        peak_mb,
+        words=False,
+    )
 
+
+def run_corpus(name: str, args: argparse.Namespace) -> dict[str, dict | None]:
     train, dev = load_corpus(name)
     labels = sorted({lab for _, lab in train})
     work = args.workdir / name
@@ -98,52 +107,24 @@ def run_corpus(name: str, args: argparse.Namespace) -> dict[str, dict | None]:
         correct = sum(max(d.cats, key=d.cats.get) == g for d, g in zip(docs, gold, strict=True))
         return {"acc": correct / len(gold)}
 
-    config, _ = make_starter_config("en", "textcat", optimize="efficiency")
-    config["paths"]["train"] = str(work / "train.docbin")
-    config["paths"]["dev"] = str(work / "dev.docbin")
-    apply_settings(config, args.set)
-    nlp, rec, _ = train_with_budget(
-        config,
-        budget_s=args.minutes * 60,
-        eval_frequency=args.eval_frequency,
+    nlp, rows = train_efficiency_pipeline(
+        "textcat",
+        work / "train.docbin",
+        work / "dev.docbin",
+        args,
         n_dev_words=n_dev_words,
         extra=accuracy,
     )
-    if not rec.rows:
-        sys.exit("treadle: no evaluation within the budget; lower --eval-frequency")
-    best = best_row(rec.rows, lambda r: r["acc"])
-    last = rec.rows[-1]
-    ours = {
-        "acc": 100 * best["acc"],
-        "seconds_to_best": best["train_seconds"],
-        "train_wps": train_wps(rec.rows),
-        "predict_wps": prediction_speed(nlp, dev_texts, repeats=3),
-        "peak_rss_mb": peak_rss_mb(),
-        "steps": last["step"],
+    ours = figures(rows, prediction_speed(nlp, dev_texts, repeats=3), peak_rss_mb())
+    job = {
+        "task": "textcat",
+        "pipeline": ["textcat"],
+        "labels": labels,
+        "train_items": train,
+        "dev_items": dev,
     }
-    theirs = None
-    if not args.no_spacy:
-        job = {
-            "task": "textcat",
-            "pipeline": ["textcat"],
-            "labels": labels,
-            "train_items": train,
-            "dev_items": dev,
-            "budget_s": args.minutes * 60,
-            "eval_frequency": args.eval_frequency,
-        }
-        res = run_spacy(args.spacy_python, job, threads=args.threads)
-        if res and res["rows"]:
-            sbest = best_row(res["rows"], lambda r: r["acc"])
-            slast = res["rows"][-1]
-            theirs = {
-                "acc": 100 * sbest["acc"],
-                "seconds_to_best": sbest["train_seconds"],
-                "train_wps": train_wps(res["rows"]),
-                "predict_wps": res["predict_wps"],
-                "peak_rss_mb": res["peak_rss_mb"],
-                "steps": slast["step"],
-            }
+    res = spacy_result(args, job)
+    theirs = figures(res["rows"], res["predict_wps"], res["peak_rss_mb"]) if res else None
     return {"treadle": ours, "spacy": theirs}
 
 
@@ -168,25 +149,19 @@ def main() -> None:
         "trec": (REFERENCE["trec_dev_acc"], REFERENCE["trec_seconds"], REFERENCE["kim2014_trec"]),
     }
     for name, res in results.items():
-        ours, theirs = res["treadle"], res["spacy"]
         ref_acc, ref_s, kim = refs[name]
-        print(f"\ntextcat on {name} dev, budget {args.minutes:g} min, {args.threads} thread(s)")
-        print(f"{'':24}{'treadle':>12}{'spaCy (same run)':>18}{'ratio':>9}{'issue ref':>11}")
-        rows = [
-            ("acc", "dev accuracy (best)", ref_acc),
-            ("seconds_to_best", "train s to best eval", ref_s),
-            ("train_wps", "train words/s", None),
-            ("predict_wps", "predict words/s", REFERENCE["predict_wps"]),
-            ("peak_rss_mb", "peak memory MB", REFERENCE["peak_memory_gb"] * 1024),
-            ("steps", "steps", None),
-        ]
-        for key, label, ref in rows:
-            t = theirs.get(key) if theirs else None
-            r = ratio(ours[key], t) if key != "steps" else ""
-            print(
-                f"{label:24}{ours[key]:>12,.1f}{(f'{t:,.1f}' if t is not None else '-'):>18}"
-                f"{r:>9}{(f'{ref:,.1f}' if ref else ''):>11}"
-            )
+        print_comparison(
+            f"textcat on {name} dev, budget {args.minutes:g} min, {args.threads} thread(s)",
+            [("acc", "dev accuracy (best)"), *SPEED_ROWS],
+            res["treadle"],
+            res["spacy"],
+            {
+                "acc": ref_acc,
+                "seconds_to_best": ref_s,
+                "predict_wps": REFERENCE["predict_wps"],
+                "peak_rss_mb": REFERENCE["peak_memory_gb"] * 1024,
+            },
+        )
         print(f"Kim 2014 CNN (no pretrained vectors, test set): {kim}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -32,18 +32,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _bench import (  # noqa: E402
+    PIPELINE_SPEED_REFS,
     REFERENCE,
-    apply_settings,
+    SPEED_ROWS,
+    WORDS_ROW,
     benchmark_args,
-    best_row,
     peak_rss_mb,
     prediction_speed,
-    ratio,
-    train_with_budget,
-    train_wps,
+    print_comparison,
+    spacy_result,
+    summarize,
+    train_efficiency_pipeline,
 )
-from _spacy import run_spacy  # noqa: E402
-from train_tagger import DATA, convert  # noqa: E402
+from train_tagger import DATA, convert_ewt  # noqa: E402
 
 # Issue 6: spaCy 3.8's efficiency pipeline (tok2vec + tagger + morphologizer +
 # trainable_lemmatizer + parser), 40 minutes of training on this machine, EWT dev.
@@ -75,20 +76,17 @@ def components() -> list[str]:
 
 def figures(rows: list[dict], predict_wps: float, peak_mb: float) -> dict:
     """Accuracies (percent) at the best evaluation by weighted score, and speeds."""
-    best = best_row(rows, lambda r: r["score"])
-    last = rows[-1]
-    out = {key: 100 * best["scores"][key] for key, _ in METRICS if best["scores"].get(key) is not None}
-    out.update(
-        {
-            "seconds_to_best": best["train_seconds"],
-            "train_wps": train_wps(rows),
-            "predict_wps": predict_wps,
-            "peak_rss_mb": peak_mb,
-            "steps": last["step"],
-            "words": last["words"],
-        }
+    return summarize(
+        rows,
+        lambda r: r["score"],
+        lambda best: {
+            key: 100 * best["scores"][key]
+            for key, _ in METRICS
+            if best["scores"].get(key) is not None
+        },
+        predict_wps,
+        peak_mb,
     )
-    return out
 
 
 def main() -> None:
@@ -105,81 +103,40 @@ def main() -> None:
 
     import torch
 
-    from treadle.training.templates import make_starter_config
-
     torch.set_num_threads(args.threads)
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    train_path, _, n_train_words = convert(args.train, args.workdir / "train.docbin")
-    dev_path, dev_texts, n_dev_words = convert(args.dev, args.workdir / "dev.docbin")
-    print(f"EWT: {n_train_words:,} train words, {n_dev_words:,} dev words", file=sys.stderr)
-
+    train_path, dev_path, dev_texts, n_dev_words = convert_ewt(args)
     names = components()
-    config, _ = make_starter_config("en", ",".join(names), optimize="efficiency")
-    config["paths"]["train"] = str(train_path)
-    config["paths"]["dev"] = str(dev_path)
-    apply_settings(config, args.set)
-    budget = args.minutes * 60
-    nlp, rec, _wall = train_with_budget(
-        config, budget_s=budget, eval_frequency=args.eval_frequency, n_dev_words=n_dev_words
+    nlp, rows = train_efficiency_pipeline(
+        ",".join(names), train_path, dev_path, args, n_dev_words=n_dev_words
     )
-    if not rec.rows:
-        sys.exit("treadle: no evaluation within the budget; lower --eval-frequency")
-    ours = figures(rec.rows, prediction_speed(nlp, dev_texts), peak_rss_mb())
+    ours = figures(rows, prediction_speed(nlp, dev_texts), peak_rss_mb())
 
+    # The same components as treadle's run, so the speed ratios compare like with like.
+    job = {"task": "tagger", "pipeline": names, "train": str(args.train), "dev": str(args.dev)}
+    res = spacy_result(args, job)
     theirs = None
-    if not args.no_spacy:
-        # The same components as treadle's run, so the speed ratios compare like with like.
-        job = {
-            "task": "tagger",
-            "pipeline": names,
-            "train": str(args.train),
-            "dev": str(args.dev),
-            "budget_s": budget,
-            "eval_frequency": args.eval_frequency,
-        }
-        res = run_spacy(args.spacy_python, job, threads=args.threads)
-        if res and res["rows"]:
-            theirs = figures(res["rows"], res["predict_wps"], res["peak_rss_mb"])
-            theirs["pipeline"] = res["pipeline"]
+    if res:
+        theirs = figures(res["rows"], res["predict_wps"], res["peak_rss_mb"])
+        theirs["pipeline"] = res["pipeline"]
 
-    print(
-        f"\n{' + '.join(names)} on EWT dev (shared tok2vec), budget {args.minutes:g} min, "
-        f"{args.threads} thread(s)"
+    print_comparison(
+        f"{' + '.join(names)} on EWT dev (shared tok2vec), budget {args.minutes:g} min, "
+        f"{args.threads} thread(s)",
+        [*METRICS, *SPEED_ROWS, WORDS_ROW],
+        ours,
+        theirs,
+        {**PIPELINE_REFERENCE, "tag_acc": REFERENCE["tagger_xpos_ewt_dev"], **PIPELINE_SPEED_REFS},
+        digits=2,
     )
-    print(f"{'':24}{'treadle':>12}{'spaCy (same run)':>18}{'ratio':>9}{'issue ref':>11}")
-    refs = {
-        **PIPELINE_REFERENCE,
-        "tag_acc": REFERENCE["tagger_xpos_ewt_dev"],
-        "train_wps": REFERENCE["train_wps_full_pipeline"],
-        "predict_wps": REFERENCE["predict_wps"],
-        "peak_rss_mb": REFERENCE["peak_memory_gb"] * 1024,
-    }
-    rows = [
-        *METRICS,
-        ("seconds_to_best", "train s to best eval"),
-        ("train_wps", "train words/s"),
-        ("predict_wps", "predict words/s"),
-        ("peak_rss_mb", "peak memory MB"),
-        ("steps", "steps"),
-        ("words", "words trained"),
-    ]
-    for key, label in rows:
-        mine = ours.get(key)
-        t = theirs.get(key) if theirs else None
-        r = ratio(mine, t) if key != "steps" else ""
-        ref = refs.get(key)
-        print(
-            f"{label:24}{(f'{mine:,.2f}' if mine is not None else '-'):>12}"
-            f"{(f'{t:,.2f}' if t is not None else '-'):>18}"
-            f"{r:>9}{(f'{ref:,.2f}' if ref else ''):>11}"
-        )
     print(
         "issue ref: spaCy 3.8 full EWT pipeline (tok2vec+tagger+morphologizer+lemmatizer+"
         "parser), 40 min; the tagger row is issue 5's tagger-only figure; train words/s is "
         "for that whole pipeline."
     )
     if args.json:
-        args.json.write_text(json.dumps({"treadle": ours, "spacy": theirs, "components": names}, indent=2))
+        args.json.write_text(
+            json.dumps({"treadle": ours, "spacy": theirs, "components": names}, indent=2)
+        )
 
 
 if __name__ == "__main__":

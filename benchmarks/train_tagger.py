@@ -15,6 +15,7 @@ same data with the same budget and prints the ratios treadle/spaCy.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -22,17 +23,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _bench import (  # noqa: E402
+    PIPELINE_SPEED_REFS,
     REFERENCE,
-    apply_settings,
+    SPEED_ROWS,
+    WORDS_ROW,
     benchmark_args,
-    best_row,
     peak_rss_mb,
     prediction_speed,
-    ratio,
-    train_with_budget,
-    train_wps,
+    print_comparison,
+    spacy_result,
+    summarize,
+    train_efficiency_pipeline,
 )
-from _spacy import run_spacy  # noqa: E402
 
 DATA = Path("/work/shared/data/ud_en_ewt")
 
@@ -54,6 +56,27 @@ def convert(src: Path, dest: Path, n_sents: int = 1) -> tuple[Path, list[str], i
     return dest, texts, n_words
 
 
+def convert_ewt(args: argparse.Namespace, n_sents: int = 1) -> tuple[Path, Path, list[str], int]:
+    """``--train`` / ``--dev`` converted into ``--workdir``: the two .docbin paths, the
+    dev texts and the dev word count."""
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    train_path, _, n_train_words = convert(args.train, args.workdir / "train.docbin", n_sents)
+    dev_path, dev_texts, n_dev_words = convert(args.dev, args.workdir / "dev.docbin", n_sents)
+    print(f"EWT: {n_train_words:,} train words, {n_dev_words:,} dev words", file=sys.stderr)
+    return train_path, dev_path, dev_texts, n_dev_words
+
+
+def figures(rows: list[dict], predict_wps: float, peak_mb: float) -> dict:
+    """XPOS accuracy (percent) at the best evaluation by it, and speeds."""
+    return summarize(
+        rows,
+        lambda r: r["scores"].get("tag_acc", 0.0),
+        lambda best: {"tag_acc": 100 * best["scores"]["tag_acc"]},
+        predict_wps,
+        peak_mb,
+    )
+
+
 def main() -> None:
     parser = benchmark_args(
         __doc__.split("\n")[0],
@@ -68,86 +91,27 @@ def main() -> None:
 
     import torch
 
-    from treadle.training.templates import make_starter_config
-
     torch.set_num_threads(args.threads)
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    train_path, _, n_train_words = convert(args.train, args.workdir / "train.docbin")
-    dev_path, dev_texts, n_dev_words = convert(args.dev, args.workdir / "dev.docbin")
-    print(f"EWT: {n_train_words:,} train words, {n_dev_words:,} dev words", file=sys.stderr)
-
-    config, _ = make_starter_config("en", "tagger", optimize="efficiency")
-    config["paths"]["train"] = str(train_path)
-    config["paths"]["dev"] = str(dev_path)
-    apply_settings(config, args.set)
-    budget = args.minutes * 60
-    nlp, rec, wall = train_with_budget(
-        config, budget_s=budget, eval_frequency=args.eval_frequency, n_dev_words=n_dev_words
+    train_path, dev_path, dev_texts, n_dev_words = convert_ewt(args)
+    nlp, rows = train_efficiency_pipeline(
+        "tagger", train_path, dev_path, args, n_dev_words=n_dev_words
     )
-    if not rec.rows:
-        sys.exit("treadle: no evaluation within the budget; lower --eval-frequency")
-    best = best_row(rec.rows, lambda r: r["scores"].get("tag_acc", 0.0))
-    last = rec.rows[-1]
-    ours = {
-        "tag_acc": 100 * best["scores"]["tag_acc"],
-        "seconds_to_best": best["train_seconds"],
-        "train_wps": train_wps(rec.rows),
-        "predict_wps": prediction_speed(nlp, dev_texts),
-        "peak_rss_mb": peak_rss_mb(),
-        "steps": last["step"],
-        "words": last["words"],
-    }
+    ours = figures(rows, prediction_speed(nlp, dev_texts), peak_rss_mb())
 
+    job = {"task": "tagger", "pipeline": ["tagger"], "train": str(args.train), "dev": str(args.dev)}
+    res = spacy_result(args, job)
     theirs = None
-    if not args.no_spacy:
-        job = {
-            "task": "tagger",
-            "pipeline": ["tagger"],
-            "train": str(args.train),
-            "dev": str(args.dev),
-            "budget_s": budget,
-            "eval_frequency": args.eval_frequency,
-        }
-        res = run_spacy(args.spacy_python, job, threads=args.threads)
-        if res and res["rows"]:
-            sbest = best_row(res["rows"], lambda r: r["scores"].get("tag_acc", 0.0))
-            slast = res["rows"][-1]
-            theirs = {
-                "tag_acc": 100 * sbest["scores"]["tag_acc"],
-                "seconds_to_best": sbest["train_seconds"],
-                "train_wps": train_wps(res["rows"]),
-                "predict_wps": res["predict_wps"],
-                "peak_rss_mb": res["peak_rss_mb"],
-                "steps": slast["step"],
-                "words": slast["words"],
-                "pipeline": res["pipeline"],
-            }
+    if res:
+        theirs = figures(res["rows"], res["predict_wps"], res["peak_rss_mb"])
+        theirs["pipeline"] = res["pipeline"]
 
-    print(f"\nTagger (XPOS) on EWT dev, budget {args.minutes:g} min, {args.threads} thread(s)")
-    header = f"{'':24}{'treadle':>12}{'spaCy (same run)':>18}{'ratio':>9}{'issue ref':>11}"
-    print(header)
-    refs = {
-        "tag_acc": REFERENCE["tagger_xpos_ewt_dev"],
-        "train_wps": REFERENCE["train_wps_full_pipeline"],
-        "predict_wps": REFERENCE["predict_wps"],
-        "peak_rss_mb": REFERENCE["peak_memory_gb"] * 1024,
-    }
-    for key, label in [
-        ("tag_acc", "dev XPOS acc (best)"),
-        ("seconds_to_best", "train s to best eval"),
-        ("train_wps", "train words/s"),
-        ("predict_wps", "predict words/s"),
-        ("peak_rss_mb", "peak memory MB"),
-        ("steps", "steps"),
-        ("words", "words trained"),
-    ]:
-        t = theirs.get(key) if theirs else None
-        r = ratio(ours[key], t) if key != "steps" else ""
-        ref = refs.get(key)
-        print(
-            f"{label:24}{ours[key]:>12,.1f}{(f'{t:,.1f}' if t is not None else '-'):>18}"
-            f"{r:>9}{(f'{ref:,.1f}' if ref else ''):>11}"
-        )
+    print_comparison(
+        f"Tagger (XPOS) on EWT dev, budget {args.minutes:g} min, {args.threads} thread(s)",
+        [("tag_acc", "dev XPOS acc (best)"), *SPEED_ROWS, WORDS_ROW],
+        ours,
+        theirs,
+        {"tag_acc": REFERENCE["tagger_xpos_ewt_dev"], **PIPELINE_SPEED_REFS},
+    )
     print(
         "issue ref: spaCy 3.8 full EWT pipeline (tok2vec+tagger+morphologizer+lemmatizer+"
         "parser), 40 min; its train words/s is for that whole pipeline."
