@@ -258,3 +258,30 @@ def test_empty_batches_and_empty_docs(vocab):
     backprop([torch.zeros(0, 16)])
     Y, backprop = model.begin_update([])
     assert Y == [] and backprop([]) is None
+
+
+@pytest.mark.parametrize("activation", ["maxout", "mish"])
+def test_training_dropout_reaches_every_encoder_layer(vocab, activation):
+    from treadle.ml.dropout import set_dropout_rate
+
+    fix_random_seed(0)
+    if activation == "maxout":
+        net = hash_embed_cnn(depth=3)
+    else:
+        net = registry.architectures.get("treadle.Tok2Vec.v1")(
+            embed=registry.architectures.get("treadle.MultiHashEmbed.v1")(
+                width=16, attrs=["NORM", "SHAPE"], rows=[100, 50], include_static_vectors=False
+            ),
+            encode=registry.architectures.get("treadle.MishWindowEncoder.v1")(
+                width=16, window_size=1, depth=3
+            ),
+        )
+    # The embedding mix and each of the 3 encoder blocks take the training's rate.
+    assert set_dropout_rate(net, 0.3) >= 4
+    docs = make_docs(vocab, ["the cat sat on the mat", "dogs bark"])
+    net.train()
+    a, b = torch.cat(net(docs)), torch.cat(net(docs))
+    assert not torch.equal(a, b)
+    net.eval()
+    with torch.no_grad():
+        assert torch.equal(torch.cat(net(docs)), torch.cat(net(docs)))

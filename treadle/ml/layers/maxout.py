@@ -36,13 +36,15 @@ class _MaxPieces(torch.autograd.Function):
 
 
 class Maxout(torch.nn.Module):
-    def __init__(self, nO: int, nI: int, nP: int = 3, *, normalize: bool = False, dropout: float = 0.0):
+    def __init__(self, nO: int, nI: int, nP: int = 3, *, normalize: bool = False, dropout: float | None = 0.0):
         super().__init__()
         self.nO, self.nI, self.nP = nO, nI, nP
         self.weight = torch.nn.Parameter(glorot_uniform_(torch.empty(nP * nO, nI), nI, nO))
         self.bias = torch.nn.Parameter(torch.zeros(nP * nO))
         self.norm = torch.nn.LayerNorm(nO) if normalize else None
-        self.dropout = torch.nn.Dropout(dropout) if dropout > 0 else None
+        # A dropout module even at rate 0: the training's dropout setting reaches every
+        # layer that has one (set_dropout_rate). None leaves the layer without.
+        self.dropout = torch.nn.Dropout(dropout) if dropout is not None else None
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         Y = _MaxPieces.apply(F.linear(X, self.weight, self.bias), self.nP)
