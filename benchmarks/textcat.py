@@ -162,7 +162,10 @@ def main() -> None:
                 "peak_rss_mb": REFERENCE["peak_memory_gb"] * 1024,
             },
         )
-        print(f"Kim 2014 CNN (no pretrained vectors, test set): {kim}")
+        print(
+            f"Kim 2014 CNN-rand, published (other evaluation data, see kim_cnn.py): {kim}; "
+            f"on this split: benchmarks/kim_cnn.py --corpus {name}"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
