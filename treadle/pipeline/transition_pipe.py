@@ -151,25 +151,28 @@ class TransitionPipe(TrainablePipe):
             return self.beam_parse(docs, width, float(self.cfg.get("beam_density", 0.0)))
         return self.greedy_parse(docs)
 
-    def beam_parse(self, docs: list[Doc], width: int, density: float = 0.0) -> Any:
-        moves = self.moves
-        batch = moves.init_batch(docs, doc_offsets(docs))
+    def _start(self, docs: list[Doc]) -> tuple[Any, Callable[[np.ndarray], np.ndarray] | None]:
+        """The Docs' initial states and the model's step function over their tokens;
+        no step function when no Doc has a token (the states are already final)."""
+        batch = self.moves.init_batch(docs, doc_offsets(docs))
         if not any(len(d) for d in docs):
+            return batch, None
+        return batch, self.model.stepper(self.model(docs))
+
+    def beam_parse(self, docs: list[Doc], width: int, density: float = 0.0) -> Any:
+        batch, step = self._start(docs)
+        if step is None:
             return batch
-        step = self.model.stepper(self.model(docs))
         return beam_search(
-            moves, batch, step, width=width, density=density,
+            self.moves, batch, step, width=width, density=density,
             extra_state_tokens=self.extra_state_tokens,
         )  # fmt: skip
 
     def greedy_parse(self, docs: list[Doc]) -> Any:
-        moves, model = self.moves, self.model
-        offsets = doc_offsets(docs)
-        batch = moves.init_batch(docs, offsets)
-        if not any(len(d) for d in docs):
+        batch, step = self._start(docs)
+        if step is None:
             return batch
-        table = model(docs)
-        step = model.stepper(table)
+        moves = self.moves
         extra = self.extra_state_tokens
         while True:
             active = np.flatnonzero(~moves.is_final(batch))
