@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from treadle.errors import AlignmentError
-from treadle.training.alignment import Alignment, Ragged
+from treadle.tokens.alignment import Alignment, Ragged
 
 
 def test_identity_alignment():

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from treadle.pipeline.transition import nonproj
-from treadle.pipeline.transition.arc_eager import BREAK, REDUCE, SHIFT, ArcEager
-from treadle.pipeline.transition.system import INVALID_COST, StateBatch
-from treadle.tokens import Doc, Vocab
+from treadle.pipeline._internal.transition.arc_eager import BREAK, REDUCE, SHIFT, ArcEager
+from treadle.pipeline._internal.transition.system import INVALID_COST, StateBatch
+from treadle.tokens import Doc, Vocab, nonproj
 from treadle.training import Example
 
 

@@ -11,8 +11,8 @@ from test_ner import T2V, TRAIN, examples, ner_model, trained_ner
 
 import treadle
 from treadle.errors import ConfigError
-from treadle.pipeline.transition.beam import _log_softmax, _top_per_group, beam_search
-from treadle.pipeline.transition_pipe import doc_offsets
+from treadle.pipeline._internal.transition.beam import _log_softmax, _top_per_group, beam_search
+from treadle.pipeline._internal.transition_pipe import doc_offsets
 
 
 @pytest.fixture(autouse=True)

@@ -6,10 +6,17 @@ import numpy as np
 import pytest
 
 from treadle.errors import DataError
-from treadle.pipeline.transition.biluo import BEGIN, IN, LAST, UNIT, BiluoSystem, action_id
-from treadle.pipeline.transition.system import INVALID_COST
+from treadle.pipeline._internal.transition.biluo import (
+    BEGIN,
+    IN,
+    LAST,
+    UNIT,
+    BiluoSystem,
+    action_id,
+)
+from treadle.pipeline._internal.transition.system import INVALID_COST
 from treadle.tokens import Doc, Span, Vocab
-from treadle.training.example import Example
+from treadle.tokens.example import Example
 
 
 def make_doc(words: list[str], vocab: Vocab | None = None) -> Doc:

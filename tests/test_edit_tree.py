@@ -8,7 +8,7 @@ import random
 import pytest
 
 from treadle.errors import SerializationError
-from treadle.pipeline.edit_tree import EditTrees, longest_common_substring
+from treadle.pipeline._internal.edit_tree import EditTrees, longest_common_substring
 
 
 def test_suffix_tree_generalizes_across_words() -> None:

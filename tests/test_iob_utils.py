@@ -1,7 +1,7 @@
 import pytest
 
 from treadle.errors import DataError
-from treadle.training.iob_utils import (
+from treadle.tokens.iob_utils import (
     biluo_to_iob,
     biluo_to_token_spans,
     iob_to_biluo,

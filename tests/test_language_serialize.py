@@ -15,7 +15,7 @@ import treadle
 from treadle.config import Config, registry
 from treadle.errors import ConfigError, SerializationError
 from treadle.language import Language
-from treadle.pipeline.base import Pipe
+from treadle.pipeline._internal.pipe import Pipe
 from treadle.tokens import Doc
 
 

@@ -113,7 +113,7 @@ def _two_tree_lemmatizer(**cfg: object) -> tuple[treadle.Language, object, list[
     """A lemmatizer whose labels are [went->go, -ed]: on "walked" the first never applies."""
     nlp = make_nlp(**cfg)
     lem = nlp.get_pipe(NAME)
-    from treadle.pipeline.edit_tree import EditTrees
+    from treadle.pipeline._internal.edit_tree import EditTrees
 
     trees = EditTrees()
     ids = [trees.add("went", "go"), trees.add("walked", "walk")]

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from treadle.pipeline.transition.nonproj import (
+from treadle.tokens.nonproj import (
     contains_cycle,
     decompose,
     deprojectivize,

@@ -88,7 +88,7 @@ def test_gold_tags_projected_through_alignment() -> None:
     # predicted "ham." is one token; gold has "ham" "." -> no one-to-one partner: missing
     pred = Doc(nlp.vocab, words=["Eat", "ham."])
     eg = Example.from_dict(pred, {"words": ["Eat", "ham", "."], "spaces": [True, False, False], "tags": ["VB", "NN", "."]})
-    from treadle.pipeline.tagger import aligned_token_values
+    from treadle.pipeline._internal.labels import aligned_token_values
     from treadle.tokens.attrs import TAG
 
     vals = aligned_token_values([eg], TAG)

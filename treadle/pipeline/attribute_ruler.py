@@ -29,7 +29,7 @@ import numpy as np
 
 from treadle.errors import DataError, MatchPatternError, SerializationError
 from treadle.language import Language
-from treadle.pipeline.base import CFG_FILE, Pipe
+from treadle.pipeline._internal.pipe import CFG_FILE, Pipe
 from treadle.scoring import Scorer
 from treadle.tokens.attrs import LEMMA, MORPH, NORM, POS, TAG
 from treadle.tokens.parts_of_speech import POS_IDS, UPOS_NAMES

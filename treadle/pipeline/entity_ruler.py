@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from treadle.language import Language
-from treadle.pipeline.span_ruler import (
+from treadle.pipeline._internal.span_rules import (
     BaseSpanRuler,
     prioritize_existing_ents_filter,
     prioritize_new_ents_filter,

@@ -34,7 +34,7 @@ import numpy as np
 
 from treadle.errors import ConfigError, PipelineError, SerializationError
 from treadle.language import Language
-from treadle.pipeline.base import Pipe
+from treadle.pipeline._internal.pipe import Pipe
 from treadle.scoring import Scorer
 from treadle.tokens.attrs import LEMMA, ORTH, POS
 from treadle.tokens.parts_of_speech import UPOS_NAMES

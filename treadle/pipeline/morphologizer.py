@@ -22,13 +22,8 @@ import torch
 
 from treadle.errors import PipelineError
 from treadle.language import Language
-from treadle.pipeline.tagger import (
-    DEFAULT_TAGGER_MODEL,
-    IGNORE,
-    LabelIndex,
-    Tagger,
-    aligned_token_values,
-)
+from treadle.pipeline._internal.labels import IGNORE, LabelIndex, aligned_token_values
+from treadle.pipeline.tagger import DEFAULT_TAGGER_MODEL, Tagger
 from treadle.scoring import Scorer
 from treadle.tokens import hash_string
 from treadle.tokens.attrs import MORPH, POS

@@ -1,7 +1,7 @@
 """``ner``: a transition-based named entity recognizer (``doc.ents``).
 
 The component is the shared :class:`TransitionPipe` driven by the BILUO transition
-system (:mod:`treadle.pipeline.transition.biluo`) and a
+system (:mod:`treadle.pipeline._internal.transition.biluo`) and a
 ``treadle.TransitionBasedParser.v1`` model with ``state_type = "ner"``. Training uses
 the dynamic oracle with partial annotation: tokens whose gold entity value is missing
 are not penalized; gold "O" tokens, blocked tokens and, with ``incorrect_spans_key``,
@@ -19,9 +19,9 @@ from typing import Any
 import torch
 
 from treadle.language import Language
+from treadle.pipeline._internal.transition.biluo import BiluoSystem
+from treadle.pipeline._internal.transition_pipe import TransitionPipe
 from treadle.pipeline.tok2vec import DEFAULT_TOK2VEC_MODEL
-from treadle.pipeline.transition.biluo import BiluoSystem
-from treadle.pipeline.transition_pipe import TransitionPipe
 from treadle.scoring import Scorer
 
 DEFAULT_NER_MODEL: dict[str, Any] = {

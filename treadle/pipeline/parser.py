@@ -1,6 +1,6 @@
 """``parser``: labelled dependency parsing and sentence segmentation (arc-eager).
 
-The transition system is :class:`ArcEager` (treadle/pipeline/transition/arc_eager.py);
+The transition system is :class:`ArcEager` (treadle/pipeline/_internal/transition/arc_eager.py);
 the network ``treadle.TransitionBasedParser.v1``; training and greedy prediction come
 from :class:`TransitionPipe`. Non-projective gold trees are lifted (pseudo-projective
 labels ``"label||headlabel"``) before the oracle sees them, and the parser's output is
@@ -17,9 +17,9 @@ import torch
 
 from treadle.errors import ConfigError
 from treadle.language import Language
+from treadle.pipeline._internal.transition.arc_eager import BACKOFF_LABEL, ROOT_LABEL, ArcEager
+from treadle.pipeline._internal.transition_pipe import TransitionPipe
 from treadle.pipeline.tok2vec import DEFAULT_TOK2VEC_MODEL
-from treadle.pipeline.transition.arc_eager import BACKOFF_LABEL, ROOT_LABEL, ArcEager
-from treadle.pipeline.transition_pipe import TransitionPipe
 from treadle.scoring import Scorer
 
 DEFAULT_PARSER_MODEL: dict[str, Any] = {

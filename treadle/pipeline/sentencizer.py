@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from treadle.language import Language
-from treadle.pipeline.base import Pipe
+from treadle.pipeline._internal.pipe import Pipe
 from treadle.tokens.attrs import SENT_START
 
 # Sentence-final marks across scripts. Latin, Greek and Cyrillic use ASCII marks and

@@ -20,7 +20,8 @@ import torch
 
 from treadle.errors import PipelineError
 from treadle.language import Language
-from treadle.pipeline.tagger import IGNORE, Tagger, _same_tokens
+from treadle.pipeline._internal.labels import IGNORE, same_tokens
+from treadle.pipeline.tagger import Tagger
 from treadle.scoring import Scorer
 from treadle.tokens.attrs import DEP, SENT_START
 
@@ -72,7 +73,7 @@ def aligned_sent_starts(examples: Iterable[Any]) -> np.ndarray:
     for eg in examples:
         gold = reference_sent_starts(eg.reference)
         pred, ref = eg.predicted, eg.reference
-        if _same_tokens(pred, ref):
+        if same_tokens(pred, ref):
             parts.append(gold)
             continue
         x2y = eg.alignment.x2y

@@ -1,4 +1,5 @@
-"""``textcat`` (exclusive classes) and ``textcat_multilabel``: labels for whole Docs.
+"""``textcat``: exclusive classes for whole Docs (``textcat_multilabel``, in its own
+module, is the same component with independent labels).
 
 Both write ``doc.cats`` (label -> score). The model gives (n_docs, n_labels) logits;
 ``textcat`` turns them into a softmax distribution and trains with cross-entropy,
@@ -19,7 +20,7 @@ import torch.nn.functional as F
 
 from treadle.errors import ConfigError
 from treadle.language import Language
-from treadle.pipeline.trainable import TrainablePipe
+from treadle.pipeline._internal.trainable import TrainablePipe
 from treadle.scoring import Scorer
 
 if TYPE_CHECKING:
@@ -159,12 +160,6 @@ class TextCategorizer(TrainablePipe):
         )
 
 
-class MultiLabelTextCategorizer(TextCategorizer):
-    """Any number of labels per Doc: an independent probability for each."""
-
-    exclusive = False
-
-
 @Language.factory(
     "textcat",
     assigns=["doc.cats"],
@@ -175,15 +170,3 @@ def make_textcat(
     nlp: Language, name: str, model: torch.nn.Module, threshold: float = 0.5, positive_label: str | None = None
 ) -> TextCategorizer:
     return TextCategorizer(nlp.vocab, model, name, threshold=threshold, positive_label=positive_label)
-
-
-@Language.factory(
-    "textcat_multilabel",
-    assigns=["doc.cats"],
-    default_config={"model": _default_model(False), "threshold": 0.5},
-    default_score_weights=_score_weights(),
-)
-def make_textcat_multilabel(
-    nlp: Language, name: str, model: torch.nn.Module, threshold: float = 0.5
-) -> MultiLabelTextCategorizer:
-    return MultiLabelTextCategorizer(nlp.vocab, model, name, threshold=threshold)

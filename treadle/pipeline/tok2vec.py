@@ -24,7 +24,7 @@ from treadle.language import Language
 from treadle.ml.architectures.tagger import encode_packed
 from treadle.ml.dropout import set_dropout_rate
 from treadle.ml.layers.listener import Tok2VecListener
-from treadle.pipeline.trainable import TrainablePipe, _check_examples
+from treadle.pipeline._internal.trainable import TrainablePipe, _check_examples
 
 if TYPE_CHECKING:
     from treadle.tokens import Doc

@@ -1,7 +1,7 @@
 """``trainable_lemmatizer``: predicts an edit tree per token and applies it.
 
 Initialization reads the (form, lemma) pairs of the training data, turns each into an
-edit tree (treadle/pipeline/edit_tree.py) and keeps the trees seen at least
+edit tree (treadle/pipeline/_internal/edit_tree.py) and keeps the trees seen at least
 ``min_tree_freq`` times: those are the component's labels (tree ids). The model
 (``treadle.Tagger.v1`` by default) scores every label for every token; the loss is the
 cross-entropy against the gold pair's tree (a token whose tree was dropped as rare, or
@@ -26,10 +26,10 @@ import torch.nn.functional as F
 
 from treadle.errors import DataError, PipelineError, SerializationError
 from treadle.language import Language
-from treadle.pipeline.edit_tree import EditTrees
-from treadle.pipeline.tagger import IGNORE, aligned_token_values, packed_scores
+from treadle.pipeline._internal.edit_tree import EditTrees
+from treadle.pipeline._internal.labels import IGNORE, aligned_token_values, packed_scores
+from treadle.pipeline._internal.trainable import MODEL_FILE, TrainablePipe, _check_examples
 from treadle.pipeline.tok2vec import DEFAULT_TOK2VEC_MODEL
-from treadle.pipeline.trainable import MODEL_FILE, TrainablePipe, _check_examples
 from treadle.scoring import Scorer
 from treadle.tokens.attrs import LEMMA, LOWER, ORTH
 from treadle.util import atomic_write_bytes, ensure_path

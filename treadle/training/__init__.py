@@ -1,7 +1,16 @@
 """Training data and the training loop: Example, alignment, tag schemes, converters."""
 
+from treadle.tokens.alignment import Alignment, Ragged
+from treadle.tokens.example import Example
+from treadle.tokens.iob_utils import (
+    biluo_tags_to_offsets,
+    biluo_tags_to_spans,
+    biluo_to_iob,
+    iob_to_biluo,
+    offsets_to_biluo_tags,
+    remove_bilu_prefix,
+)
 from treadle.training import batchers, loggers  # noqa: F401  (registration)
-from treadle.training.alignment import Alignment, Ragged
 from treadle.training.converters import (
     conllu_to_docs,
     iob_to_docs,
@@ -11,16 +20,7 @@ from treadle.training.converters import (
     read_jsonl,
 )
 from treadle.training.corpus import Corpus, JsonlCorpus
-from treadle.training.example import Example
 from treadle.training.initialize import init_nlp
-from treadle.training.iob_utils import (
-    biluo_tags_to_offsets,
-    biluo_tags_to_spans,
-    biluo_to_iob,
-    iob_to_biluo,
-    offsets_to_biluo_tags,
-    remove_bilu_prefix,
-)
 from treadle.training.loop import train
 
 __all__ = [

@@ -32,7 +32,7 @@ from typing import Any
 
 from treadle.config import registry
 from treadle.errors import DataError
-from treadle.training.example import Example
+from treadle.tokens.example import Example
 
 DOCBIN_SUFFIX = ".docbin"
 

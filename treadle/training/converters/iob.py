@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from treadle.errors import DataError
+from treadle.tokens.iob_utils import biluo_to_iob, iob_to_biluo
 from treadle.training.converters.conllu import Sentence
-from treadle.training.iob_utils import biluo_to_iob, iob_to_biluo
 
 
 def _spaces_from_text(words: list[str], text: str | None) -> list[bool]:

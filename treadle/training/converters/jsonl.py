@@ -87,7 +87,7 @@ def jsonl_to_docs(
     name: str | None = None,
 ) -> Iterator[Any]:
     """One Doc per line, tokenized by ``tokenizer``, with entities, span groups and cats."""
-    from treadle.training.iob_utils import offsets_to_biluo_tags
+    from treadle.tokens.iob_utils import offsets_to_biluo_tags
 
     for lineno, rec in read_jsonl(source, name=name):
         doc = tokenizer(rec["text"])
@@ -116,7 +116,7 @@ def _char_spans(doc: Any, triples: list[tuple[int, int, str]], where: str) -> li
 
 
 def _set_biluo(doc: Any, tags: list[str], where: str) -> None:
-    from treadle.training.example import set_biluo_ents
+    from treadle.tokens.example import set_biluo_ents
 
     try:
         set_biluo_ents(doc, tags)

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from treadle.pipeline.transition.system import INVALID_COST, StateBatch, TransitionSystem
+from treadle.pipeline._internal.transition.system import INVALID_COST, StateBatch, TransitionSystem
 from treadle.tokens import attrs as A
 
 SHIFT, REDUCE, BREAK, LEFT, RIGHT = 0, 1, 2, 3, 4
@@ -375,7 +375,7 @@ class ArcEager(TransitionSystem):
         return heads.tolist(), labels, starts
 
     def set_annotations(self, batch: StateBatch, docs: Sequence[Any]) -> None:
-        from treadle.pipeline.transition import nonproj
+        from treadle.tokens import nonproj
 
         strings = None
         for s in range(batch.n_states):

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from treadle.pipeline.transition.system import StateBatch, TransitionSystem
+from treadle.pipeline._internal.transition.system import StateBatch, TransitionSystem
 
 
 def _log_softmax(scores: np.ndarray) -> np.ndarray:

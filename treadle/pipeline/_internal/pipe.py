@@ -15,7 +15,7 @@ when a component has them:
 
 :class:`Pipe` gives the rule-based subset with sensible defaults; its settings live in
 ``self.cfg`` (a JSON-serialisable dict) and are saved as ``cfg.json``.
-:class:`TrainablePipe` (treadle/pipeline/trainable.py) adds training.
+:class:`TrainablePipe` (treadle/pipeline/_internal/trainable.py) adds training.
 """
 
 from __future__ import annotations
@@ -109,6 +109,6 @@ class Pipe:
 
 # The real implementation lives in its own module; imported last because it
 # subclasses Pipe (defined above).
-from treadle.pipeline.trainable import TrainablePipe  # noqa: E402
+from treadle.pipeline._internal.trainable import TrainablePipe  # noqa: E402
 
 __all__ = ["CFG_FILE", "Pipe", "TrainablePipe"]

@@ -1,6 +1,6 @@
 """BILUO entity recognition as a transition system, stepped for a whole batch in numpy.
 
-Actions follow the layout of :mod:`treadle.pipeline.transition.system`; every action
+Actions follow the layout of :mod:`treadle.pipeline._internal.transition.system`; every action
 consumes one token: ``O`` (outside), and per label ``B-X`` (begin a
 multi-token entity), ``I-X`` (inside), ``L-X`` (last), ``U-X`` (a one-token entity).
 Action ids: 0 is ``O``; label ``j`` owns ids ``4j+1 .. 4j+4`` for B, I, L, U, so a new
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from treadle.errors import DataError
-from treadle.pipeline.transition.system import INVALID_COST, StateBatch, TransitionSystem
+from treadle.pipeline._internal.transition.system import INVALID_COST, StateBatch, TransitionSystem
 from treadle.tokens import attrs as A
 from treadle.tokens import hash_string
 

@@ -34,9 +34,9 @@ import torch
 
 from treadle.errors import ConfigError, DataError, PipelineError
 from treadle.ml.dropout import set_dropout_rate
-from treadle.pipeline.trainable import TrainablePipe, _check_examples
-from treadle.pipeline.transition.beam import beam_search
-from treadle.pipeline.transition.system import INVALID_COST
+from treadle.pipeline._internal.trainable import TrainablePipe, _check_examples
+from treadle.pipeline._internal.transition.beam import beam_search
+from treadle.pipeline._internal.transition.system import INVALID_COST
 
 if TYPE_CHECKING:
     from treadle.language import Language

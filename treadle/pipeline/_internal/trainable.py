@@ -30,7 +30,7 @@ from safetensors.torch import save as st_save
 from treadle.errors import DataError, PipelineError, SerializationError
 from treadle.ml.dropout import set_dropout_rate
 from treadle.ml.model import get_module_ref, load_state
-from treadle.pipeline.base import Pipe
+from treadle.pipeline._internal.pipe import Pipe
 from treadle.util import atomic_write_bytes, ensure_path, minibatch
 
 if TYPE_CHECKING:

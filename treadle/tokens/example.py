@@ -15,8 +15,8 @@ import numpy as np
 
 from treadle.errors import DataError
 from treadle.tokens import attrs as A
-from treadle.training.alignment import Alignment
-from treadle.training.iob_utils import (
+from treadle.tokens.alignment import Alignment
+from treadle.tokens.iob_utils import (
     MISSING,
     biluo_to_token_spans,
     iob_to_biluo,
@@ -433,7 +433,7 @@ class Example:
 
 def _projectivized(heads: np.ndarray, deps: np.ndarray, strings: Any) -> tuple[np.ndarray, np.ndarray]:
     """Gold heads and dep hashes with non-projective arcs lifted (unchanged otherwise)."""
-    from treadle.pipeline.transition import nonproj
+    from treadle.tokens import nonproj
 
     head_list = [int(h) if d != 0 else None for h, d in zip(heads.tolist(), deps.tolist(), strict=True)]
     if not nonproj.is_nonproj_tree(head_list):
