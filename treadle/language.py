@@ -1,65 +1,42 @@
 """The ``nlp`` object: a tokenizer followed by a pipeline of components.
 
 ``Language`` assembles the pipeline (``add_pipe`` and friends, or ``from_config``),
-runs it (``__call__``, the lazy batched ``pipe``), and saves and loads it as a folder
-(``to_disk``/``from_disk``, ``treadle.load``). Components are created by *factories*:
-functions ``f(nlp, name, **settings) -> component`` registered with
-``@Language.factory``; the settings of every component end up in ``nlp.config``, so a
-saved pipeline can be rebuilt from its ``config.cfg`` alone, then have its saved state
-(strings, settings, weights) read back. Nothing is pickled.
+runs it (``__call__``, the lazy batched ``pipe``), trains it one batch at a time
+(``update``) and evaluates it. Components are created by *factories* registered with
+``@Language.factory`` (treadle/pipeline/factories.py); ``Language`` builds each one by
+resolving an ``@factories`` block with the config engine, so a component's settings
+are filled, coerced and validated exactly as any other section's, and end up in
+``nlp.config``: a saved pipeline is rebuilt from its ``config.cfg`` alone, then has its
+saved state read back (treadle/serialization.py). Nothing is pickled.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import importlib
-import inspect
-import pkgutil
 import time
-import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import msgpack
-
-from treadle import __version__
-from treadle.config import registry
-from treadle.errors import (
-    ConfigError,
-    ConfigValidationError,
-    DataError,
-    PipelineError,
-    SerializationError,
-)
-from treadle.util import atomic_dir, ensure_path, get_closest, minibatch, read_json, write_json
+from treadle import __version__, serialization
+from treadle.config import Config, registry
+from treadle.config.resolve import FACTORY_CATEGORY
+from treadle.config.schemas import NlpSchema
+from treadle.errors import ConfigError, ConfigValidationError, DataError, PipelineError
+from treadle.lang.data import LanguageData, get_language_data, make_vocab
+from treadle.pipeline import factories
+from treadle.pipeline.factories import FactoryMeta
+from treadle.scoring import Scorer
+from treadle.tokens import Doc, Vocab
+from treadle.tokens.example import Example
+from treadle.util import ensure_path, get_closest, minibatch
 
 DEFAULT_TOKENIZER = "treadle.Tokenizer.v1"
-CONFIG_FILE = "config.cfg"
-META_FILE = "meta.json"
+CONFIG_FILE = serialization.CONFIG_FILE
+META_FILE = serialization.META_FILE
 # The [nlp] keys that hold registered callbacks, in the order they run.
 NLP_CALLBACKS = ("before_creation", "after_creation", "after_pipeline_creation")
-
-
-@dataclass
-class FactoryMeta:
-    """What a factory declared when it was registered."""
-
-    factory: str
-    func: Callable[..., Any]
-    default_config: dict[str, Any] = field(default_factory=dict)
-    assigns: tuple[str, ...] = ()
-    requires: tuple[str, ...] = ()
-    retokenizes: bool = False
-    default_score_weights: dict[str, float | None] = field(default_factory=dict)
-
-
-def _config_cls() -> type:
-    from treadle.config import Config
-
-    return Config
 
 
 def _default_nlp_block(lang: str, batch_size: int) -> dict[str, Any]:
@@ -85,8 +62,6 @@ class Language:
     # Language data a subclass carries (``from_config`` makes one per lang so that a
     # ``before_creation`` callback can edit ``cls.Defaults`` without touching others).
     Defaults: Any = None
-    # Every factory's declaration, shared by all Language classes.
-    _factory_meta: dict[str, FactoryMeta] = {}
 
     def __init__(
         self,
@@ -104,7 +79,7 @@ class Language:
         if cls.Defaults is not None and cls.lang == self.lang:
             self.lang_data = cls.Defaults
         else:
-            self.lang_data = _get_language_data(self.lang)
+            self.lang_data = get_language_data(self.lang)
         self.vocab = vocab if vocab is not None else _make_vocab(self.lang, self.lang_data)
         self._meta: dict[str, Any] = dict(meta or {})
         self.max_length = max_length
@@ -125,119 +100,12 @@ class Language:
     def __repr__(self) -> str:
         return f"<treadle.Language lang={self.lang!r} pipeline={self.pipe_names}>"
 
-    # ------------------------------------------------------------------ factories
-
-    @classmethod
-    def factory(
-        cls,
-        name: str,
-        *,
-        default_config: Mapping[str, Any] | None = None,
-        assigns: Iterable[str] = (),
-        requires: Iterable[str] = (),
-        retokenizes: bool = False,
-        default_score_weights: Mapping[str, float | None] | None = None,
-        func: Callable[..., Any] | None = None,
-    ) -> Any:
-        """Register a component factory ``f(nlp, name, **settings) -> component``.
-
-        ``default_config`` gives the settings used when a config leaves them out; the
-        function's own keyword defaults fill anything else. Usable as a decorator.
-        """
-        if not isinstance(name, str) or not name:
-            raise PipelineError("Language.factory needs a non-empty string name.")
-
-        def add_factory(factory_func: Callable[..., Any]) -> Callable[..., Any]:
-            if not callable(factory_func):
-                raise PipelineError(f"Factory {name!r}: {factory_func!r} is not callable.")
-            params = _signature_params(factory_func)
-            if params is not None:
-                missing = [p for p in ("nlp", "name") if p not in params]
-                if missing:
-                    raise PipelineError(
-                        f"Factory {name!r}: the function must take the arguments 'nlp' and "
-                        f"'name' (missing: {', '.join(missing)})."
-                    )
-            meta = FactoryMeta(
-                factory=name,
-                func=factory_func,
-                default_config=copy.deepcopy(dict(default_config or {})),
-                assigns=tuple(assigns),
-                requires=tuple(requires),
-                retokenizes=retokenizes,
-                default_score_weights=dict(default_score_weights or {}),
-            )
-            Language._factory_meta[name] = meta
-            registry.factories.register(name, func=factory_func)
-            return factory_func
-
-        return add_factory(func) if func is not None else add_factory
-
-    @classmethod
-    def component(
-        cls,
-        name: str,
-        *,
-        assigns: Iterable[str] = (),
-        requires: Iterable[str] = (),
-        retokenizes: bool = False,
-        func: Callable[[Any], Any] | None = None,
-    ) -> Any:
-        """Register a plain function ``Doc -> Doc`` (or a stateless callable object) as a
-        component with no settings. Usable as a decorator; returns the function."""
-
-        def add_component(component_func: Callable[[Any], Any]) -> Callable[[Any], Any]:
-            if not callable(component_func):
-                raise PipelineError(f"Component {name!r}: {component_func!r} is not callable.")
-
-            def component_factory(nlp: Language, name: str) -> Callable[[Any], Any]:
-                return component_func
-
-            component_factory.__name__ = f"make_{getattr(component_func, '__name__', name)}"
-            cls.factory(
-                name,
-                assigns=assigns,
-                requires=requires,
-                retokenizes=retokenizes,
-                func=component_factory,
-            )
-            return component_func
-
-        return add_component(func) if func is not None else add_component
-
-    @classmethod
-    def has_factory(cls, name: str) -> bool:
-        if name in Language._factory_meta or name in registry.factories:
-            return True
-        _load_builtin_components()
-        return name in Language._factory_meta or name in registry.factories
-
-    @classmethod
-    def get_factory_meta(cls, name: str) -> FactoryMeta:
-        """The declaration of factory ``name``; the error lists close matches."""
-        if not cls.has_factory(name):
-            known = set(Language._factory_meta) | set(registry.factories.get_all())
-            close = get_closest(name, known)
-            hint = f" Did you mean: {', '.join(close)}?" if close else ""
-            failed = _BUILTIN_IMPORT_ERRORS
-            note = (
-                " (These component modules failed to import: "
-                + "; ".join(f"{m}: {e}" for m, e in failed.items())
-                + ")"
-                if failed
-                else ""
-            )
-            raise PipelineError(
-                f"Can't find a component factory named {name!r}.{hint} Registered factories: "
-                f"{', '.join(sorted(known)) or '(none)'}. Register your own with "
-                f"@Language.factory or @Language.component.{note}"
-            )
-        if name not in Language._factory_meta:
-            # Registered straight into registry.factories (e.g. by an entry point):
-            # its keyword defaults are its default config.
-            func = registry.factories.get(name)
-            Language._factory_meta[name] = FactoryMeta(factory=name, func=func)
-        return Language._factory_meta[name]
+    # Registration lives in treadle/pipeline/factories.py; these aliases keep the
+    # familiar spelling (``@Language.factory(...)``) for user code.
+    factory = staticmethod(factories.factory)
+    component = staticmethod(factories.component)
+    has_factory = staticmethod(factories.has_factory)
+    get_factory_meta = staticmethod(factories.get_factory_meta)
 
     # ------------------------------------------------------------------ the pipeline
 
@@ -330,7 +198,7 @@ class Language:
             raise PipelineError(
                 f"The config for component {name!r} must be a dict, got {type(config).__name__}."
             )
-        meta = self.get_factory_meta(factory_name)
+        self.get_factory_meta(factory_name)  # an unknown name gets the full error here
         user_cfg = dict(config or {})
         if "factory" in user_cfg and user_cfg["factory"] != factory_name:
             raise PipelineError(
@@ -338,15 +206,17 @@ class Language:
                 f"factory {factory_name!r} was asked for."
             )
         user_cfg.pop("factory", None)
-        filled = _fill_factory_config(meta, user_cfg)
-        resolved = _resolve_component_args(meta, name, filled, validate=validate)
-        component = meta.func(self, name, **resolved)
+        block = {"factory": factory_name, **user_cfg}
+        filled = registry.fill({"components": {name: block}}, validate=False)
+        settings = {k: v for k, v in filled["components"][name].items() if k != "factory"}
+        call = {f"@{FACTORY_CATEGORY}": factory_name, "nlp": self, "name": name, **settings}
+        component = registry.resolve_at(f"components.{name}", call, validate=validate)
         if component is None or not callable(component):
             raise PipelineError(
                 f"Factory {factory_name!r} for component {name!r} returned {component!r}, "
                 f"not a callable component."
             )
-        return component, {"factory": factory_name, **filled}
+        return component, {"factory": factory_name, **settings}
 
     def add_pipe(
         self,
@@ -581,7 +451,7 @@ class Language:
     def _ensure_doc(self, doc_like: Any) -> Any:
         if isinstance(doc_like, str):
             return self.make_doc(doc_like)
-        if _is_doc(doc_like):
+        if isinstance(doc_like, Doc):
             return doc_like
         raise DataError(
             f"Expected a str or a Doc to process, got {type(doc_like).__name__}: {doc_like!r:.80}"
@@ -599,7 +469,7 @@ class Language:
         doc = self._ensure_doc(text)
         for name, proc in self._active(disable):
             doc = proc(doc)
-            if not _is_doc(doc):
+            if not isinstance(doc, Doc):
                 raise PipelineError(
                     f"Component {name!r} returned {type(doc).__name__} instead of the Doc. "
                     f"A component must return the Doc it was given (forgot 'return doc'?)."
@@ -661,7 +531,7 @@ class Language:
                     f"Component {name!r} returned {len(out)} Docs for a batch of {len(docs)}."
                 )
             for doc in out:
-                if not _is_doc(doc):
+                if not isinstance(doc, Doc):
                     raise PipelineError(
                         f"Component {name!r} returned {type(doc).__name__} instead of a Doc. "
                         f"A component must return the Doc it was given (forgot 'return doc'?)."
@@ -730,9 +600,7 @@ class Language:
         """An optimizer from the config's ``[training.optimizer]`` (Adam if unset)."""
         block = self._config.get("training", {}).get("optimizer")
         if isinstance(block, Mapping) and any(str(k).startswith("@") for k in block):
-            return _resolve_blocks({"optimizer": dict(block)}, validate=True, loc="training")[
-                "optimizer"
-            ]
+            return registry.resolve_at("training.optimizer", dict(block))
         return registry.optimizers.get("Adam.v1")()
 
     def _resolved_initialize(self) -> dict[str, Any]:
@@ -740,7 +608,7 @@ class Language:
         section = self._config.get("initialize")
         if not isinstance(section, Mapping):
             return {}
-        return _resolve_blocks(dict(section), validate=True, loc="initialize")
+        return dict(registry.resolve_at("initialize", dict(section)))
 
     def _load_vectors(self, source: Any) -> None:
         """Copy the word vectors of a saved pipeline (a folder with config.cfg) or a
@@ -767,10 +635,6 @@ class Language:
         their references: every component's scores, tokenization, and ``speed``
         (words per second of the pipeline run). The Examples' own predicted Docs are
         left as they were: fresh Docs with the same tokens are annotated."""
-        from treadle.scoring import Scorer
-        from treadle.tokens import Doc
-        from treadle.training import Example
-
         examples = list(examples)
         for i, eg in enumerate(examples):
             if not hasattr(eg, "predicted") or not hasattr(eg, "reference"):
@@ -931,7 +795,6 @@ class Language:
     def config(self) -> Any:
         """The full config of this pipeline: [nlp] and one [components.<name>] block
         per component, plus any other sections it was created from."""
-        Config = _config_cls()
         data = copy.deepcopy(self._config)
         nlp_block = {**_default_nlp_block(self.lang, self.batch_size), **data.get("nlp", {})}
         nlp_block["lang"] = self.lang
@@ -966,7 +829,6 @@ class Language:
         ``exclude`` leaves components out entirely; ``disable`` loads them disabled
         (as does ``[nlp] disabled``); ``enable`` disables every other component.
         """
-        Config = _config_cls()
         config = Config(config or {})
         if not getattr(config, "is_interpolated", True):
             config = config.interpolate()
@@ -999,7 +861,7 @@ class Language:
         fn_block = {
             k: nlp_cfg[k] for k in ("tokenizer", *NLP_CALLBACKS) if nlp_cfg.get(k) is not None
         }
-        resolved = _resolve_blocks(fn_block, validate=validate, loc="nlp")
+        resolved = registry.resolve_at("nlp", fn_block, validate=validate)
         before_creation = resolved.get("before_creation")
         after_creation = resolved.get("after_creation")
         after_pipeline_creation = resolved.get("after_pipeline_creation")
@@ -1086,7 +948,7 @@ class Language:
             data = cls.Defaults
             data = data.copy() if hasattr(data, "copy") else copy.copy(data)
         else:
-            data = _get_language_data(lang)  # a fresh copy already
+            data = get_language_data(lang)  # a fresh copy already
         return type(cls.__name__, (cls,), {"lang": lang, "Defaults": data})
 
     # ------------------------------------------------------------------ serialisation
@@ -1094,105 +956,19 @@ class Language:
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Save the pipeline as a folder (written beside ``path`` then moved into place,
         so a failure leaves any previous save intact)."""
-        exclude = set(exclude)
-        path = ensure_path(path)
-        config = self.config
-        with atomic_dir(path) as tmp:
-            config.to_disk(tmp / CONFIG_FILE)
-            write_json(tmp / META_FILE, self.meta)
-            if "vocab" not in exclude:
-                self.vocab.to_disk(tmp / "vocab")
-            tok_to_disk = getattr(self.tokenizer, "to_disk", None)
-            if "tokenizer" not in exclude and tok_to_disk is not None:
-                tok_to_disk(tmp / "tokenizer", exclude=["vocab"])
-            for name, proc in self._components:
-                comp_to_disk = getattr(proc, "to_disk", None)
-                if name in exclude or comp_to_disk is None:
-                    continue
-                comp_to_disk(tmp / name, exclude=["vocab"])
+        serialization.to_disk(self, path, exclude=exclude)
 
-    def from_disk(
-        self, path: str | Path, *, exclude: Iterable[str] = (), overrides: Any = None
-    ) -> Language:
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Language:
         """Read back what ``to_disk`` saved into this ``nlp`` (built from the same
         config, e.g. by ``treadle.load``)."""
-        exclude = set(exclude)
-        path = ensure_path(path)
-        _check_pipeline_dir(path)
-        meta_path = path / META_FILE
-        if meta_path.exists():
-            saved = read_json(meta_path)
-            if not isinstance(saved, dict):
-                raise SerializationError(f"{meta_path}: expected a JSON object.")
-            keep = {k: v for k, v in saved.items() if k not in _DERIVED_META}
-            self._meta.update(keep)
-        if "vocab" not in exclude and (path / "vocab").exists():
-            self.vocab.from_disk(path / "vocab")
-        tok_from_disk = getattr(self.tokenizer, "from_disk", None)
-        if (
-            "tokenizer" not in exclude
-            and tok_from_disk is not None
-            and (path / "tokenizer").exists()
-        ):
-            tok_from_disk(path / "tokenizer", exclude=["vocab"])
-        for name, proc in self._components:
-            comp_from_disk = getattr(proc, "from_disk", None)
-            if name in exclude or comp_from_disk is None:
-                continue
-            if not (path / name).exists():
-                if getattr(proc, "to_disk", None) is not None:
-                    raise SerializationError(
-                        f"{path}: no saved state for component {name!r} (expected a folder "
-                        f"{path / name})."
-                    )
-                continue
-            comp_from_disk(path / name, exclude=["vocab"])
-        return self
+        return serialization.from_disk(self, path, exclude=exclude)
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
         """The same parts as ``to_disk``, as one msgpack message."""
-        exclude = set(exclude)
-        parts: dict[str, Any] = {
-            "config": self.config.to_str(),
-            "meta": self.meta,
-        }
-        if "vocab" not in exclude:
-            parts["vocab"] = self.vocab.to_bytes()
-        tok_to_bytes = getattr(self.tokenizer, "to_bytes", None)
-        if "tokenizer" not in exclude and tok_to_bytes is not None:
-            parts["tokenizer"] = tok_to_bytes(exclude=["vocab"])
-        parts["components"] = {
-            name: proc.to_bytes(exclude=["vocab"])
-            for name, proc in self._components
-            if name not in exclude and getattr(proc, "to_bytes", None) is not None
-        }
-        return msgpack.packb(parts, use_bin_type=True)
+        return serialization.to_bytes(self, exclude=exclude)
 
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> Language:
-        exclude = set(exclude)
-        try:
-            parts = msgpack.unpackb(data, raw=False)
-        except Exception as err:  # msgpack raises several unrelated types
-            raise SerializationError(f"Not a serialized pipeline: {err}") from None
-        if not isinstance(parts, dict) or "config" not in parts:
-            raise SerializationError("Not a serialized pipeline (no config in the data).")
-        self._meta.update(
-            {k: v for k, v in parts.get("meta", {}).items() if k not in _DERIVED_META}
-        )
-        if "vocab" not in exclude and "vocab" in parts:
-            self.vocab.from_bytes(parts["vocab"])
-        if "tokenizer" not in exclude and "tokenizer" in parts:
-            self.tokenizer.from_bytes(parts["tokenizer"], exclude=["vocab"])
-        comps = parts.get("components", {})
-        for name, proc in self._components:
-            if name in exclude or name not in comps:
-                continue
-            proc.from_bytes(comps[name], exclude=["vocab"])
-        return self
-
-
-# Meta keys computed from the live pipeline, never taken from a saved meta.json.
-_DERIVED_META = {"lang", "treadle_version", "pipeline", "components", "disabled", "labels"}
+        return serialization.from_bytes(self, data, exclude=exclude)
 
 
 class DisabledPipes(list):
@@ -1223,23 +999,7 @@ class DisabledPipes(list):
 # ---------------------------------------------------------------------- module helpers
 
 
-def _is_doc(obj: Any) -> bool:
-    try:
-        from treadle.tokens import Doc
-    except ImportError:  # pragma: no cover - tokens always present in a release
-        return obj is not None
-    return isinstance(obj, Doc)
-
-
-def _get_language_data(lang: str) -> Any:
-    from treadle.lang.data import get_language_data
-
-    return get_language_data(lang)
-
-
-def _make_vocab(lang: str, lang_data: Any) -> Any:
-    from treadle.lang.data import make_vocab
-
+def _make_vocab(lang: str, lang_data: LanguageData) -> Vocab:
     vocab = make_vocab(lang_data)
     vocab.lang = lang
     return vocab
@@ -1248,30 +1008,6 @@ def _make_vocab(lang: str, lang_data: Any) -> Any:
 def _copy_strings(src_vocab: Any, dst_vocab: Any) -> None:
     for s in src_vocab.strings:
         dst_vocab.strings.add(s)
-
-
-_BUILTIN_IMPORT_ERRORS: dict[str, str] = {}
-_BUILTINS_LOADED = False
-
-
-def _load_builtin_components() -> None:
-    """Import every module of ``treadle.pipeline`` once, so its factories register.
-    Components live one per module there; a module that fails to import is noted (the
-    unknown-factory error reports it) rather than breaking every other component."""
-    global _BUILTINS_LOADED
-    if _BUILTINS_LOADED:
-        return
-    _BUILTINS_LOADED = True
-    import treadle.pipeline as pkg
-
-    for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name.startswith("_") or info.ispkg:
-            continue
-        module = f"treadle.pipeline.{info.name}"
-        try:
-            importlib.import_module(module)
-        except Exception as err:  # report, don't hide, but keep other components usable
-            _BUILTIN_IMPORT_ERRORS[module] = f"{type(err).__name__}: {err}"
 
 
 def _check_factory_name(factory_name: Any) -> None:
@@ -1283,166 +1019,8 @@ def _check_factory_name(factory_name: Any) -> None:
         )
 
 
-def _signature_params(func: Callable[..., Any]) -> dict[str, inspect.Parameter] | None:
-    try:
-        return dict(inspect.signature(func).parameters)
-    except (TypeError, ValueError):
-        return None
-
-
-def _fill_factory_config(meta: FactoryMeta, user_cfg: dict[str, Any]) -> dict[str, Any]:
-    """User settings over the factory's default_config over the function's keyword
-    defaults (JSON-like values only: those are what a config file can hold)."""
-    filled: dict[str, Any] = {}
-    params = _signature_params(meta.func) or {}
-    for pname, param in params.items():
-        if pname in ("nlp", "name") or param.kind in (param.VAR_KEYWORD, param.VAR_POSITIONAL):
-            continue
-        if param.default is not param.empty and _is_config_value(param.default):
-            filled[pname] = copy.deepcopy(param.default)
-    filled = _merge_blocks(filled, meta.default_config)
-    return _merge_blocks(filled, user_cfg)
-
-
-def _merge_blocks(base: dict[str, Any], other: Mapping[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in other.items():
-        cur = out.get(key)
-        if isinstance(cur, dict) and isinstance(value, Mapping):
-            cur_fn = next((k for k in cur if k.startswith("@")), None)
-            new_fn = next((k for k in value if k.startswith("@")), None)
-            if new_fn is not None and (cur_fn != new_fn or cur.get(cur_fn) != value[new_fn]):
-                out[key] = copy.deepcopy(dict(value))  # another function: replace whole
-            else:
-                out[key] = _merge_blocks(cur, value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def _is_config_value(value: Any) -> bool:
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_is_config_value(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_config_value(v) for k, v in value.items())
-    return False
-
-
-def _has_function_block(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(k.startswith("@") for k in value) or any(
-            _has_function_block(v) for v in value.values()
-        )
-    if isinstance(value, (list, tuple)):
-        return any(_has_function_block(v) for v in value)
-    return False
-
-
-def _resolve_blocks(cfg: dict[str, Any], *, validate: bool, loc: str) -> dict[str, Any]:
-    """Call the registered functions (``@category = name`` blocks) inside ``cfg``,
-    which sits at the dotted path ``loc`` of a config (so errors name that path)."""
-    if not _has_function_block(cfg):
-        return dict(cfg)
-    parts = loc.split(".")
-    tree: dict[str, Any] = dict(cfg)
-    for part in reversed(parts):
-        tree = {part: tree}
-    result = registry.resolve(tree, validate=validate)
-    for part in parts:
-        result = result[part]
-    return dict(result)
-
-
-def _resolve_component_args(
-    meta: FactoryMeta, name: str, filled: dict[str, Any], *, validate: bool
-) -> dict[str, Any]:
-    """Check the settings against the factory's signature (unknown keys, missing
-    required ones, types from the hints) and build any nested registered functions."""
-    title = f"Config validation error for component {name!r} (factory {meta.factory!r})"
-    params = _signature_params(meta.func)
-    errors: list[dict[str, Any]] = []
-    if params is not None:
-        takes_kwargs = any(p.kind == p.VAR_KEYWORD for p in params.values())
-        accepted = {
-            p
-            for p, par in params.items()
-            if p not in ("nlp", "name") and par.kind not in (par.VAR_POSITIONAL, par.VAR_KEYWORD)
-        }
-        if not takes_kwargs:
-            for key in filled:
-                if key not in accepted:
-                    close = get_closest(key, accepted, n=3)
-                    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-                    errors.append(
-                        {
-                            "loc": ["components", name, key],
-                            "msg": f"unknown setting {key!r}{hint}; the factory takes "
-                            f"{', '.join(sorted(accepted)) or 'no settings'}",
-                        }
-                    )
-        for pname in accepted:
-            par = params[pname]
-            if par.default is par.empty and pname not in filled:
-                errors.append(
-                    {"loc": ["components", name, pname], "msg": "required setting missing"}
-                )
-    if errors:
-        raise ConfigValidationError(errors, title=title)
-    loc = f"components.{name}"
-    try:
-        resolved = _resolve_blocks(filled, validate=validate, loc=loc)
-    except ConfigValidationError as err:
-        raise ConfigValidationError(err.errors, title=title, desc=err.desc) from None
-    if validate and params is not None:
-        resolved = _validate_types(meta.func, params, resolved, name, title)
-    return resolved
-
-
-def _validate_types(
-    func: Callable[..., Any],
-    params: dict[str, inspect.Parameter],
-    values: dict[str, Any],
-    name: str,
-    title: str,
-) -> dict[str, Any]:
-    try:
-        hints = typing.get_type_hints(func.__init__ if inspect.isclass(func) else func)
-    except Exception:  # unresolvable forward references: skip type checks
-        return values
-    import pydantic
-
-    out = dict(values)
-    errors: list[dict[str, Any]] = []
-    for key, value in values.items():
-        hint = hints.get(key)
-        if hint is None or hint is Any or key not in params:
-            continue
-        try:
-            adapter = pydantic.TypeAdapter(
-                hint, config=pydantic.ConfigDict(arbitrary_types_allowed=True)
-            )
-        except Exception:
-            try:
-                adapter = pydantic.TypeAdapter(hint)
-            except Exception:
-                continue
-        try:
-            out[key] = adapter.validate_python(value)
-        except pydantic.ValidationError as err:
-            for e in err.errors():
-                sub = [str(p) for p in e.get("loc", ())]
-                errors.append({"loc": ["components", name, key, *sub], "msg": e["msg"]})
-    if errors:
-        raise ConfigValidationError(errors, title=title)
-    return out
-
-
 def _check_nlp_keys(nlp_cfg: Mapping[str, Any]) -> None:
     """Unknown [nlp] keys are typos (``pipline``) that would otherwise be ignored."""
-    from treadle.config.schemas import NlpSchema
-
     known = set(NlpSchema.model_fields)
     errors = []
     for key in nlp_cfg:
@@ -1452,19 +1030,6 @@ def _check_nlp_keys(nlp_cfg: Mapping[str, Any]) -> None:
             errors.append({"loc": ["nlp", key], "msg": f"unknown setting{hint}"})
     if errors:
         raise ConfigValidationError(errors, title="Config validation error in [nlp]")
-
-
-def _check_pipeline_dir(path: Path) -> None:
-    if not path.exists():
-        raise SerializationError(f"Can't load a pipeline from {path}: no such file or folder.")
-    if not path.is_dir():
-        raise SerializationError(
-            f"Can't load a pipeline from {path}: expected a folder saved by nlp.to_disk."
-        )
-    if not (path / CONFIG_FILE).exists():
-        raise SerializationError(
-            f"{path} is not a saved treadle pipeline: it has no {CONFIG_FILE}."
-        )
 
 
 # ---------------------------------------------------------------------- top level
@@ -1479,7 +1044,6 @@ def blank(
 ) -> Language:
     """An empty pipeline (tokenizer only) for language ``lang``. ``config`` may set
     [nlp] options (e.g. the tokenizer) to merge over the defaults."""
-    Config = _config_cls()
     base = Config({"nlp": {"lang": lang, "pipeline": []}, "components": {}})
     if config:
         base = base.merge(Config(config))
@@ -1499,8 +1063,7 @@ def load(
     pipeline from it, then read the saved state. ``config`` overrides settings, as a
     nested dict or with dotted keys (``{"components.sentencizer.overwrite": True}``)."""
     path = ensure_path(path)
-    _check_pipeline_dir(path)
-    Config = _config_cls()
+    serialization.check_pipeline_dir(path)
     cfg = Config().from_disk(path / CONFIG_FILE, interpolate=False)
     if config:
         dotted = {k: v for k, v in config.items() if "." in k}

@@ -36,7 +36,7 @@ def debug_config(
     typer.echo(filled.to_str(), nl=False)
     if show_functions:
         typer.echo("\nRegistered functions used:")
-        for use in used_functions(filled):
+        for use in used_functions(filled, registry=registry):
             where = registry.get_registry(use.category).find(use.name)
             location = where["file"] or where["module"] or "?"
             if where["line_no"]:

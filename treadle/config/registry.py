@@ -15,6 +15,7 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import Any, TypeVar
 
+from treadle.config import resolve as resolve_mod
 from treadle.errors import RegistryError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,6 +51,9 @@ class Registry:
         self.category = category
         self.entry_point_group = f"treadle_{category}"
         self._table: dict[str, Callable[..., Any]] = {}
+        # Nested default arguments a function declared beside its signature (a
+        # component factory's default_config); fill and resolve merge them under a block.
+        self._defaults: dict[str, dict[str, Any]] = {}
         self._entry_points_loaded = False
         # Called once when a name is missing: imports treadle's own modules, so a
         # built-in function is found without its module having been imported first.
@@ -69,13 +73,25 @@ class Registry:
 
         return decorator
 
-    def register(self, name: str, *, func: F) -> F:
+    def register(
+        self, name: str, *, func: F, defaults: dict[str, Any] | None = None
+    ) -> F:
+        """Register ``func`` under ``name``. ``defaults``: default arguments, possibly
+        nested blocks, that a config leaving them out gets (beyond the signature's)."""
         if not isinstance(name, str) or not name:
             raise RegistryError(f"registry.{self.category}: a name must be a non-empty string.")
         if not callable(func):
             raise RegistryError(f"registry.{self.category}: {name!r} is not callable.")
         self._table[name] = func
+        if defaults:
+            self._defaults[name] = defaults
+        else:
+            self._defaults.pop(name, None)
         return func
+
+    def get_defaults(self, name: str) -> dict[str, Any]:
+        """The default arguments ``name`` was registered with (``{}`` if none)."""
+        return self._defaults.get(name, {})
 
     def _load_entry_points(self) -> None:
         if self._entry_points_loaded:
@@ -138,11 +154,12 @@ class _LazyEntryPoint:
 BUILTIN_MODULES: tuple[str, ...] = (
     "treadle.lang",
     "treadle.ml",
-    "treadle.pipeline",
+    "treadle.pipeline.factories:load_builtin_components",
     "treadle.training",
-    "treadle.language",
 )
-"""Packages whose import registers treadle's built-in functions (imported on a miss)."""
+"""What registers treadle's built-in functions, run on the first miss: modules to
+import, or ``module:function`` to import and call (the components are found by
+scanning their package, so that a new component module needs no list entry)."""
 
 
 class Registries:
@@ -163,10 +180,13 @@ class Registries:
         if self._builtins_loaded:
             return
         self._builtins_loaded = True
-        for module in self._builtin_modules:
+        for entry in self._builtin_modules:
+            module, _, hook = entry.partition(":")
             # Only modules that exist: the package grows one layer at a time.
             if importlib.util.find_spec(module) is not None:
-                importlib.import_module(module)
+                loaded = importlib.import_module(module)
+                if hook:
+                    getattr(loaded, hook)()
 
     def create(self, name: str) -> Registry:
         if name in self._categories:
@@ -200,15 +220,15 @@ class Registries:
 
     def resolve(self, config: Any, *, validate: bool = True, schema: Any = None) -> dict[str, Any]:
         """Call every ``@`` block of ``config`` bottom-up; see ``treadle.config.resolve``."""
-        from treadle.config.resolve import resolve
+        return resolve_mod.resolve(config, validate=validate, registry=self, schema=schema)
 
-        return resolve(config, validate=validate, registry=self, schema=schema)
+    def resolve_at(self, path: str, value: Any, *, validate: bool = True) -> Any:
+        """Resolve ``value`` as the part of a config at dotted ``path``."""
+        return resolve_mod.resolve_at(path, value, validate=validate, registry=self)
 
     def fill(self, config: Any, *, validate: bool = True, schema: Any = None) -> Any:
         """``config`` with every function default written in; see ``treadle.config.resolve``."""
-        from treadle.config.resolve import fill
-
-        return fill(config, validate=validate, registry=self, schema=schema)
+        return resolve_mod.fill(config, validate=validate, registry=self, schema=schema)
 
 
 registry = Registries(builtin_modules=BUILTIN_MODULES)

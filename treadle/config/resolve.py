@@ -17,14 +17,24 @@ against the hints of the functions that receive them.
 
 A ``"*"`` key inside a block holds positional arguments: ``[a.*.first]`` is a block
 passed as the first positional argument of ``a``'s function (for ``*args``).
+
+A function may be registered with default arguments beyond its signature (a component
+factory's ``default_config``): they are merged under the block's own keys, nested
+blocks key by key unless the block calls another function there.
+
+``[components.<name>]`` blocks name their function with ``factory = "tagger"`` rather
+than an ``@`` key: ``fill`` and validation treat them as ``@factories`` blocks whose
+``nlp`` and ``name`` arguments ``Language`` passes when it builds the component.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import difflib
 import inspect
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +45,10 @@ from treadle.config.schemas import SECTION_SCHEMAS
 from treadle.errors import ConfigError, ConfigValidationError, RegistryError
 
 POSITIONAL_KEY = "*"
+FACTORY_KEY = "factory"
+FACTORY_CATEGORY = "factories"
+# Arguments of a factory that Language passes itself, never the config.
+FACTORY_RUNTIME_ARGS = ("nlp", "name")
 _ARB = ConfigDict(arbitrary_types_allowed=True)
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
@@ -126,8 +140,8 @@ def _signature(func: Any) -> _Signature:
     target = func.__init__ if isinstance(func, type) else func
     try:
         hints = typing.get_type_hints(target, include_extras=True)
-    except Exception:  # noqa: BLE001 - unresolvable forward refs: check what we can
-        hints = {}
+    except Exception:  # noqa: BLE001 - some forward ref does not resolve at run time
+        hints = _hints_one_by_one(target)
     params: dict[str, _Param] = {}
     var_kw: _Param | None = None
     var_pos: _Param | None = None
@@ -144,6 +158,47 @@ def _signature(func: Any) -> _Signature:
     with contextlib.suppress(TypeError):  # unhashable callables are not cached
         _SIGNATURES[func] = info
     return info
+
+
+def _hints_one_by_one(target: Any) -> dict[str, Any]:
+    """The annotations that do resolve, when one of them doesn't (a name imported only
+    for type checkers): those are skipped, the others still validate."""
+    hints: dict[str, Any] = {}
+    namespace = getattr(inspect.unwrap(target), "__globals__", {})
+    for pname, annotation in getattr(target, "__annotations__", {}).items():
+        if not isinstance(annotation, str):
+            hints[pname] = annotation
+            continue
+        try:
+            hints[pname] = eval(annotation, namespace)  # noqa: S307 - the function's own source
+        except Exception:  # noqa: BLE001 - unresolvable here: left unchecked
+            continue
+    return hints
+
+
+def merge_defaults(defaults: Mapping[str, Any], block: Mapping[str, Any]) -> dict[str, Any]:
+    """``block`` over ``defaults``, nested blocks merged key by key, except where
+    ``block`` calls another function than the default does (then it replaces it)."""
+    out = copy.deepcopy(dict(defaults))
+    for key, value in block.items():
+        current = out.get(key)
+        if isinstance(current, dict) and isinstance(value, Mapping):
+            cur_fn = next((k for k in current if str(k).startswith("@")), None)
+            new_fn = next((k for k in value if str(k).startswith("@")), None)
+            if new_fn is not None and (cur_fn != new_fn or current.get(cur_fn) != value[new_fn]):
+                out[key] = copy.deepcopy(dict(value))
+            else:
+                out[key] = merge_defaults(current, value)
+        else:
+            out[key] = copy.deepcopy(value) if _is_literal(value) else value
+    return out
+
+
+def _declared_defaults(registry: Any, category: str, name: str) -> Mapping[str, Any]:
+    get_registry = getattr(registry, "get_registry", None)
+    if get_registry is None:
+        return {}
+    return get_registry(category).get_defaults(name)
 
 
 def _is_literal(value: Any) -> bool:
@@ -181,6 +236,51 @@ def _dotted(path: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in path)
 
 
+def _written_key(fkey: str) -> str:
+    """The key a user writes: ``factory = ...`` for the factories a config calls."""
+    return FACTORY_KEY if fkey == f"@{FACTORY_CATEGORY}" else fkey
+
+
+def _component_factory(path: tuple[Any, ...], node: Mapping[str, Any]) -> str | None:
+    """The factory a ``[components.<name>]`` block names, if it is one to build."""
+    if len(path) != 2 or path[0] != "components" or _function_key(node, path) is not None:
+        return None
+    name = node.get(FACTORY_KEY)
+    return name if isinstance(name, str) and "${" not in name else None
+
+
+def _components_as_calls(tree: dict[str, Any]) -> dict[str, Any]:
+    """``tree`` with each component block written as the call Language makes of it,
+    for validation: ``nlp`` is a stand-in, ``name`` the component's name."""
+    components = tree.get("components")
+    if not isinstance(components, Mapping):
+        return tree
+    calls: dict[str, Any] = {}
+    for name, block in components.items():
+        fname = _component_factory(("components", name), block) if isinstance(block, Mapping) else None
+        if fname is None:
+            calls[name] = block
+            continue
+        settings = {k: v for k, v in block.items() if k != FACTORY_KEY}
+        calls[name] = {
+            f"@{FACTORY_CATEGORY}": fname,
+            "nlp": _Promise("runtime", "nlp"),
+            "name": name,
+            **settings,
+        }
+    return {**tree, "components": calls}
+
+
+def extra_input_message(key: str, accepted: Iterable[str]) -> str:
+    """The error for a key the function (or section) does not take, with the closest
+    accepted names: the same wording for every section of a config."""
+    names = sorted(n for n in accepted if n not in FACTORY_RUNTIME_ARGS)
+    close = difflib.get_close_matches(key, names, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    takes = ", ".join(names) or "no settings"
+    return f"Extra inputs are not permitted (unknown setting {key!r}{hint}; it takes {takes})"
+
+
 class _Resolver:
     def __init__(self, registry: Any, *, validate: bool, call: bool) -> None:
         self.registry = registry
@@ -203,16 +303,17 @@ class _Resolver:
         assert fkey is not None
         category, name = fkey[1:], block[fkey]
         if not isinstance(name, str):
-            raise ConfigError(f"{_dotted((*path, fkey))}: expected a function name, got {name!r}")
-        try:
-            func = self.registry.get(category, name)
-        except RegistryError as err:
-            raise RegistryError(f"{_dotted((*path, fkey))}: {err}") from None
-        return category, name, func
+            raise ConfigError(
+                f"{_dotted((*path, _written_key(fkey)))}: expected a function name, got {name!r}"
+            )
+        return category, name, _get_function(self.registry, category, name, (*path, fkey))
 
     def block(self, block: Mapping[str, Any], path: tuple[Any, ...]) -> Any:
         category, name, func = self.lookup(block, path)
         self.used.append(FunctionUse(tuple(path), category, name, func))
+        defaults = _declared_defaults(self.registry, category, name)
+        if defaults:
+            block = merge_defaults(defaults, block)
         kwargs: dict[str, Any] = {}
         from_blocks: set[str] = set()
         positional: list[Any] = []
@@ -267,7 +368,7 @@ class _Resolver:
         out = dict(kwargs)
         for key in kwargs:
             if key not in params and var_kw is None:
-                self.errors.append({"loc": [*path, key], "msg": "Extra inputs are not permitted"})
+                self.errors.append({"loc": [*path, key], "msg": extra_input_message(key, params)})
         for pname, param in params.items():
             if param.required and pname not in kwargs:
                 self.errors.append({"loc": [*path, pname], "msg": "Field required"})
@@ -318,7 +419,10 @@ def _check_sections(
             model.model_validate(data)
         except ValidationError as err:
             for e in err.errors():
-                errors.append({"loc": [*prefix, *e["loc"]], "msg": e["msg"]})
+                msg = e["msg"]
+                if e["type"] == "extra_forbidden" and len(e["loc"]) == 1:
+                    msg = extra_input_message(str(e["loc"][0]), model.model_fields)
+                errors.append({"loc": [*prefix, *e["loc"]], "msg": msg})
 
     if schema is not None:
         collect(schema, dict(tree), [])
@@ -344,7 +448,7 @@ def resolve(
     config: Mapping[str, Any],
     *,
     validate: bool = True,
-    registry: Any = None,
+    registry: Any,
     schema: type[BaseModel] | None = None,
 ) -> dict[str, Any]:
     """A plain dict: ``config`` with every ``@`` block replaced by its function's result.
@@ -352,7 +456,6 @@ def resolve(
     ``schema``: a pydantic model to validate the whole config against; without it the
     known top-level sections are validated against ``treadle.config.schemas``.
     """
-    registry = registry if registry is not None else _default_registry()
     tree = _interpolated(config)
     if validate:
         pre = _Resolver(registry, validate=True, call=False)
@@ -365,9 +468,24 @@ def resolve(
     return result
 
 
-def used_functions(config: Mapping[str, Any], *, registry: Any = None) -> list[FunctionUse]:
+def resolve_at(
+    path: str, value: Any, *, validate: bool = True, registry: Any
+) -> Any:
+    """Resolve ``value`` as what sits at the dotted ``path`` of a config (a component
+    at ``components.tagger``, an optimizer at ``training.optimizer``), so that errors
+    name the keys as the config file spells them."""
+    parts = path.split(".")
+    tree: Any = value
+    for part in reversed(parts):
+        tree = {part: tree}
+    result = resolve(tree, validate=validate, registry=registry)
+    for part in parts:
+        result = result[part]
+    return result
+
+
+def used_functions(config: Mapping[str, Any], *, registry: Any) -> list[FunctionUse]:
     """Every registered function a config calls, with the block path that calls it."""
-    registry = registry if registry is not None else _default_registry()
     walker = _Resolver(registry, validate=False, call=False)
     walker.node(_interpolated(config), ())
     return walker.used
@@ -377,7 +495,7 @@ def fill(
     config: Mapping[str, Any],
     *,
     validate: bool = True,
-    registry: Any = None,
+    registry: Any,
     schema: type[BaseModel] | None = None,
 ) -> Config:
     """A ``Config`` with every default of every called function written in.
@@ -387,13 +505,12 @@ def fill(
     (``${...}``) of an uninterpolated config stay as they are. Validation here checks
     everything that needs no function call; ``resolve`` checks the rest.
     """
-    registry = registry if registry is not None else _default_registry()
     is_interpolated = getattr(config, "is_interpolated", True)
     filled = Config(dict(config), is_interpolated=is_interpolated)
     _fill_node(filled, (), registry)
     if validate:
         checker = _Resolver(registry, validate=True, call=False)
-        promised = checker.node(_interpolated(filled), ())
+        promised = checker.node(_components_as_calls(_interpolated(filled)), ())
         _check_sections(promised, schema, checker.errors)
         _raise(checker.errors, "Config validation error")
     return filled
@@ -407,14 +524,22 @@ def _fill_node(node: Any, path: tuple[Any, ...], registry: Any) -> None:
     if not isinstance(node, dict):
         return
     fkey = _function_key(node, path)
-    if fkey is not None and isinstance(node[fkey], str) and "${" not in node[fkey]:
-        try:
-            func = registry.get(fkey[1:], node[fkey])
-        except RegistryError as err:
-            raise RegistryError(f"{_dotted((*path, fkey))}: {err}") from None
+    category, fname = (fkey[1:], node[fkey]) if fkey is not None else (None, None)
+    component_factory = _component_factory(path, node)
+    if component_factory is not None:
+        fkey, category, fname = FACTORY_KEY, FACTORY_CATEGORY, component_factory
+    if fkey is not None and isinstance(fname, str) and "${" not in fname:
+        func = _get_function(registry, category, fname, (*path, f"@{category}"))
+        defaults = _declared_defaults(registry, category, fname)
+        if defaults:
+            args = merge_defaults(defaults, {k: v for k, v in node.items() if k != fkey})
+            node.clear()
+            node.update({fkey: fname, **args})
         params, _, _ = _signature(func)
         for pname, param in params.items():
             if pname in node or param.default is inspect.Parameter.empty:
+                continue
+            if category == FACTORY_CATEGORY and pname in FACTORY_RUNTIME_ARGS:
                 continue
             if _is_literal(param.default):
                 node[pname] = _to_literal(param.default)
@@ -422,7 +547,9 @@ def _fill_node(node: Any, path: tuple[Any, ...], registry: Any) -> None:
         _fill_node(value, (*path, key), registry)
 
 
-def _default_registry() -> Any:
-    from treadle.config.registry import registry
-
-    return registry
+def _get_function(registry: Any, category: str, name: str, path: tuple[Any, ...]) -> Any:
+    try:
+        return registry.get(category, name)
+    except RegistryError as err:
+        *parent, fkey = path
+        raise RegistryError(f"{_dotted((*parent, _written_key(str(fkey))))}: {err}") from None

@@ -28,14 +28,15 @@ import msgpack
 import numpy as np
 
 from treadle.errors import DataError, MatchPatternError, SerializationError
-from treadle.language import Language
 from treadle.pipeline._internal.pipe import CFG_FILE, Pipe
+from treadle.pipeline.factories import factory
 from treadle.scoring import Scorer
 from treadle.tokens.attrs import LEMMA, MORPH, NORM, POS, TAG
 from treadle.tokens.parts_of_speech import POS_IDS, UPOS_NAMES
 from treadle.util import atomic_write_text, ensure_path, read_json, write_json
 
 if TYPE_CHECKING:
+    from treadle.language import Language
     from treadle.tokens import Doc
 
 PATTERNS_FILE = "patterns.json"
@@ -466,7 +467,7 @@ def read_rules_file(path: str | Path, where: str = "") -> list[tuple[str, Any]]:
     return [(f"{path}, rule {i}", rule) for i, rule in enumerate(data)]
 
 
-@Language.factory(
+@factory(
     "attribute_ruler",
     assigns=[],
     default_config={"validate": False},

@@ -21,15 +21,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from treadle.language import Language
 from treadle.pipeline._internal.span_rules import (
     BaseSpanRuler,
     prioritize_existing_ents_filter,
     prioritize_new_ents_filter,
 )
+from treadle.pipeline.factories import factory
 from treadle.scoring import Scorer
 
 if TYPE_CHECKING:
+    from treadle.language import Language
     from treadle.tokens import Doc, Span
 
 DEFAULT_ENT_ID_SEP = "||"
@@ -88,7 +89,7 @@ class EntityRuler(BaseSpanRuler):
         super().set_cfg(cfg)
 
 
-@Language.factory(
+@factory(
     "entity_ruler",
     assigns=["doc.ents", "token.ent_type", "token.ent_iob", "token.ent_id"],
     default_config={

@@ -33,14 +33,15 @@ import msgpack
 import numpy as np
 
 from treadle.errors import ConfigError, PipelineError, SerializationError
-from treadle.language import Language
 from treadle.pipeline._internal.pipe import Pipe
+from treadle.pipeline.factories import factory
 from treadle.scoring import Scorer
 from treadle.tokens.attrs import LEMMA, ORTH, POS
 from treadle.tokens.parts_of_speech import UPOS_NAMES
 from treadle.util import atomic_write_bytes, ensure_path, read_json
 
 if TYPE_CHECKING:
+    from treadle.language import Language
     from treadle.tokens import Doc
 
 LOOKUPS_FILE = "lookups.msgpack"
@@ -291,7 +292,7 @@ def _as_int64(h: int) -> int:
     return h - (1 << 64) if h >= (1 << 63) else h
 
 
-@Language.factory(
+@factory(
     "lemmatizer",
     assigns=["token.lemma"],
     default_config={"mode": "lookup", "overwrite": False},

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from treadle.errors import PipelineError
-from treadle.language import Language
 from treadle.pipeline._internal.labels import IGNORE, LabelIndex, aligned_token_values
+from treadle.pipeline.factories import factory
 from treadle.pipeline.tagger import DEFAULT_TAGGER_MODEL, Tagger
 from treadle.scoring import Scorer
 from treadle.tokens import hash_string
@@ -31,6 +31,7 @@ from treadle.tokens.morphology import EMPTY_MORPH, feats_to_dict, normalize_feat
 from treadle.tokens.parts_of_speech import POS_IDS, UPOS_NAMES
 
 if TYPE_CHECKING:
+    from treadle.language import Language
     from treadle.tokens import Doc
 
 DEFAULT_MORPH_MODEL: dict[str, Any] = dict(DEFAULT_TAGGER_MODEL)
@@ -227,7 +228,7 @@ def _morph_key(token: Any, attr: str) -> int:
     return int(token.morph.key)
 
 
-@Language.factory(
+@factory(
     "morphologizer",
     assigns=["token.morph", "token.pos"],
     default_config={

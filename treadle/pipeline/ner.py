@@ -14,15 +14,18 @@ kept; predicted entities that overlap them are dropped.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from treadle.language import Language
 from treadle.pipeline._internal.transition.biluo import BiluoSystem
 from treadle.pipeline._internal.transition_pipe import TransitionPipe
+from treadle.pipeline.factories import factory
 from treadle.pipeline.tok2vec import DEFAULT_TOK2VEC_MODEL
 from treadle.scoring import Scorer
+
+if TYPE_CHECKING:
+    from treadle.language import Language
 
 DEFAULT_NER_MODEL: dict[str, Any] = {
     "@architectures": "treadle.TransitionBasedParser.v1",
@@ -76,7 +79,7 @@ class EntityRecognizer(TransitionPipe):
         return Scorer.score_spans(examples, "ents", **kwargs)
 
 
-@Language.factory(
+@factory(
     "ner",
     assigns=["doc.ents", "token.ent_iob", "token.ent_type"],
     default_config={

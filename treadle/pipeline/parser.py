@@ -11,16 +11,19 @@ lowered again when it is written onto the Docs. Labels seen fewer than
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from treadle.errors import ConfigError
-from treadle.language import Language
 from treadle.pipeline._internal.transition.arc_eager import BACKOFF_LABEL, ROOT_LABEL, ArcEager
 from treadle.pipeline._internal.transition_pipe import TransitionPipe
+from treadle.pipeline.factories import factory
 from treadle.pipeline.tok2vec import DEFAULT_TOK2VEC_MODEL
 from treadle.scoring import Scorer
+
+if TYPE_CHECKING:
+    from treadle.language import Language
 
 DEFAULT_PARSER_MODEL: dict[str, Any] = {
     "@architectures": "treadle.TransitionBasedParser.v1",
@@ -88,7 +91,7 @@ class DependencyParser(TransitionPipe):
         return scores
 
 
-@Language.factory(
+@factory(
     "parser",
     assigns=["token.dep", "token.head", "token.is_sent_start", "doc.sents"],
     default_config={

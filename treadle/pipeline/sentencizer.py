@@ -9,13 +9,16 @@ starts a new sentence. Boundaries are written to SENT_START on every token.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from treadle.language import Language
 from treadle.pipeline._internal.pipe import Pipe
+from treadle.pipeline.factories import factory
 from treadle.tokens.attrs import SENT_START
+
+if TYPE_CHECKING:
+    from treadle.language import Language
 
 # Sentence-final marks across scripts. Latin, Greek and Cyrillic use ASCII marks and
 # the ellipsis; the rest are script-specific full stops and question/exclamation marks.
@@ -125,7 +128,7 @@ class Sentencizer(Pipe):
             self.overwrite = bool(cfg["overwrite"])
 
 
-@Language.factory(
+@factory(
     "sentencizer",
     default_config={"punct_chars": None, "overwrite": False},
     assigns=["token.is_sent_start", "doc.sents"],

@@ -19,13 +19,14 @@ import numpy as np
 import torch
 
 from treadle.errors import PipelineError
-from treadle.language import Language
 from treadle.pipeline._internal.labels import IGNORE, same_tokens
+from treadle.pipeline.factories import factory
 from treadle.pipeline.tagger import Tagger
 from treadle.scoring import Scorer
 from treadle.tokens.attrs import DEP, SENT_START
 
 if TYPE_CHECKING:
+    from treadle.language import Language
     from treadle.tokens import Doc
 
 SENTER_LABELS = ("I", "S")  # index 1 = starts a sentence
@@ -161,7 +162,7 @@ class SentenceRecognizer(Tagger):
         return Scorer.score_sents(examples, **kwargs)
 
 
-@Language.factory(
+@factory(
     "senter",
     assigns=["token.is_sent_start"],
     default_config={"model": DEFAULT_SENTER_MODEL, "overwrite": False},

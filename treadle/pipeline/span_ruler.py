@@ -25,17 +25,18 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from treadle.errors import ConfigError
-from treadle.language import Language
 from treadle.pipeline._internal.span_rules import (
     DEFAULT_SPANS_KEY,
     BaseSpanRuler,
     SpansFilter,
     prioritize_new_ents_filter,
 )
+from treadle.pipeline.factories import factory
 from treadle.scoring import Scorer
 from treadle.tokens import Span
 
 if TYPE_CHECKING:
+    from treadle.language import Language
     from treadle.tokens import Doc
 
 class SpanRuler(BaseSpanRuler):
@@ -122,7 +123,7 @@ class SpanRuler(BaseSpanRuler):
         super().set_cfg(cfg)
 
 
-@Language.factory(
+@factory(
     "span_ruler",
     assigns=["doc.spans"],
     default_config={

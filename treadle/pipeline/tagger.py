@@ -16,7 +16,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from treadle.language import Language
 from treadle.pipeline._internal.labels import (
     IGNORE,
     LabelIndex,
@@ -25,11 +24,13 @@ from treadle.pipeline._internal.labels import (
     packed_scores,
 )
 from treadle.pipeline._internal.trainable import TrainablePipe
+from treadle.pipeline.factories import factory
 from treadle.pipeline.tok2vec import DEFAULT_TOK2VEC_MODEL
 from treadle.scoring import Scorer
 from treadle.tokens.attrs import TAG
 
 if TYPE_CHECKING:
+    from treadle.language import Language
     from treadle.tokens import Doc
 
 DEFAULT_TAGGER_MODEL: dict[str, Any] = {
@@ -124,7 +125,7 @@ class Tagger(TrainablePipe):
         return Scorer.score_token_attr(examples, "tag_", **kwargs)
 
 
-@Language.factory(
+@factory(
     "tagger",
     assigns=["token.tag"],
     default_config={"model": DEFAULT_TAGGER_MODEL, "overwrite": False, "label_smoothing": 0.0},

@@ -19,11 +19,12 @@ import torch
 import torch.nn.functional as F
 
 from treadle.errors import ConfigError
-from treadle.language import Language
 from treadle.pipeline._internal.trainable import TrainablePipe
+from treadle.pipeline.factories import factory
 from treadle.scoring import Scorer
 
 if TYPE_CHECKING:
+    from treadle.language import Language
     from treadle.tokens import Doc
 
 _TEXTCAT_TOK2VEC: dict[str, Any] = {
@@ -160,7 +161,7 @@ class TextCategorizer(TrainablePipe):
         )
 
 
-@Language.factory(
+@factory(
     "textcat",
     assigns=["doc.cats"],
     default_config={"model": _default_model(True), "threshold": 0.5, "positive_label": None},

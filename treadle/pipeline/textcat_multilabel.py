@@ -7,10 +7,15 @@ for that Doc rather than negative.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 
-from treadle.language import Language
+from treadle.pipeline.factories import factory
 from treadle.pipeline.textcat import TextCategorizer, _default_model, _score_weights
+
+if TYPE_CHECKING:
+    from treadle.language import Language
 
 
 class MultiLabelTextCategorizer(TextCategorizer):
@@ -19,7 +24,7 @@ class MultiLabelTextCategorizer(TextCategorizer):
     exclusive = False
 
 
-@Language.factory(
+@factory(
     "textcat_multilabel",
     assigns=["doc.cats"],
     default_config={"model": _default_model(False), "threshold": 0.5},

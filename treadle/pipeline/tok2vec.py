@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from treadle.language import Language
 from treadle.ml.architectures.tagger import encode_packed
 from treadle.ml.dropout import set_dropout_rate
 from treadle.ml.layers.listener import Tok2VecListener
 from treadle.pipeline._internal.trainable import TrainablePipe, _check_examples
+from treadle.pipeline.factories import factory
 
 if TYPE_CHECKING:
+    from treadle.language import Language
     from treadle.tokens import Doc
 
 DEFAULT_TOK2VEC_MODEL: dict[str, Any] = {
@@ -169,7 +170,7 @@ def _set_doc_tensors(docs: list[Doc], outputs: list[torch.Tensor]) -> None:
         doc.tensor = arr
 
 
-@Language.factory(
+@factory(
     "tok2vec",
     assigns=["doc.tensor"],
     default_config={"model": DEFAULT_TOK2VEC_MODEL},

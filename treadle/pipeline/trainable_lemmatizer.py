@@ -25,16 +25,17 @@ import torch
 import torch.nn.functional as F
 
 from treadle.errors import DataError, PipelineError, SerializationError
-from treadle.language import Language
 from treadle.pipeline._internal.edit_tree import EditTrees
 from treadle.pipeline._internal.labels import IGNORE, aligned_token_values, packed_scores
 from treadle.pipeline._internal.trainable import MODEL_FILE, TrainablePipe, _check_examples
+from treadle.pipeline.factories import factory
 from treadle.pipeline.tok2vec import DEFAULT_TOK2VEC_MODEL
 from treadle.scoring import Scorer
 from treadle.tokens.attrs import LEMMA, LOWER, ORTH
 from treadle.util import atomic_write_bytes, ensure_path
 
 if TYPE_CHECKING:
+    from treadle.language import Language
     from treadle.tokens import Doc
 
 TREES_FILE = "trees.msgpack"
@@ -333,7 +334,7 @@ def _as_int64(h: int) -> int:
     return h - (1 << 64) if h >= (1 << 63) else h
 
 
-@Language.factory(
+@factory(
     "trainable_lemmatizer",
     assigns=["token.lemma"],
     default_config={

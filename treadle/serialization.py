@@ -1,0 +1,141 @@
+"""Saving and loading a pipeline: ``nlp.to_disk``/``from_disk`` and the bytes form.
+
+A saved pipeline is a folder: ``config.cfg`` (the full, filled config that builds it),
+``meta.json``, the vocab, the tokenizer's settings and one folder per component
+holding what the config alone cannot rebuild (labels, weights, patterns). Loading
+builds the pipeline from the config first (``treadle.load``), then reads each part back
+into it; nothing is pickled, so loading never runs code from the folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import msgpack
+
+from treadle.errors import SerializationError
+from treadle.util import atomic_dir, ensure_path, read_json, write_json
+
+if TYPE_CHECKING:
+    from treadle.language import Language
+
+CONFIG_FILE = "config.cfg"
+META_FILE = "meta.json"
+# Meta keys computed from the live pipeline, never taken from a saved meta.json.
+DERIVED_META = frozenset({"lang", "treadle_version", "pipeline", "components", "disabled", "labels"})
+
+
+def to_disk(nlp: Language, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+    """Save the pipeline as a folder (written beside ``path`` then moved into place,
+    so a failure leaves any previous save intact)."""
+    exclude = set(exclude)
+    path = ensure_path(path)
+    config = nlp.config
+    with atomic_dir(path) as tmp:
+        config.to_disk(tmp / CONFIG_FILE)
+        write_json(tmp / META_FILE, nlp.meta)
+        if "vocab" not in exclude:
+            nlp.vocab.to_disk(tmp / "vocab")
+        tok_to_disk = getattr(nlp.tokenizer, "to_disk", None)
+        if "tokenizer" not in exclude and tok_to_disk is not None:
+            tok_to_disk(tmp / "tokenizer", exclude=["vocab"])
+        for name, proc in nlp.components:
+            comp_to_disk = getattr(proc, "to_disk", None)
+            if name in exclude or comp_to_disk is None:
+                continue
+            comp_to_disk(tmp / name, exclude=["vocab"])
+
+
+def from_disk(nlp: Language, path: str | Path, *, exclude: Iterable[str] = ()) -> Language:
+    """Read back what ``to_disk`` saved into this ``nlp`` (built from the same
+    config, e.g. by ``treadle.load``)."""
+    exclude = set(exclude)
+    path = ensure_path(path)
+    check_pipeline_dir(path)
+    meta_path = path / META_FILE
+    if meta_path.exists():
+        saved = read_json(meta_path)
+        if not isinstance(saved, dict):
+            raise SerializationError(f"{meta_path}: expected a JSON object.")
+        keep = {k: v for k, v in saved.items() if k not in DERIVED_META}
+        nlp._meta.update(keep)
+    if "vocab" not in exclude and (path / "vocab").exists():
+        nlp.vocab.from_disk(path / "vocab")
+    tok_from_disk = getattr(nlp.tokenizer, "from_disk", None)
+    if (
+        "tokenizer" not in exclude
+        and tok_from_disk is not None
+        and (path / "tokenizer").exists()
+    ):
+        tok_from_disk(path / "tokenizer", exclude=["vocab"])
+    for name, proc in nlp.components:
+        comp_from_disk = getattr(proc, "from_disk", None)
+        if name in exclude or comp_from_disk is None:
+            continue
+        if not (path / name).exists():
+            if getattr(proc, "to_disk", None) is not None:
+                raise SerializationError(
+                    f"{path}: no saved state for component {name!r} (expected a folder "
+                    f"{path / name})."
+                )
+            continue
+        comp_from_disk(path / name, exclude=["vocab"])
+    return nlp
+
+
+def to_bytes(nlp: Language, *, exclude: Iterable[str] = ()) -> bytes:
+    """The same parts as ``to_disk``, as one msgpack message."""
+    exclude = set(exclude)
+    parts: dict[str, Any] = {
+        "config": nlp.config.to_str(),
+        "meta": nlp.meta,
+    }
+    if "vocab" not in exclude:
+        parts["vocab"] = nlp.vocab.to_bytes()
+    tok_to_bytes = getattr(nlp.tokenizer, "to_bytes", None)
+    if "tokenizer" not in exclude and tok_to_bytes is not None:
+        parts["tokenizer"] = tok_to_bytes(exclude=["vocab"])
+    parts["components"] = {
+        name: proc.to_bytes(exclude=["vocab"])
+        for name, proc in nlp.components
+        if name not in exclude and getattr(proc, "to_bytes", None) is not None
+    }
+    return msgpack.packb(parts, use_bin_type=True)
+
+
+def from_bytes(nlp: Language, data: bytes, *, exclude: Iterable[str] = ()) -> Language:
+    exclude = set(exclude)
+    try:
+        parts = msgpack.unpackb(data, raw=False)
+    except Exception as err:  # msgpack raises several unrelated types
+        raise SerializationError(f"Not a serialized pipeline: {err}") from None
+    if not isinstance(parts, dict) or "config" not in parts:
+        raise SerializationError("Not a serialized pipeline (no config in the data).")
+    nlp._meta.update(
+        {k: v for k, v in parts.get("meta", {}).items() if k not in DERIVED_META}
+    )
+    if "vocab" not in exclude and "vocab" in parts:
+        nlp.vocab.from_bytes(parts["vocab"])
+    if "tokenizer" not in exclude and "tokenizer" in parts:
+        nlp.tokenizer.from_bytes(parts["tokenizer"], exclude=["vocab"])
+    comps = parts.get("components", {})
+    for name, proc in nlp.components:
+        if name in exclude or name not in comps:
+            continue
+        proc.from_bytes(comps[name], exclude=["vocab"])
+    return nlp
+
+
+def check_pipeline_dir(path: Path) -> None:
+    if not path.exists():
+        raise SerializationError(f"Can't load a pipeline from {path}: no such file or folder.")
+    if not path.is_dir():
+        raise SerializationError(
+            f"Can't load a pipeline from {path}: expected a folder saved by nlp.to_disk."
+        )
+    if not (path / CONFIG_FILE).exists():
+        raise SerializationError(
+            f"{path} is not a saved treadle pipeline: it has no {CONFIG_FILE}."
+        )
