@@ -9,6 +9,7 @@ from treadle.cli._util import OVERRIDES_CONTEXT, code_option, info, load_user_co
 from treadle.config import registry
 from treadle.config.config import config_variables
 from treadle.config.resolve import used_functions
+from treadle.training.initialize import check_training_config
 
 
 @debug_app.command("config", context_settings=OVERRIDES_CONTEXT)
@@ -26,13 +27,19 @@ def debug_config(
 ) -> None:
     """Validate CONFIG (with overrides like --training.dropout 0.2) and print it filled.
 
-    Every default of every registered function is written in; all problems found are
-    reported together.
+    A pipeline config (one with [nlp] or [training]) gets what ``treadle train`` runs
+    at start-up, the pipeline built but no data read, so a config that passes here
+    starts training; it is printed as train uses it, over treadle's defaults. Any
+    other config is filled and validated as it is. Every default of every registered
+    function, components included, is written in.
     """
     config, overrides = load_user_config(config_path, ctx.args, code)
     if overrides:
         info("Overrides: " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))
-    filled = registry.fill(config, validate=True)
+    if "nlp" in config or "training" in config:
+        filled = check_training_config(config).filled
+    else:
+        filled = registry.fill(config, validate=True)
     typer.echo(filled.to_str(), nl=False)
     if show_functions:
         typer.echo("\nRegistered functions used:")

@@ -33,6 +33,7 @@ import contextlib
 import copy
 import difflib
 import inspect
+import types
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -400,8 +401,7 @@ class _Resolver:
         try:
             coerced = adapter.validate_python(value)
         except ValidationError as err:
-            for e in err.errors():
-                self.errors.append({"loc": [*loc, *e["loc"]], "msg": e["msg"]})
+            self.errors.extend(_value_errors(param.hint, value, loc, err))
             return value
         except (TypeError, AttributeError):
             # Pydantic built a schema it can't apply (e.g. isinstance on a generic).
@@ -409,6 +409,41 @@ class _Resolver:
         # Coerced literals are what the function gets ("1" -> 1); objects (and whatever a
         # block returned) pass through unchanged, so validation never swaps one out.
         return _to_literal(coerced) if _is_literal(value) and _is_literal(coerced) else value
+
+
+def _value_errors(
+    hint: Any, value: Any, loc: tuple[Any, ...], err: ValidationError
+) -> list[dict[str, Any]]:
+    """Pydantic's errors as config errors. A value that fits no member of a union gets
+    one line naming the members, not one line per member under pydantic's tags."""
+    errors = err.errors()
+    members = _union_members(hint)
+    if members and len(errors) > 1 and all(e["loc"] and isinstance(e["loc"][0], str) for e in errors):
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        msg = f"Input should be {' or '.join(members)}; got {shown} ({type(value).__name__})"
+        return [{"loc": list(loc), "msg": msg}]
+    return [{"loc": [*loc, *e["loc"]], "msg": e["msg"]} for e in errors]
+
+
+def _union_members(hint: Any) -> list[str]:
+    if typing.get_origin(hint) not in (typing.Union, types.UnionType):
+        return []
+    return [_type_name(arg) for arg in typing.get_args(hint)]
+
+
+def _type_name(hint: Any) -> str:
+    if typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]
+    if hint is type(None):
+        return "null"
+    origin = typing.get_origin(hint)
+    name = getattr(origin or hint, "__name__", None)
+    if name is None:
+        return str(hint).replace("typing.", "")
+    plain = {"float": "a number", "int": "an integer", "str": "a string", "bool": "a boolean"}
+    if name in plain:
+        return plain[name]
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _check_sections(

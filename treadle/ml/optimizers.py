@@ -39,7 +39,7 @@ from safetensors.torch import save as st_save
 
 from treadle.config import registry
 from treadle.errors import SerializationError, TreadleError
-from treadle.ml.schedules import Schedule, as_schedule
+from treadle.ml.schedules import Hyperparameter, Schedule, as_schedule
 
 # torch >= 2.4 has fused Adam/AdamW kernels for CPU and CUDA; they are several times
 # faster than a chain of _foreach ops. Fall back to the foreach path without them.
@@ -83,13 +83,13 @@ class Optimizer:
 
     def __init__(
         self,
-        learn_rate: Any = 0.001,
+        learn_rate: Hyperparameter = 0.001,
         *,
-        L2: Any = 1e-6,
-        beta1: Any = 0.9,
-        beta2: Any = 0.999,
-        eps: Any = 1e-08,
-        grad_clip: Any = 1.0,
+        L2: Hyperparameter = 1e-6,
+        beta1: Hyperparameter = 0.9,
+        beta2: Hyperparameter = 0.999,
+        eps: Hyperparameter = 1e-08,
+        grad_clip: Hyperparameter = 1.0,
         use_averages: bool = True,
         L2_is_weight_decay: bool = True,
         algorithm: str = "adam",
@@ -380,13 +380,13 @@ def swap_params(keyed: Iterable[tuple[str, torch.Tensor]], values: dict[str, tor
 
 @registry.optimizers("Adam.v1")
 def Adam(
-    learn_rate: Any = 0.001,
+    learn_rate: Hyperparameter = 0.001,
     *,
-    L2: Any = 1e-6,
-    beta1: Any = 0.9,
-    beta2: Any = 0.999,
-    eps: Any = 1e-08,
-    grad_clip: Any = 1.0,
+    L2: Hyperparameter = 1e-6,
+    beta1: Hyperparameter = 0.9,
+    beta2: Hyperparameter = 0.999,
+    eps: Hyperparameter = 1e-08,
+    grad_clip: Hyperparameter = 1.0,
     use_averages: bool = True,
     L2_is_weight_decay: bool = True,
 ) -> Optimizer:
@@ -398,13 +398,13 @@ def Adam(
 
 @registry.optimizers("RAdam.v1")
 def RAdam(
-    learn_rate: Any = 0.001,
+    learn_rate: Hyperparameter = 0.001,
     *,
-    L2: Any = 1e-6,
-    beta1: Any = 0.9,
-    beta2: Any = 0.999,
-    eps: Any = 1e-08,
-    grad_clip: Any = 1.0,
+    L2: Hyperparameter = 1e-6,
+    beta1: Hyperparameter = 0.9,
+    beta2: Hyperparameter = 0.999,
+    eps: Hyperparameter = 1e-08,
+    grad_clip: Hyperparameter = 1.0,
     use_averages: bool = True,
     L2_is_weight_decay: bool = True,
 ) -> Optimizer:
@@ -416,13 +416,13 @@ def RAdam(
 
 @registry.optimizers("AdamW.v1")
 def AdamW(
-    learn_rate: Any = 0.001,
+    learn_rate: Hyperparameter = 0.001,
     *,
-    L2: Any = 0.01,
-    beta1: Any = 0.9,
-    beta2: Any = 0.999,
-    eps: Any = 1e-08,
-    grad_clip: Any = 1.0,
+    L2: Hyperparameter = 0.01,
+    beta1: Hyperparameter = 0.9,
+    beta2: Hyperparameter = 0.999,
+    eps: Hyperparameter = 1e-08,
+    grad_clip: Hyperparameter = 1.0,
     use_averages: bool = True,
 ) -> Optimizer:
     """Adam with decoupled weight decay ``L2`` (default 0.01)."""
@@ -434,10 +434,10 @@ def AdamW(
 
 @registry.optimizers("SGD.v1")
 def SGD(
-    learn_rate: Any = 0.001,
+    learn_rate: Hyperparameter = 0.001,
     *,
-    L2: Any = 1e-6,
-    grad_clip: Any = 1.0,
+    L2: Hyperparameter = 1e-6,
+    grad_clip: Hyperparameter = 1.0,
     use_averages: bool = True,
     L2_is_weight_decay: bool = True,
 ) -> Optimizer:

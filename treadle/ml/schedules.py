@@ -30,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from pydantic import InstanceOf
+
 from treadle.config import registry
 
 
@@ -119,6 +121,11 @@ def slanted_triangular(
         return max_rate * (1.0 + p * (ratio - 1)) / ratio * (decay**s)
 
     return Schedule("slanted_triangular", value)
+
+
+# What a hyperparameter takes from a config: a number, a list (one value per step, the
+# last one repeating) or a schedule (any iterator of numbers, such as a Schedule).
+Hyperparameter = float | InstanceOf[Iterator] | InstanceOf[list]
 
 
 def as_schedule(value: Any) -> Any:

@@ -1,22 +1,32 @@
 """From a training config to an initialized ``nlp``: ``init_nlp(config)``.
 
 Steps: merge the config over treadle's defaults and fill every registered function's
-defaults in; validate ``[training]``; seed the random generators; build the ``nlp``
-from ``[nlp]``/``[components]``; then ``nlp.initialize`` with the training corpus, which
-reads ``[initialize]`` (vectors, tokenizer and component settings such as labels,
-callbacks). Frozen components and components sourced from a trained pipeline keep
-their state: they are not initialized again.
+defaults in, components included; resolve and validate ``[training]`` and
+``[corpora]``; seed the random generators; build the ``nlp`` from ``[nlp]`` and
+``[components]``; check what the training loop needs (corpora, component names,
+optimizer, batcher, logger, score weights); then ``nlp.initialize`` with the training
+corpus, which reads ``[initialize]`` (vectors, tokenizer and component settings such
+as labels, callbacks). Frozen components and components sourced from a trained
+pipeline keep their state: they are not initialized again.
+
+Everything before ``nlp.initialize`` is :func:`check_training_config`, which
+``treadle debug config`` runs too, so a config it calls valid is one ``train`` starts.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from treadle.config import Config, registry
 from treadle.config.schemas import TrainingSchema
-from treadle.errors import ConfigError, ConfigValidationError, DataError
+from treadle.errors import ConfigError, ConfigValidationError, DataError, PipelineError
+from treadle.language import Language
+from treadle.ml import fix_random_seed, require_gpu
+from treadle.scoring import get_score_weights
 
 DEFAULT_CONFIG_PATH = Path(__file__).parent.parent / "default_config.cfg"
 
@@ -104,7 +114,81 @@ def _named(err: DataError, dotted: str) -> DataError:
     return new
 
 
-def check_component_names(nlp: Any, names: Iterable[str], key: str) -> list[str]:
+@dataclass
+class TrainingPlan:
+    """What the training loop runs with, checked before any data is read."""
+
+    settings: TrainingSchema
+    train_reader: Callable[[Any], Any]
+    dev_reader: Callable[[Any], Any]
+    frozen: list[str]
+    annotating: list[str]
+    score_weights: dict[str, float | None]
+
+
+def plan_training(
+    nlp: Language, settings: TrainingSchema, corpora: Mapping[str, Any]
+) -> TrainingPlan:
+    """Check the resolved ``[training]`` against the pipeline it trains."""
+    train_reader = get_corpus(corpora, settings.train_corpus, "training.train_corpus")
+    dev_reader = get_corpus(corpora, settings.dev_corpus, "training.dev_corpus")
+    frozen = check_component_names(nlp, settings.frozen_components, "training.frozen_components")
+    annotating = check_component_names(
+        nlp, settings.annotating_components, "training.annotating_components"
+    )
+    for key in ("optimizer", "batcher", "logger"):
+        if getattr(settings, key) is None:
+            raise ConfigError(f"training.{key} is not set: the config needs [training.{key}].")
+    weights = resolve_score_weights(nlp, settings.score_weights)
+    return TrainingPlan(settings, train_reader, dev_reader, frozen, annotating, weights)
+
+
+def resolve_score_weights(
+    nlp: Language, configured: dict[str, float | None]
+) -> dict[str, float | None]:
+    """The components' default score weights, combined and normalized, with the
+    config's ``[training.score_weights]`` over them (``null`` hides a score)."""
+    defaults: list[dict[str, float | None]] = []
+    for name in nlp.pipe_names:
+        try:
+            meta = nlp.get_pipe_meta(name)
+        except PipelineError:  # a component added without a factory record
+            continue
+        if meta.default_score_weights:
+            defaults.append(dict(meta.default_score_weights))
+    weights = get_score_weights(defaults)
+    weights.update(configured or {})
+    return weights
+
+
+@dataclass
+class CheckedConfig:
+    """A training config as ``train`` starts from it."""
+
+    filled: Config
+    interpolated: Config
+    nlp: Language
+    plan: TrainingPlan
+
+
+def check_training_config(config: Mapping[str, Any], *, use_gpu: int = -1) -> CheckedConfig:
+    """Everything ``train`` does at start-up before reading data: fill and validate,
+    resolve ``[training]``/``[corpora]`` (calling their functions), seed, build the
+    pipeline from ``[nlp]``/``[components]``, check the plan. Raises the error
+    ``train`` would raise."""
+    filled = fill_training_config(config)
+    interpolated = _interpolated(filled)
+    settings, corpora = resolve_training(interpolated)
+    if use_gpu >= 0:
+        require_gpu(use_gpu)
+    if settings.seed is not None:
+        # Before the pipeline is built: its weights are initialized from this seed.
+        fix_random_seed(settings.seed)
+    nlp = Language.from_config(interpolated)
+    return CheckedConfig(filled, interpolated, nlp, plan_training(nlp, settings, corpora))
+
+
+def check_component_names(nlp: Language, names: Iterable[str], key: str) -> list[str]:
     names = list(names)
     for name in names:
         if name not in nlp.component_names:
@@ -115,35 +199,21 @@ def check_component_names(nlp: Any, names: Iterable[str], key: str) -> list[str]
     return names
 
 
-def init_nlp(config: Mapping[str, Any], *, use_gpu: int = -1) -> Any:
+def init_nlp(config: Mapping[str, Any], *, use_gpu: int = -1) -> Language:
     """Build and initialize the ``nlp`` a training config describes (see module doc)."""
-    from treadle.language import Language
-    from treadle.ml import fix_random_seed, require_gpu
-
-    filled = fill_training_config(config)
-    interpolated = _interpolated(filled)
-    settings, corpora = resolve_training(interpolated)
-    if use_gpu >= 0:
-        require_gpu(use_gpu)
-    if settings.seed is not None:
-        fix_random_seed(settings.seed)
-    nlp = Language.from_config(interpolated)
-    frozen = check_component_names(
-        nlp, settings.frozen_components, "training.frozen_components"
-    )
-    check_component_names(nlp, settings.annotating_components, "training.annotating_components")
+    checked = check_training_config(config, use_gpu=use_gpu)
+    nlp, plan, interpolated = checked.nlp, checked.plan, checked.interpolated
     sourced = [
         name
         for name, block in interpolated.get("components", {}).items()
         if isinstance(block, dict) and "source" in block and nlp.has_pipe(name)
     ]
-    reader = get_corpus(corpora, settings.train_corpus, "training.train_corpus")
 
     def get_examples() -> Iterable[Any]:
-        return read_corpus(reader, nlp, settings.train_corpus)
+        return read_corpus(plan.train_reader, nlp, plan.settings.train_corpus)
 
-    keep = [n for n in dict.fromkeys([*frozen, *sourced]) if n in nlp.pipe_names]
-    with nlp.select_pipes(disable=keep) if keep else _nullcontext():
+    keep = [n for n in dict.fromkeys([*plan.frozen, *sourced]) if n in nlp.pipe_names]
+    with nlp.select_pipes(disable=keep) if keep else contextlib.nullcontext():
         nlp.initialize(get_examples)
     return nlp
 
@@ -153,16 +223,13 @@ def _interpolated(config: Mapping[str, Any]) -> Config:
     return cfg.interpolate() if not cfg.is_interpolated else cfg
 
 
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *args: Any) -> None:
-        return None
-
-
 __all__ = [
+    "CheckedConfig",
+    "TrainingPlan",
     "check_component_names",
+    "check_training_config",
+    "plan_training",
+    "resolve_score_weights",
     "fill_training_config",
     "get_corpus",
     "init_nlp",

@@ -37,7 +37,7 @@ from typing import IO, Any
 
 from treadle.config.schemas import TrainingSchema
 from treadle.errors import ConfigError, DataError
-from treadle.scoring import get_score_weights, weighted_score
+from treadle.scoring import weighted_score
 from treadle.training.checkpoint import (
     BEST_DIR,
     LAST_DIR,
@@ -50,9 +50,9 @@ from treadle.training.checkpoint import (
     save_pipeline,
 )
 from treadle.training.initialize import (
-    check_component_names,
-    get_corpus,
+    plan_training,
     read_corpus,
+    resolve_score_weights,
     resolve_training,
 )
 from treadle.training.loggers import setup_logger
@@ -100,22 +100,12 @@ class _Trainer:
         self.stdout = stdout
         self.stderr = stderr
         self.output = Path(output_path) if output_path is not None else None
-        self.train_reader = get_corpus(corpora, settings.train_corpus, "training.train_corpus")
-        self.dev_reader = get_corpus(corpora, settings.dev_corpus, "training.dev_corpus")
-        self.frozen = set(
-            check_component_names(nlp, settings.frozen_components, "training.frozen_components")
-        )
-        self.annotating = set(
-            check_component_names(
-                nlp, settings.annotating_components, "training.annotating_components"
-            )
-        )
-        for key in ("optimizer", "batcher", "logger"):
-            if getattr(settings, key) is None:
-                raise ConfigError(f"training.{key} is not set: the config needs [training.{key}].")
+        plan = plan_training(nlp, settings, corpora)
+        self.train_reader, self.dev_reader = plan.train_reader, plan.dev_reader
+        self.frozen, self.annotating = set(plan.frozen), set(plan.annotating)
         self.optimizer = settings.optimizer
         self.batcher = settings.batcher
-        self.score_weights = resolve_score_weights(nlp, settings.score_weights)
+        self.score_weights = plan.score_weights
         self.state = TrainingState()
         self.losses: dict[str, float] = {}
         self._dev: list[Any] | None = None
@@ -315,22 +305,6 @@ class _Trainer:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def resolve_score_weights(nlp: Any, configured: dict[str, float | None]) -> dict[str, float | None]:
-    """The components' default score weights, combined and normalized, with the
-    config's ``[training.score_weights]`` over them (``null`` hides a score)."""
-    defaults: list[dict[str, float | None]] = []
-    for name in nlp.pipe_names:
-        try:
-            meta = nlp.get_pipe_meta(name)
-        except Exception:  # a component added without a factory record
-            continue
-        if meta.default_score_weights:
-            defaults.append(dict(meta.default_score_weights))
-    weights = get_score_weights(defaults)
-    weights.update(configured or {})
-    return weights
 
 
 def _subdivide(batch: list[Any], parts: int) -> list[list[Any]]:
