@@ -37,6 +37,7 @@ from treadle.tokens._layout import (
     hashes_to_i64,
     to_i64,
 )
+from treadle.tokens.doc_json import doc_from_json, doc_to_json
 from treadle.tokens.parts_of_speech import N_POS, POS_IDS, UPOS_NAMES
 from treadle.tokens.span import Span
 from treadle.tokens.span_group import SpanGroups
@@ -832,7 +833,7 @@ class Doc(HasExtensions):
             token_offset += len(doc)
         return out
 
-    # -- JSON ----------------------------------------------------------------------
+    # -- JSON (the logic lives in doc_json) ---------------------------------------
 
     def to_json(self, underscore: Sequence[str] | None = None) -> dict[str, Any]:
         """A JSON-serializable dict; ents, sents and spans use character offsets.
@@ -842,132 +843,12 @@ class Doc(HasExtensions):
         "sents"?: [{"start", "end"}], "cats": {...}, "spans"?: {key: [{"start", "end",
         "label", "kb_id", "id"}]}, "_"?: {...}}``. Token fields appear only when set.
         """
-        strings = self.vocab.strings
-        arr = self._arr
-        texts = self.vocab._texts
-        tokens = []
-        for i, row in enumerate(arr.tolist()):
-            start = row[C_IDX]
-            tok: dict[str, Any] = {"id": i, "start": start, "end": start + len(texts[row[C_LEX]])}
-            for name, col in (("tag", C_TAG), ("morph", C_MORPH), ("lemma", C_LEMMA), ("dep", C_DEP)):
-                if row[col]:
-                    value = strings[row[col] & MASK]
-                    tok[name] = "" if name == "morph" and value == "_" else value
-            if row[C_POS]:
-                tok["pos"] = UPOS_NAMES[row[C_POS]]
-            if row[C_DEP]:
-                tok["head"] = i + row[C_HEAD]
-            tokens.append(tok)
-        data: dict[str, Any] = {"text": self.text, "tokens": tokens}
-        if self.has_annotation(A.ENT_IOB):
-            ents = []
-            for ent in self.ents:
-                item: dict[str, Any] = {"start": ent.start_char, "end": ent.end_char, "label": ent.label_}
-                if ent.kb_id:
-                    item["kb_id"] = ent.kb_id_
-                if ent.id:
-                    item["id"] = ent.id_
-                ents.append(item)
-            data["ents"] = ents
-        if self.has_annotation(A.SENT_START):
-            data["sents"] = [{"start": s.start_char, "end": s.end_char} for s in self.sents]
-        data["cats"] = dict(self.cats)
-        if self._spans:
-            data["spans"] = {
-                key: [
-                    {"start": s.start_char, "end": s.end_char, "label": s.label_, "kb_id": s.kb_id_,
-                     "id": s.id_}
-                    for s in group
-                ]
-                for key, group in self._spans.items()
-            }
-        if underscore:
-            ext = {}
-            for name in underscore:
-                if not Doc.has_extension(name):
-                    raise AnnotationError(f"to_json: Doc has no extension {name!r}")
-                ext[name] = getattr(self._, name)
-            data["_"] = ext
-        return data
+        return doc_to_json(self, underscore)
 
     @classmethod
     def from_json(cls, vocab: Vocab, doc_json: dict[str, Any], *, validate: bool = True) -> Doc:
         """Rebuild a Doc from ``to_json`` output (tokens must tile the text)."""
-        if not isinstance(doc_json, dict) or "text" not in doc_json:
-            raise AnnotationError("Doc JSON must be an object with a 'text' key")
-        text = doc_json["text"]
-        tokens = doc_json.get("tokens")
-        if tokens is None:
-            raise AnnotationError("Doc JSON has no 'tokens'")
-        words, spaces = [], []
-        for k, tok in enumerate(tokens):
-            start, end = tok["start"], tok["end"]
-            nxt = tokens[k + 1]["start"] if k + 1 < len(tokens) else len(text)
-            if end <= start or end > len(text):
-                raise AnnotationError(f"Token {k} of the JSON has invalid offsets {start}-{end}")
-            words.append(text[start:end])
-            gap = text[end:nxt]
-            if gap not in ("", " "):
-                raise AnnotationError(
-                    f"Token {k} ({words[-1]!r}) is followed by {gap!r}, which no token covers; "
-                    "tokens must tile the text (whitespace beyond one space is its own token)"
-                )
-            spaces.append(gap == " ")
-        if "".join(w + (" " if s else "") for w, s in zip(words, spaces, strict=True)) != text:
-            raise AnnotationError("The JSON's tokens do not reproduce its text")
-
-        def field(name: str) -> list | None:
-            if not any(name in t for t in tokens):
-                return None
-            return [t.get(name) for t in tokens]
-
-        morphs = field("morph")
-        if morphs is not None:
-            morphs = [("_" if m == "" else m) for m in morphs]
-        heads = field("head")
-        doc = cls(vocab, words=words, spaces=spaces, tags=field("tag"), pos=field("pos"),
-                  morphs=morphs, lemmas=field("lemma"), heads=heads,
-                  deps=field("dep") if heads is not None else None)
-        if heads is None and field("dep") is not None:
-            doc._arr[:, C_DEP] = doc._hash_column("deps", field("dep"), words)  # type: ignore[arg-type]
-        if "sents" in doc_json and heads is None:
-            starts = np.full(len(doc), -1, dtype=np.int64)
-            for sent in doc_json["sents"]:
-                span = doc.char_span(sent["start"], sent["end"])
-                if span is None:
-                    raise AnnotationError(
-                        f"Sentence at characters {sent['start']}-{sent['end']} does not align with tokens"
-                    )
-                starts[span.start] = 1
-            doc._arr[:, C_SENT_START] = starts
-        if "ents" in doc_json:
-            ents = []
-            for ent in doc_json["ents"]:
-                span = doc.char_span(ent["start"], ent["end"], label=ent["label"],
-                                     kb_id=ent.get("kb_id", ""), span_id=ent.get("id", ""))
-                if span is None:
-                    raise AnnotationError(
-                        f"Entity {text[ent['start']:ent['end']]!r} at characters "
-                        f"{ent['start']}-{ent['end']} does not align with token boundaries"
-                    )
-                ents.append(span)
-            doc.set_ents(ents, default="outside")
-        doc.cats = dict(doc_json.get("cats", {}))
-        for key, spans in doc_json.get("spans", {}).items():
-            group = []
-            for item in spans:
-                span = doc.char_span(item["start"], item["end"], label=item.get("label", ""),
-                                     kb_id=item.get("kb_id", ""), span_id=item.get("id", ""))
-                if span is None:
-                    raise AnnotationError(
-                        f"Span in group {key!r} at characters {item['start']}-{item['end']} does "
-                        "not align with token boundaries"
-                    )
-                group.append(span)
-            doc.spans[key] = group
-        for name, value in doc_json.get("_", {}).items():
-            doc.user_data[("._.", name, None, None)] = value
-        return doc
+        return doc_from_json(cls, vocab, doc_json, validate=validate)
 
     # -- bytes (a single Doc, through the DocBin format) -------------------------
 
