@@ -30,13 +30,13 @@ from treadle.tokens._layout import (
     C_SENT_START,
     C_SPACY,
     C_TAG,
-    HASH_COLS,
     MASK,
     N_COLS,
     TOKEN_COL,
     hashes_to_i64,
     to_i64,
 )
+from treadle.tokens.doc_array import doc_count_by, doc_from_array, doc_to_array
 from treadle.tokens.doc_json import doc_from_json, doc_to_json
 from treadle.tokens.parts_of_speech import N_POS, POS_IDS, UPOS_NAMES
 from treadle.tokens.span import Span
@@ -625,27 +625,11 @@ class Doc(HasExtensions):
             return None
         return Span(self, i, end, label=label, kb_id=kb_id, span_id=span_id)
 
-    # -- arrays ------------------------------------------------------------------
+    # -- arrays (the logic lives in doc_array) -----------------------------------
 
     def to_array(self, attr_ids: int | str | Sequence[int | str]) -> np.ndarray:
         """Values of attributes per token as int64: 2-D for a list, 1-D for one attribute."""
-        single, ids = _attr_list(attr_ids)
-        n = len(self)
-        out = np.empty((n, len(ids)), dtype=np.int64)
-        lex = self._arr[:, C_LEX]
-        for k, attr in enumerate(ids):
-            if attr in TOKEN_COL:
-                out[:, k] = self._arr[:, TOKEN_COL[attr]]
-            elif attr == A.NORM:
-                override = self._arr[:, C_NORM]
-                out[:, k] = np.where(override != 0, override, self.vocab.lex_column(attr)[lex])
-            elif attr == A.ID:
-                out[:, k] = lex
-            elif attr in LEX_COL or attr == A.LANG:
-                out[:, k] = self.vocab.lex_column(attr)[lex]
-            else:
-                raise AnnotationError(f"Attribute {A.NAMES.get(attr, attr)} cannot be exported")
-        return out[:, 0] if single else out
+        return doc_to_array(self, attr_ids)
 
     def from_array(self, attr_ids: int | str | Sequence[int | str], array: np.ndarray) -> Doc:
         """Set token attributes from an int64 array laid out as ``to_array`` returns it.
@@ -654,84 +638,7 @@ class Doc(HasExtensions):
         given (ORTH is checked against the Doc's tokens). Setting HEAD recomputes
         sentence starts from the tree unless SENT_START is given too.
         """
-        _single, ids = _attr_list(attr_ids)
-        array = np.asarray(array)
-        if array.ndim == 1:
-            array = array.reshape(-1, 1)
-        n = len(self)
-        if array.shape != (n, len(ids)):
-            raise AnnotationError(
-                f"from_array got an array of shape {array.shape} for {n} tokens and {len(ids)} "
-                f"attributes ({', '.join(A.NAMES[a] for a in ids)})"
-            )
-        if array.dtype == np.uint64:
-            array = array.view(np.int64)
-        else:
-            array = array.astype(np.int64, copy=False)
-        arr = self._arr
-        for k, attr in enumerate(ids):
-            values = array[:, k]
-            if attr == A.ORTH:
-                if not np.array_equal(values, self.to_array(A.ORTH)):
-                    bad = int(np.flatnonzero(values != self.to_array(A.ORTH))[0])
-                    raise AnnotationError(
-                        f"from_array: ORTH of token {bad} ({self[bad].text!r}) does not match the "
-                        "array; ORTH cannot be changed"
-                    )
-                continue
-            if attr == A.NORM:
-                lex_norm = self.vocab.lex_column(A.NORM)[arr[:, C_LEX]]
-                arr[:, C_NORM] = np.where(values != lex_norm, values, 0)
-                continue
-            if attr not in TOKEN_COL:
-                if attr in LEX_COL or attr in (A.ID, A.LANG):
-                    continue
-                raise AnnotationError(f"from_array: unknown attribute {attr}")
-            if attr == A.IDX:
-                continue  # derived from the words and spaces
-            if attr == A.HEAD:
-                heads = values + np.arange(n)
-                bad = np.flatnonzero((heads < 0) | (heads >= n))
-                if len(bad):
-                    i = int(bad[0])
-                    raise AnnotationError(
-                        f"from_array: head offset {int(values[i])} of token {i} ({self[i].text!r}) "
-                        f"points outside the Doc of {n} tokens"
-                    )
-            elif attr == A.POS:
-                bad = np.flatnonzero((values < 0) | (values >= N_POS))
-                if len(bad):
-                    i = int(bad[0])
-                    raise AnnotationError(
-                        f"from_array: POS value {int(values[i])} of token {i} ({self[i].text!r}) is "
-                        "not a universal POS id"
-                    )
-            elif attr == A.ENT_IOB:
-                bad = np.flatnonzero((values < 0) | (values > 3))
-                if len(bad):
-                    i = int(bad[0])
-                    raise AnnotationError(
-                        f"from_array: ENT_IOB value {int(values[i])} of token {i} "
-                        f"({self[i].text!r}) must be 0-3"
-                    )
-            elif attr == A.SENT_START:
-                bad = np.flatnonzero((values < -1) | (values > 1))
-                if len(bad):
-                    i = int(bad[0])
-                    raise AnnotationError(
-                        f"from_array: SENT_START value {int(values[i])} of token {i} "
-                        f"({self[i].text!r}) must be -1, 0 or 1"
-                    )
-            arr[:, TOKEN_COL[attr]] = values
-        if A.SPACY in ids:
-            self._recompute_idx()
-        if A.HEAD in ids:
-            if A.DEP not in ids:
-                dep = arr[:, C_DEP]
-                dep[dep == 0] = to_i64(self.vocab.strings.add("dep"))
-            if A.SENT_START not in ids:
-                self._sent_starts_from_tree()
-        return self
+        return doc_from_array(self, attr_ids, array)
 
     def _recompute_idx(self) -> None:
         arr = self._arr
@@ -742,17 +649,7 @@ class Doc(HasExtensions):
 
     def count_by(self, attr_id: int | str, counts: dict | None = None) -> dict[int, int]:
         """Count tokens by the value of an attribute (hashes as unsigned ints)."""
-        attr = A.intify_attr(attr_id)
-        values = self.to_array(attr)
-        if attr in LEX_COL and attr not in A.FLAG_ATTRS and attr != A.LENGTH or (
-            attr in TOKEN_COL and TOKEN_COL[attr] in HASH_COLS
-        ):
-            values = values.view(np.uint64)
-        uniq, cnt = np.unique(values, return_counts=True)
-        out = counts if counts is not None else {}
-        for value, c in zip(uniq.tolist(), cnt.tolist(), strict=True):
-            out[value] = out.get(value, 0) + c
-        return out
+        return doc_count_by(self, attr_id, counts)
 
     # -- copies and slices -------------------------------------------------------
 
@@ -869,15 +766,6 @@ class Doc(HasExtensions):
         if other._spans:
             self._spans = other._spans.copy(self)
         return self
-
-
-def _attr_list(attr_ids: Any) -> tuple[bool, list[int]]:
-    """(single, ids) for one attribute or a list of them, with a fast path for int ids."""
-    names = A.NAMES
-    if isinstance(attr_ids, (int, str, np.integer)):
-        attr = int(attr_ids) if isinstance(attr_ids, np.integer) else attr_ids
-        return True, [attr if type(attr) is int and attr in names else A.intify_attr(attr)]
-    return False, [a if type(a) is int and a in names else A.intify_attr(a) for a in attr_ids]
 
 
 def _shift_user_data(user_data: dict, offset: int) -> dict:
