@@ -38,6 +38,7 @@ from treadle.tokens._layout import (
 )
 from treadle.tokens.doc_array import doc_count_by, doc_from_array, doc_to_array
 from treadle.tokens.doc_json import doc_from_json, doc_to_json
+from treadle.tokens.docbin_format import DocRecords
 from treadle.tokens.parts_of_speech import N_POS, POS_IDS, UPOS_NAMES
 from treadle.tokens.span import Span
 from treadle.tokens.span_group import SpanGroups
@@ -747,17 +748,14 @@ class Doc(HasExtensions):
         """Rebuild a Doc from ``to_json`` output (tokens must tile the text)."""
         return doc_from_json(cls, vocab, doc_json, validate=validate)
 
-    # -- bytes (a single Doc, through the DocBin format) -------------------------
+    # -- bytes (a single Doc, in the DocBin format) ------------------------------
 
     def to_bytes(self) -> bytes:
-        from treadle.tokens.docbin import DocBin
-
-        return DocBin(docs=[self], store_user_data=True).to_bytes()
+        return DocRecords(docs=[self], store_user_data=True).to_bytes()
 
     def from_bytes(self, data: bytes) -> Doc:
-        from treadle.tokens.docbin import DocBin
-
-        docs = list(DocBin(store_user_data=True).from_bytes(data).get_docs(self.vocab))
+        records = DocRecords(store_user_data=True).from_bytes(data)
+        docs = list(records.iter_docs(self.vocab, Doc._from_array_unchecked))
         if len(docs) != 1:
             raise AnnotationError(f"Doc.from_bytes expected one Doc, found {len(docs)}")
         other = docs[0]
