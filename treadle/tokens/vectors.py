@@ -8,7 +8,6 @@ JSON (the keys), so loading never runs code.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 
 from treadle.errors import SerializationError
 from treadle.tokens.strings import hash_string
+from treadle.util import atomic_write_bytes, atomic_write_text
 
 
 def _key(key: int | str) -> int:
@@ -176,16 +176,13 @@ class Vectors:
         return self
 
     def to_disk(self, path: str | Path) -> None:
-        from safetensors.numpy import save_file
+        from safetensors.numpy import save
 
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        tmp = path / "vectors.safetensors.tmp"
-        save_file({"vectors": self.data}, str(tmp))
-        os.replace(tmp, path / "vectors.safetensors")
-        tmp = path / "keys.json.tmp"
-        tmp.write_text(json.dumps(self._keys_payload()), encoding="utf8")
-        os.replace(tmp, path / "keys.json")
+        table = save({"vectors": self.data})
+        keys = json.dumps(self._keys_payload())
+        atomic_write_bytes(path / "vectors.safetensors", table)
+        atomic_write_text(path / "keys.json", keys)
 
     def from_disk(self, path: str | Path) -> Vectors:
         from safetensors.numpy import load_file
