@@ -11,7 +11,9 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import msgpack
 import numpy as np
+from safetensors.numpy import load, load_file, save
 
 from treadle.errors import SerializationError
 from treadle.tokens.strings import hash_string
@@ -156,17 +158,11 @@ class Vectors:
         self.name = payload.get("name", "")
 
     def to_bytes(self) -> bytes:
-        import msgpack
-        from safetensors.numpy import save
-
         return msgpack.packb(
             {"table": save({"vectors": self.data}), **self._keys_payload()}, use_bin_type=True
         )
 
     def from_bytes(self, data: bytes) -> Vectors:
-        import msgpack
-        from safetensors.numpy import load
-
         try:
             payload = msgpack.unpackb(data, raw=False)
             self.data = load(payload["table"])["vectors"]
@@ -176,8 +172,6 @@ class Vectors:
         return self
 
     def to_disk(self, path: str | Path) -> None:
-        from safetensors.numpy import save
-
         path = Path(path)
         table = save({"vectors": self.data})
         keys = json.dumps(self._keys_payload())
@@ -185,8 +179,6 @@ class Vectors:
         atomic_write_text(path / "keys.json", keys)
 
     def from_disk(self, path: str | Path) -> Vectors:
-        from safetensors.numpy import load_file
-
         path = Path(path)
         try:
             self.data = load_file(str(path / "vectors.safetensors"))["vectors"]
