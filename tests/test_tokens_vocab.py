@@ -1,6 +1,7 @@
 """StringStore, Vocab, Lexeme, lexical attribute getters, Vectors."""
 
 import hashlib
+import os
 
 import numpy as np
 import pytest
@@ -160,6 +161,36 @@ def test_vectors_find_add_and_disk(tmp_path):
     np.testing.assert_allclose(back["d"], [9, 9])
     assert back.find(["alias", "b", "nope"]).tolist() == [0, 1, -1]
     assert (tmp_path / "v" / "vectors.safetensors").exists()
+
+
+def test_failed_saves_keep_the_previous_files(tmp_path, monkeypatch):
+    vocab = Vocab(lang="en")
+    vocab.set_vector("cat", np.array([1.0, 2.0]))
+    vocab.to_disk(tmp_path / "vocab")
+
+    def saved_files():
+        return {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+
+    before = saved_files()
+    other = Vocab(lang="de")
+    other.set_vector("dog", np.array([3.0, 4.0, 5.0]))
+
+    def disk_full(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    for save in (
+        lambda: other.strings.to_disk(tmp_path / "vocab" / "strings.json"),
+        lambda: other.vectors.to_disk(tmp_path / "vocab" / "vectors"),
+        lambda: other.to_disk(tmp_path / "vocab"),
+    ):
+        with pytest.raises(OSError, match="disk full"):
+            save()
+        # The old files, byte for byte, and no temp files beside them.
+        assert saved_files() == before
+    monkeypatch.undo()
+    back = Vocab().from_disk(tmp_path / "vocab")
+    assert back.lang == "en" and back.has_vector("cat") and not back.has_vector("dog")
 
 
 def test_stringstore_accepts_int64_bitcast_hashes():

@@ -30,13 +30,15 @@ from treadle.tokens._layout import (
     C_SENT_START,
     C_SPACY,
     C_TAG,
-    HASH_COLS,
     MASK,
     N_COLS,
     TOKEN_COL,
     hashes_to_i64,
     to_i64,
 )
+from treadle.tokens.doc_array import doc_count_by, doc_from_array, doc_to_array
+from treadle.tokens.doc_json import doc_from_json, doc_to_json
+from treadle.tokens.docbin_format import DocRecords
 from treadle.tokens.parts_of_speech import N_POS, POS_IDS, UPOS_NAMES
 from treadle.tokens.span import Span
 from treadle.tokens.span_group import SpanGroups
@@ -624,27 +626,11 @@ class Doc(HasExtensions):
             return None
         return Span(self, i, end, label=label, kb_id=kb_id, span_id=span_id)
 
-    # -- arrays ------------------------------------------------------------------
+    # -- arrays (the logic lives in doc_array) -----------------------------------
 
     def to_array(self, attr_ids: int | str | Sequence[int | str]) -> np.ndarray:
         """Values of attributes per token as int64: 2-D for a list, 1-D for one attribute."""
-        single, ids = _attr_list(attr_ids)
-        n = len(self)
-        out = np.empty((n, len(ids)), dtype=np.int64)
-        lex = self._arr[:, C_LEX]
-        for k, attr in enumerate(ids):
-            if attr in TOKEN_COL:
-                out[:, k] = self._arr[:, TOKEN_COL[attr]]
-            elif attr == A.NORM:
-                override = self._arr[:, C_NORM]
-                out[:, k] = np.where(override != 0, override, self.vocab.lex_column(attr)[lex])
-            elif attr == A.ID:
-                out[:, k] = lex
-            elif attr in LEX_COL or attr == A.LANG:
-                out[:, k] = self.vocab.lex_column(attr)[lex]
-            else:
-                raise AnnotationError(f"Attribute {A.NAMES.get(attr, attr)} cannot be exported")
-        return out[:, 0] if single else out
+        return doc_to_array(self, attr_ids)
 
     def from_array(self, attr_ids: int | str | Sequence[int | str], array: np.ndarray) -> Doc:
         """Set token attributes from an int64 array laid out as ``to_array`` returns it.
@@ -653,84 +639,7 @@ class Doc(HasExtensions):
         given (ORTH is checked against the Doc's tokens). Setting HEAD recomputes
         sentence starts from the tree unless SENT_START is given too.
         """
-        _single, ids = _attr_list(attr_ids)
-        array = np.asarray(array)
-        if array.ndim == 1:
-            array = array.reshape(-1, 1)
-        n = len(self)
-        if array.shape != (n, len(ids)):
-            raise AnnotationError(
-                f"from_array got an array of shape {array.shape} for {n} tokens and {len(ids)} "
-                f"attributes ({', '.join(A.NAMES[a] for a in ids)})"
-            )
-        if array.dtype == np.uint64:
-            array = array.view(np.int64)
-        else:
-            array = array.astype(np.int64, copy=False)
-        arr = self._arr
-        for k, attr in enumerate(ids):
-            values = array[:, k]
-            if attr == A.ORTH:
-                if not np.array_equal(values, self.to_array(A.ORTH)):
-                    bad = int(np.flatnonzero(values != self.to_array(A.ORTH))[0])
-                    raise AnnotationError(
-                        f"from_array: ORTH of token {bad} ({self[bad].text!r}) does not match the "
-                        "array; ORTH cannot be changed"
-                    )
-                continue
-            if attr == A.NORM:
-                lex_norm = self.vocab.lex_column(A.NORM)[arr[:, C_LEX]]
-                arr[:, C_NORM] = np.where(values != lex_norm, values, 0)
-                continue
-            if attr not in TOKEN_COL:
-                if attr in LEX_COL or attr in (A.ID, A.LANG):
-                    continue
-                raise AnnotationError(f"from_array: unknown attribute {attr}")
-            if attr == A.IDX:
-                continue  # derived from the words and spaces
-            if attr == A.HEAD:
-                heads = values + np.arange(n)
-                bad = np.flatnonzero((heads < 0) | (heads >= n))
-                if len(bad):
-                    i = int(bad[0])
-                    raise AnnotationError(
-                        f"from_array: head offset {int(values[i])} of token {i} ({self[i].text!r}) "
-                        f"points outside the Doc of {n} tokens"
-                    )
-            elif attr == A.POS:
-                bad = np.flatnonzero((values < 0) | (values >= N_POS))
-                if len(bad):
-                    i = int(bad[0])
-                    raise AnnotationError(
-                        f"from_array: POS value {int(values[i])} of token {i} ({self[i].text!r}) is "
-                        "not a universal POS id"
-                    )
-            elif attr == A.ENT_IOB:
-                bad = np.flatnonzero((values < 0) | (values > 3))
-                if len(bad):
-                    i = int(bad[0])
-                    raise AnnotationError(
-                        f"from_array: ENT_IOB value {int(values[i])} of token {i} "
-                        f"({self[i].text!r}) must be 0-3"
-                    )
-            elif attr == A.SENT_START:
-                bad = np.flatnonzero((values < -1) | (values > 1))
-                if len(bad):
-                    i = int(bad[0])
-                    raise AnnotationError(
-                        f"from_array: SENT_START value {int(values[i])} of token {i} "
-                        f"({self[i].text!r}) must be -1, 0 or 1"
-                    )
-            arr[:, TOKEN_COL[attr]] = values
-        if A.SPACY in ids:
-            self._recompute_idx()
-        if A.HEAD in ids:
-            if A.DEP not in ids:
-                dep = arr[:, C_DEP]
-                dep[dep == 0] = to_i64(self.vocab.strings.add("dep"))
-            if A.SENT_START not in ids:
-                self._sent_starts_from_tree()
-        return self
+        return doc_from_array(self, attr_ids, array)
 
     def _recompute_idx(self) -> None:
         arr = self._arr
@@ -741,17 +650,7 @@ class Doc(HasExtensions):
 
     def count_by(self, attr_id: int | str, counts: dict | None = None) -> dict[int, int]:
         """Count tokens by the value of an attribute (hashes as unsigned ints)."""
-        attr = A.intify_attr(attr_id)
-        values = self.to_array(attr)
-        if attr in LEX_COL and attr not in A.FLAG_ATTRS and attr != A.LENGTH or (
-            attr in TOKEN_COL and TOKEN_COL[attr] in HASH_COLS
-        ):
-            values = values.view(np.uint64)
-        uniq, cnt = np.unique(values, return_counts=True)
-        out = counts if counts is not None else {}
-        for value, c in zip(uniq.tolist(), cnt.tolist(), strict=True):
-            out[value] = out.get(value, 0) + c
-        return out
+        return doc_count_by(self, attr_id, counts)
 
     # -- copies and slices -------------------------------------------------------
 
@@ -832,7 +731,7 @@ class Doc(HasExtensions):
             token_offset += len(doc)
         return out
 
-    # -- JSON ----------------------------------------------------------------------
+    # -- JSON (the logic lives in doc_json) ---------------------------------------
 
     def to_json(self, underscore: Sequence[str] | None = None) -> dict[str, Any]:
         """A JSON-serializable dict; ents, sents and spans use character offsets.
@@ -842,144 +741,21 @@ class Doc(HasExtensions):
         "sents"?: [{"start", "end"}], "cats": {...}, "spans"?: {key: [{"start", "end",
         "label", "kb_id", "id"}]}, "_"?: {...}}``. Token fields appear only when set.
         """
-        strings = self.vocab.strings
-        arr = self._arr
-        texts = self.vocab._texts
-        tokens = []
-        for i, row in enumerate(arr.tolist()):
-            start = row[C_IDX]
-            tok: dict[str, Any] = {"id": i, "start": start, "end": start + len(texts[row[C_LEX]])}
-            for name, col in (("tag", C_TAG), ("morph", C_MORPH), ("lemma", C_LEMMA), ("dep", C_DEP)):
-                if row[col]:
-                    value = strings[row[col] & MASK]
-                    tok[name] = "" if name == "morph" and value == "_" else value
-            if row[C_POS]:
-                tok["pos"] = UPOS_NAMES[row[C_POS]]
-            if row[C_DEP]:
-                tok["head"] = i + row[C_HEAD]
-            tokens.append(tok)
-        data: dict[str, Any] = {"text": self.text, "tokens": tokens}
-        if self.has_annotation(A.ENT_IOB):
-            ents = []
-            for ent in self.ents:
-                item: dict[str, Any] = {"start": ent.start_char, "end": ent.end_char, "label": ent.label_}
-                if ent.kb_id:
-                    item["kb_id"] = ent.kb_id_
-                if ent.id:
-                    item["id"] = ent.id_
-                ents.append(item)
-            data["ents"] = ents
-        if self.has_annotation(A.SENT_START):
-            data["sents"] = [{"start": s.start_char, "end": s.end_char} for s in self.sents]
-        data["cats"] = dict(self.cats)
-        if self._spans:
-            data["spans"] = {
-                key: [
-                    {"start": s.start_char, "end": s.end_char, "label": s.label_, "kb_id": s.kb_id_,
-                     "id": s.id_}
-                    for s in group
-                ]
-                for key, group in self._spans.items()
-            }
-        if underscore:
-            ext = {}
-            for name in underscore:
-                if not Doc.has_extension(name):
-                    raise AnnotationError(f"to_json: Doc has no extension {name!r}")
-                ext[name] = getattr(self._, name)
-            data["_"] = ext
-        return data
+        return doc_to_json(self, underscore)
 
     @classmethod
     def from_json(cls, vocab: Vocab, doc_json: dict[str, Any], *, validate: bool = True) -> Doc:
         """Rebuild a Doc from ``to_json`` output (tokens must tile the text)."""
-        if not isinstance(doc_json, dict) or "text" not in doc_json:
-            raise AnnotationError("Doc JSON must be an object with a 'text' key")
-        text = doc_json["text"]
-        tokens = doc_json.get("tokens")
-        if tokens is None:
-            raise AnnotationError("Doc JSON has no 'tokens'")
-        words, spaces = [], []
-        for k, tok in enumerate(tokens):
-            start, end = tok["start"], tok["end"]
-            nxt = tokens[k + 1]["start"] if k + 1 < len(tokens) else len(text)
-            if end <= start or end > len(text):
-                raise AnnotationError(f"Token {k} of the JSON has invalid offsets {start}-{end}")
-            words.append(text[start:end])
-            gap = text[end:nxt]
-            if gap not in ("", " "):
-                raise AnnotationError(
-                    f"Token {k} ({words[-1]!r}) is followed by {gap!r}, which no token covers; "
-                    "tokens must tile the text (whitespace beyond one space is its own token)"
-                )
-            spaces.append(gap == " ")
-        if "".join(w + (" " if s else "") for w, s in zip(words, spaces, strict=True)) != text:
-            raise AnnotationError("The JSON's tokens do not reproduce its text")
+        return doc_from_json(cls, vocab, doc_json, validate=validate)
 
-        def field(name: str) -> list | None:
-            if not any(name in t for t in tokens):
-                return None
-            return [t.get(name) for t in tokens]
-
-        morphs = field("morph")
-        if morphs is not None:
-            morphs = [("_" if m == "" else m) for m in morphs]
-        heads = field("head")
-        doc = cls(vocab, words=words, spaces=spaces, tags=field("tag"), pos=field("pos"),
-                  morphs=morphs, lemmas=field("lemma"), heads=heads,
-                  deps=field("dep") if heads is not None else None)
-        if heads is None and field("dep") is not None:
-            doc._arr[:, C_DEP] = doc._hash_column("deps", field("dep"), words)  # type: ignore[arg-type]
-        if "sents" in doc_json and heads is None:
-            starts = np.full(len(doc), -1, dtype=np.int64)
-            for sent in doc_json["sents"]:
-                span = doc.char_span(sent["start"], sent["end"])
-                if span is None:
-                    raise AnnotationError(
-                        f"Sentence at characters {sent['start']}-{sent['end']} does not align with tokens"
-                    )
-                starts[span.start] = 1
-            doc._arr[:, C_SENT_START] = starts
-        if "ents" in doc_json:
-            ents = []
-            for ent in doc_json["ents"]:
-                span = doc.char_span(ent["start"], ent["end"], label=ent["label"],
-                                     kb_id=ent.get("kb_id", ""), span_id=ent.get("id", ""))
-                if span is None:
-                    raise AnnotationError(
-                        f"Entity {text[ent['start']:ent['end']]!r} at characters "
-                        f"{ent['start']}-{ent['end']} does not align with token boundaries"
-                    )
-                ents.append(span)
-            doc.set_ents(ents, default="outside")
-        doc.cats = dict(doc_json.get("cats", {}))
-        for key, spans in doc_json.get("spans", {}).items():
-            group = []
-            for item in spans:
-                span = doc.char_span(item["start"], item["end"], label=item.get("label", ""),
-                                     kb_id=item.get("kb_id", ""), span_id=item.get("id", ""))
-                if span is None:
-                    raise AnnotationError(
-                        f"Span in group {key!r} at characters {item['start']}-{item['end']} does "
-                        "not align with token boundaries"
-                    )
-                group.append(span)
-            doc.spans[key] = group
-        for name, value in doc_json.get("_", {}).items():
-            doc.user_data[("._.", name, None, None)] = value
-        return doc
-
-    # -- bytes (a single Doc, through the DocBin format) -------------------------
+    # -- bytes (a single Doc, in the DocBin format) ------------------------------
 
     def to_bytes(self) -> bytes:
-        from treadle.tokens.docbin import DocBin
-
-        return DocBin(docs=[self], store_user_data=True).to_bytes()
+        return DocRecords(docs=[self], store_user_data=True).to_bytes()
 
     def from_bytes(self, data: bytes) -> Doc:
-        from treadle.tokens.docbin import DocBin
-
-        docs = list(DocBin(store_user_data=True).from_bytes(data).get_docs(self.vocab))
+        records = DocRecords(store_user_data=True).from_bytes(data)
+        docs = list(records.iter_docs(self.vocab, Doc._from_array_unchecked))
         if len(docs) != 1:
             raise AnnotationError(f"Doc.from_bytes expected one Doc, found {len(docs)}")
         other = docs[0]
@@ -988,15 +764,6 @@ class Doc(HasExtensions):
         if other._spans:
             self._spans = other._spans.copy(self)
         return self
-
-
-def _attr_list(attr_ids: Any) -> tuple[bool, list[int]]:
-    """(single, ids) for one attribute or a list of them, with a fast path for int ids."""
-    names = A.NAMES
-    if isinstance(attr_ids, (int, str, np.integer)):
-        attr = int(attr_ids) if isinstance(attr_ids, np.integer) else attr_ids
-        return True, [attr if type(attr) is int and attr in names else A.intify_attr(attr)]
-    return False, [a if type(a) is int and a in names else A.intify_attr(a) for a in attr_ids]
 
 
 def _shift_user_data(user_data: dict, offset: int) -> dict:

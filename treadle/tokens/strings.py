@@ -9,7 +9,6 @@ hashes to 0, which doubles as "unset" in every annotation column.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator
 from hashlib import blake2b
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import msgpack
 
 from treadle.errors import SerializationError
+from treadle.util import atomic_write_text
 
 # Hashing is cheap but not free; the tokenizer and Doc constructor hash the same
 # few thousand strings over and over, so a process-wide cache pays for itself.
@@ -127,11 +127,7 @@ class StringStore:
         return self
 
     def to_disk(self, path: str | Path) -> None:
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", encoding="utf8") as f:
-            json.dump(self.to_list(), f, ensure_ascii=False)
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps(self.to_list(), ensure_ascii=False))
 
     def from_disk(self, path: str | Path) -> StringStore:
         path = Path(path)

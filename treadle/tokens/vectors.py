@@ -8,14 +8,16 @@ JSON (the keys), so loading never runs code.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import msgpack
 import numpy as np
+from safetensors.numpy import load, load_file, save
 
 from treadle.errors import SerializationError
 from treadle.tokens.strings import hash_string
+from treadle.util import atomic_write_bytes, atomic_write_text
 
 
 def _key(key: int | str) -> int:
@@ -156,17 +158,11 @@ class Vectors:
         self.name = payload.get("name", "")
 
     def to_bytes(self) -> bytes:
-        import msgpack
-        from safetensors.numpy import save
-
         return msgpack.packb(
             {"table": save({"vectors": self.data}), **self._keys_payload()}, use_bin_type=True
         )
 
     def from_bytes(self, data: bytes) -> Vectors:
-        import msgpack
-        from safetensors.numpy import load
-
         try:
             payload = msgpack.unpackb(data, raw=False)
             self.data = load(payload["table"])["vectors"]
@@ -176,20 +172,13 @@ class Vectors:
         return self
 
     def to_disk(self, path: str | Path) -> None:
-        from safetensors.numpy import save_file
-
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        tmp = path / "vectors.safetensors.tmp"
-        save_file({"vectors": self.data}, str(tmp))
-        os.replace(tmp, path / "vectors.safetensors")
-        tmp = path / "keys.json.tmp"
-        tmp.write_text(json.dumps(self._keys_payload()), encoding="utf8")
-        os.replace(tmp, path / "keys.json")
+        table = save({"vectors": self.data})
+        keys = json.dumps(self._keys_payload())
+        atomic_write_bytes(path / "vectors.safetensors", table)
+        atomic_write_text(path / "keys.json", keys)
 
     def from_disk(self, path: str | Path) -> Vectors:
-        from safetensors.numpy import load_file
-
         path = Path(path)
         try:
             self.data = load_file(str(path / "vectors.safetensors"))["vectors"]

@@ -10,7 +10,6 @@ is a single fancy-index into this table.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from treadle.tokens.lex_attrs import LEX_ATTR_GETTERS
 from treadle.tokens.morphology import normalize_feats
 from treadle.tokens.strings import StringStore
 from treadle.tokens.vectors import Vectors
+from treadle.util import atomic_write_text
 
 # Columns of the lexeme table, in order. String-valued attributes hold hashes.
 STRING_LEX_ATTRS: tuple[int, ...] = (
@@ -235,9 +235,7 @@ class Vocab:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.strings.to_disk(path / "strings.json")
-        tmp = path / "vocab.json.tmp"
-        tmp.write_text(json.dumps(self._meta(), ensure_ascii=False), encoding="utf8")
-        os.replace(tmp, path / "vocab.json")
+        atomic_write_text(path / "vocab.json", json.dumps(self._meta(), ensure_ascii=False))
         if "vectors" not in exclude:
             self.vectors.to_disk(path / "vectors")
 
