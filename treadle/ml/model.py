@@ -21,8 +21,6 @@ them with :func:`set_module_ref`. Parameters are saved with safetensors.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +35,7 @@ from treadle.errors import SerializationError, TreadleError
 from treadle.ml.device import get_current_device
 from treadle.ml.optimizers import Optimizer, swap_params
 from treadle.ml.util import flatten_any, flatten_tensors, module_device, to_numpy
+from treadle.util import atomic_write_bytes
 
 REFS_ATTR = "treadle_refs"
 
@@ -259,18 +258,7 @@ class Model:
         return self
 
     def to_disk(self, path: str | Path) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = self.to_bytes()
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write_bytes(path, self.to_bytes())
 
     def from_disk(self, path: str | Path) -> Model:
         path = Path(path)
