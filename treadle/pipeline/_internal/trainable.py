@@ -28,7 +28,7 @@ from safetensors.torch import save as st_save
 
 from treadle.errors import DataError, PipelineError, SerializationError
 from treadle.ml.dropout import set_dropout_rate
-from treadle.ml.model import get_module_ref, load_state
+from treadle.ml.modules import load_state, output_layer
 from treadle.pipeline._internal.pipe import Pipe
 from treadle.pipeline._internal.serialize import RAW, Part
 from treadle.util import minibatch
@@ -92,22 +92,8 @@ class TrainablePipe(Pipe):
             self._resize_output(len(self.labels))
         return 1
 
-    def _output_layer(self) -> Any:
-        """The module that owns the output width: the model itself if it can resize, else
-        its ``output_layer`` reference, else the last resizable module inside it."""
-        if hasattr(self.model, "resize_output"):
-            return self.model
-        ref = get_module_ref(self.model, "output_layer")
-        if ref is not None:
-            return ref
-        last = None
-        for sub in self.model.modules():
-            if hasattr(sub, "resize_output"):
-                last = sub
-        return last
-
     def _resize_output(self, n: int) -> None:
-        layer = self._output_layer()
+        layer = output_layer(self.model)
         if layer is None:
             raise PipelineError(
                 f"Component {self.name!r}: its model has no resizable output layer for {n} labels"
