@@ -31,7 +31,7 @@ from treadle.ml.dropout import set_dropout_rate
 from treadle.ml.modules import load_state, output_layer
 from treadle.pipeline._internal.pipe import Pipe
 from treadle.pipeline._internal.serialize import RAW, Part
-from treadle.util import minibatch
+from treadle.util import batched
 
 if TYPE_CHECKING:
     from treadle.language import Language
@@ -172,7 +172,7 @@ class TrainablePipe(Pipe):
         return doc
 
     def pipe(self, docs: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
-        for batch in minibatch(docs, batch_size):
+        for batch in batched(docs, batch_size):
             self.set_annotations(batch, self.predict(batch))
             yield from batch
 
