@@ -10,6 +10,7 @@ their state: they are not initialized again.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,7 @@ def init_nlp(config: Mapping[str, Any], *, use_gpu: int = -1) -> Any:
         return read_corpus(reader, nlp, settings.train_corpus)
 
     keep = [n for n in dict.fromkeys([*frozen, *sourced]) if n in nlp.pipe_names]
-    with nlp.select_pipes(disable=keep) if keep else _nullcontext():
+    with nlp.select_pipes(disable=keep) if keep else contextlib.nullcontext():
         nlp.initialize(get_examples)
     return nlp
 
@@ -151,14 +152,6 @@ def init_nlp(config: Mapping[str, Any], *, use_gpu: int = -1) -> Any:
 def _interpolated(config: Mapping[str, Any]) -> Config:
     cfg = config if isinstance(config, Config) else Config(config)
     return cfg.interpolate() if not cfg.is_interpolated else cfg
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *args: Any) -> None:
-        return None
 
 
 __all__ = [
