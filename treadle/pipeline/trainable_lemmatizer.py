@@ -279,13 +279,10 @@ class EditTreeLemmatizer(TrainablePipe):
         self.trees = EditTrees().from_json(data, where=where)
 
     def _after_cfg(self, where: str) -> None:
-        super()._after_cfg(where)
-        self._check_labels(where)
-
-    def _after_load(self) -> None:
         self._reset_caches()
         if self.labels:
             self._resize_output(len(self.labels))
+        self._check_labels(where)
 
     def _check_labels(self, where: str) -> None:
         bad = [t for t in self.labels if t not in self.trees]

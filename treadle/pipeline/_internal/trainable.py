@@ -258,9 +258,7 @@ class TrainablePipe(Pipe):
         self._initialized = True
 
     def _after_cfg(self, where: str) -> None:
-        self._after_load()
-
-    def _after_load(self) -> None:
+        """Once cfg is read back (or kept): state derived from the labels."""
         for label in self.labels:
             self.vocab.strings.add(label)
         if self._needs_labels() and self.labels:
