@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from treadle.config import registry
-from treadle.ml import Adam, Model, fix_random_seed
+from treadle.ml import Adam, fix_random_seed
 from treadle.tokens import Doc, Vocab
 
 EWT = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "ud_en_ewt" / "en_ewt-ud-train.conllu"
@@ -92,7 +92,7 @@ def main() -> None:
         width=96, depth=4, embed_size=2000, window_size=1, maxout_pieces=3,
         subword_features=True, pretrained_vectors=None,
     )
-    model = Model(module, name="tok2vec", device=device)
+    module.to(device)
     opt = Adam(0.001)
     grads = [torch.randn(len(d), 96, device=device) for d in docs]
     grad_batches, i = [], 0
@@ -121,9 +121,8 @@ def main() -> None:
         for b, g in zip(batches, grad_batches, strict=True):
             torch.autograd.backward(module(b), g)
             if args.update:
-                model.finish_update(opt)
-            else:
-                module.zero_grad(set_to_none=True)
+                opt.step(module)
+            module.zero_grad(set_to_none=True)
 
     if args.profile:
         from torch.profiler import ProfilerActivity, profile

@@ -1,4 +1,4 @@
-"""treadle.ml core: Model facade, batching, schedules, optimizers, losses, devices."""
+"""treadle.ml core: module helpers, batching, schedules, optimizers, losses, devices."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
 
 from treadle.config import registry
 from treadle.errors import SerializationError
@@ -16,7 +18,6 @@ from treadle.ml import (
     CategoricalCrossentropy,
     CosineDistance,
     L2Distance,
-    Model,
     Optimizer,
     RAdam,
     SequenceCategoricalCrossentropy,
@@ -35,6 +36,8 @@ from treadle.ml import (
     warmup_linear,
 )
 from treadle.ml.layers import Linear, Maxout, Softmax
+from treadle.ml.modules import get_module_ref, load_state, output_layer, set_module_ref
+from treadle.ml.optimizers import swap_params
 
 # --- schedules ------------------------------------------------------------------
 
@@ -193,47 +196,56 @@ def test_radam_runs_and_moves_against_gradient():
     assert w[0] < 1.0 < w[1]
 
 
+def _keyed(module, name):
+    return [(f"{name}/{n}", p) for n, p in module.named_parameters()]
+
+
+def _step(module, name, opt, X, dY):
+    """One training step by hand: forward, backward with ``dY``, optimizer, clear grads."""
+    module.train()
+    torch.autograd.backward(module(torch.as_tensor(X)), torch.as_tensor(dY))
+    opt.step(_keyed(module, name))
+    module.zero_grad(set_to_none=True)
+
+
 def test_averages_and_use_params():
     lin = torch.nn.Linear(2, 1)
-    model = Model(lin, name="lin")
     opt = Adam(0.1, use_averages=True)
     for _ in range(5):
-        Y, bp = model.begin_update(np.ones((3, 2), dtype="f"))
-        bp(np.ones((3, 1), dtype="f"))
-        model.finish_update(opt)
+        _step(lin, "lin", opt, np.ones((3, 2), dtype="f"), np.ones((3, 1), dtype="f"))
     before = lin.weight.detach().clone()
     avg = opt.averages["lin/weight"]
     assert not torch.equal(avg, before)
-    with model.use_params(opt.averages):
+    with swap_params(_keyed(lin, "lin"), opt.averages):
         assert torch.equal(lin.weight.detach(), avg)
     assert torch.equal(lin.weight.detach(), before)
-    with opt.use_params(model):
+    with opt.use_params(_keyed(lin, "lin")):
         assert torch.equal(lin.weight.detach(), avg)
 
 
 def test_optimizer_state_round_trip_resumes_identically():
-    def run(opt, model, steps):
+    def run(opt, module, steps):
         for i in range(steps):
-            X = np.full((2, 3), i + 1, dtype="f")
-            _, bp = model.begin_update(X)
-            bp(np.ones((2, 2), dtype="f"))
-            model.finish_update(opt)
+            _step(module, "a", opt, np.full((2, 3), i + 1, dtype="f"), np.ones((2, 2), dtype="f"))
             opt.step_schedules()
 
+    def weights(module):
+        return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
     torch.manual_seed(0)
-    a = Model(torch.nn.Linear(3, 2), name="a")
-    b = Model(torch.nn.Linear(3, 2), name="a")
-    b.from_bytes(a.to_bytes())
+    a = torch.nn.Linear(3, 2)
+    b = torch.nn.Linear(3, 2)
+    b.load_state_dict(weights(a))
     opt_a = Adam(learn_rate=warmup_linear(0.1, 2, 10))
     run(opt_a, a, 3)
-    saved_model, saved_opt = a.to_bytes(), opt_a.to_bytes()
+    saved_model, saved_opt = weights(a), opt_a.to_bytes()
     run(opt_a, a, 3)
     opt_b = Adam(learn_rate=warmup_linear(0.1, 2, 10))
-    b.from_bytes(saved_model)
+    b.load_state_dict(saved_model)
     opt_b.from_bytes(saved_opt)
     assert opt_b.learn_rate == pytest.approx(warmup_linear(0.1, 2, 10)(3))
     run(opt_b, b, 3)
-    for pa, pb in zip(a.params(), b.params(), strict=True):
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
         torch.testing.assert_close(pa, pb)
     with pytest.raises(SerializationError):
         Adam().from_bytes(b"garbage")
@@ -301,85 +313,74 @@ def test_losses_registered():
         assert callable(registry.losses.get(name)())
 
 
-# --- Model facade ----------------------------------------------------------------------
+# --- module helpers ---------------------------------------------------------------------
 
 
-def test_begin_update_backprop_returns_input_gradient():
+def _predict(module, X):
+    module.eval()
+    with torch.no_grad():
+        return module(torch.as_tensor(X))
+
+
+def test_load_state_adopts_stored_widths_and_names_mismatches():
     torch.manual_seed(0)
-    lin = torch.nn.Linear(3, 2)
-    model = Model(lin)
-    X = np.random.rand(4, 3).astype("f")
-    Y, backprop = model.begin_update(X)
-    assert isinstance(np.asarray(Y), np.ndarray) and Y.shape == (4, 2)
-    dY = np.ones((4, 2), dtype="f")
-    dX = backprop(dY)
-    assert isinstance(dX, np.ndarray)
-    np.testing.assert_allclose(dX, dY @ lin.weight.detach().numpy(), rtol=1e-5)
-    np.testing.assert_allclose(lin.weight.grad.numpy(), dY.T @ X, rtol=1e-5)
-
-
-def test_predict_is_eval_mode_without_graph():
-    model = Model(torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Dropout(0.9)))
-    X = np.ones((2, 3), dtype="f")
-    a, b = model.predict(X), model.predict(X)
-    assert torch.equal(a, b) and not a.requires_grad
-    assert model.module.training  # restored
-
-
-def test_save_load_round_trip_and_mismatch(tmp_path):
-    torch.manual_seed(0)
-    m1 = Model(torch.nn.Sequential(Maxout(4, 3, 2, normalize=True), Softmax(5, 4, init="glorot")))
+    m1 = torch.nn.Sequential(Maxout(4, 3, 2, normalize=True), Softmax(5, 4, init="glorot"))
     X = np.random.rand(6, 3).astype("f")
-    m1.to_disk(tmp_path / "w.safetensors")
-    m2 = Model(torch.nn.Sequential(Maxout(4, 3, 2, normalize=True), Softmax(None, 4)))
-    m2.from_disk(tmp_path / "w.safetensors")  # the output layer adopts the stored width
-    assert torch.equal(m1.predict(X), m2.predict(X))
-    m3 = Model(torch.nn.Sequential(Maxout(4, 3, 3, normalize=True), Softmax(5, 4)))
-    with pytest.raises(SerializationError, match=r"0\.(weight|bias)"):
-        m3.from_bytes(m1.to_bytes())
-    with pytest.raises(SerializationError):
-        Model(torch.nn.Linear(2, 2)).from_disk(tmp_path / "missing")
+    saved = st_load(st_save({k: v.contiguous() for k, v in m1.state_dict().items()}))
+    m2 = torch.nn.Sequential(Maxout(4, 3, 2, normalize=True), Softmax(None, 4))
+    load_state(m2, saved, where="m2")  # the output layer adopts the stored width
+    assert torch.equal(_predict(m1, X), _predict(m2, X))
+    m3 = torch.nn.Sequential(Maxout(4, 3, 3, normalize=True), Softmax(5, 4))
+    with pytest.raises(SerializationError, match=r"m3: parameter '0\.(weight|bias)'"):
+        load_state(m3, saved, where="m3")
+    with pytest.raises(SerializationError, match=r"missing weight, bias; unexpected 0\.weight"):
+        load_state(torch.nn.Linear(2, 2), {"0.weight": torch.zeros(2, 2)}, where="lin")
 
 
-def test_resize_output_keeps_rows_and_initialize_from_labels():
+def test_resize_output_keeps_rows():
     torch.manual_seed(0)
     module = torch.nn.Sequential(torch.nn.Linear(3, 4), Softmax(None, 4))
-    model = Model(module)
-    model.initialize(X=np.ones((2, 3), dtype="f"), Y=np.eye(3, dtype="f"))
-    assert model.get_dim("nO") == 3
+    layer = output_layer(module)
+    assert layer is module[1]
+    layer.resize_output(3)
+    assert layer.nO == 3
     with torch.no_grad():
         module[1].weight.copy_(torch.randn(3, 4))
     old = module[1].weight.detach().clone()
-    model.resize_output(5)
-    assert model.get_dim("nO") == 5
+    layer.resize_output(5)
+    assert layer.nO == 5
     assert torch.equal(module[1].weight[:3].detach(), old)
-    assert model.predict(np.ones((2, 3), dtype="f")).shape == (2, 5)
-    model.set_dim("nO", 2)
+    assert _predict(module, np.ones((2, 3), dtype="f")).shape == (2, 5)
+    layer.resize_output(2)
     assert torch.equal(module[1].weight.detach(), old[:2])
 
 
-def test_refs():
-    from treadle.ml import set_module_ref
-
+def test_output_layer_order_and_refs():
     inner = torch.nn.Linear(2, 2)
     outer = torch.nn.Sequential(inner, torch.nn.ReLU())
     set_module_ref(outer, "tok2vec", inner)
-    model = Model(outer, name="x")
-    assert model.has_ref("tok2vec") and not model.has_ref("nope")
-    assert model.get_ref("tok2vec").module is inner
-    model.set_ref("act", outer[1])
-    assert model.get_ref("act").module is outer[1]
+    assert get_module_ref(outer, "tok2vec") is inner and get_module_ref(outer, "nope") is None
+    assert get_module_ref(torch.nn.Sequential(outer), "tok2vec") is inner  # found inside
+    set_module_ref(outer, "act", outer[1])
+    assert get_module_ref(outer, "act") is outer[1]
+    assert [k for k in outer.state_dict()] == ["0.weight", "0.bias"]  # refs add no entries
+    assert output_layer(outer) is None
+    first, last = Softmax(3, 2), Softmax(2, 3)
+    chain = torch.nn.Sequential(first, last)
+    assert output_layer(chain) is last  # the last resizable module...
+    set_module_ref(chain, "output_layer", first)
+    assert output_layer(chain) is first  # ...unless a reference names it
+    assert output_layer(last) is last
 
 
 def test_same_key_for_two_params_is_an_error():
     opt = Adam()
-    a, b = Model(torch.nn.Linear(2, 2)), Model(torch.nn.Linear(2, 2))
+    a, b = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
     for m in (a, b):
-        _, bp = m.begin_update(np.ones((1, 2), dtype="f"))
-        bp(np.ones((1, 2), dtype="f"))
-    a.finish_update(opt)
+        torch.autograd.backward(m(torch.ones(1, 2)), torch.ones(1, 2))
+    opt.step(_keyed(a, "lin"))
     with pytest.raises(Exception, match="distinct names"):
-        b.finish_update(opt)
+        opt.step(_keyed(b, "lin"))
 
 
 def test_low_level_training_loop_learns_classifier():
@@ -393,7 +394,7 @@ def test_low_level_training_loop_learns_classifier():
     train_X, train_Y = X_all[:n_train], Y_all[:n_train]
     dev_X, dev_Y = X_all[n_train:], Y_all[n_train:]
 
-    model = Model(torch.nn.Sequential(Maxout(32, 8, 3, normalize=True), Softmax(4, 32)))
+    model = torch.nn.Sequential(Maxout(32, 8, 3, normalize=True), Softmax(4, 32))
     optimizer = Adam(0.005)
     loss_calc = CategoricalCrossentropy()
     train_data = multibatch(64, train_X, train_Y, shuffle=True)
@@ -402,18 +403,20 @@ def test_low_level_training_loop_learns_classifier():
     def evaluate():
         correct = total = 0.0
         for X, Y in dev_data:
-            correct += (model.predict(X).argmax(axis=1).numpy() == Y.argmax(axis=1)).sum()
+            correct += (_predict(model, X).argmax(axis=1).numpy() == Y.argmax(axis=1)).sum()
             total += X.shape[0]
         return correct / total
 
     for _ in range(4):
         for X, Y in train_data:
-            Yh, backprop = model.begin_update(X)
-            dYh, loss = loss_calc(Yh, Y)
-            backprop(dYh)
-            model.finish_update(optimizer)
+            model.train()
+            Yh = model(torch.from_numpy(X))
+            dYh, loss = loss_calc(Yh.detach(), Y)
+            torch.autograd.backward(Yh, torch.as_tensor(dYh))
+            optimizer.step(_keyed(model, "clf"))
+            model.zero_grad(set_to_none=True)
     assert evaluate() > 0.9
-    with model.use_params(optimizer.averages):
+    with optimizer.use_params(_keyed(model, "clf")):
         assert evaluate() > 0.9
 
 
@@ -439,22 +442,19 @@ def test_fix_random_seed_repeats():
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_model_moves_to_gpu_and_back():
+def test_module_moves_to_gpu_and_back():
     torch.manual_seed(0)
-    model = Model(torch.nn.Sequential(Linear(3, 2), torch.nn.Tanh()))
-    X = np.random.rand(4, 3).astype("f")
-    cpu_out = model.predict(X)
+    model = torch.nn.Sequential(Linear(3, 2), torch.nn.Tanh())
+    X = torch.from_numpy(np.random.rand(4, 3).astype("f"))
+    cpu_out = _predict(model, X)
     model.to("cuda")
-    gpu_out = model.predict(X)
+    gpu_out = _predict(model, X.cuda())
     assert gpu_out.device.type == "cuda"
     torch.testing.assert_close(gpu_out.cpu(), cpu_out, rtol=1e-4, atol=1e-5)
-    opt = Adam(0.1)
-    Y, bp = model.begin_update(X)
-    bp(np.ones((4, 2), dtype="f"))
-    model.finish_update(opt)
+    _step(model, "m", Adam(0.1), X.cuda(), torch.ones(4, 2, device="cuda"))
     model.to("cpu")
-    assert model.predict(X).device.type == "cpu"
-    assert math.isfinite(float(model.predict(X).sum()))
+    assert _predict(model, X).device.type == "cpu"
+    assert math.isfinite(float(_predict(model, X).sum()))
 
 
 @pytest.mark.parametrize("decay", [True, False])

@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 
 from treadle.config import registry
-from treadle.ml import Adam, Model, fix_random_seed
+from treadle.ml import Adam, fix_random_seed
 from treadle.ml.layers import StaticVectors, Tok2VecListener
+from treadle.ml.modules import get_module_ref, load_state
 from treadle.tokens import Doc, Vocab
 
 
@@ -21,6 +23,26 @@ def make_docs(vocab, texts):
     return [Doc(vocab, words=t.split()) for t in texts]
 
 
+def predict(module, docs):
+    module.eval()
+    with torch.no_grad():
+        return module(docs)
+
+
+def train_step(module, docs, opt, grads=torch.ones_like):
+    """Forward in training mode, backward with ``grads(output)`` per output tensor, and
+    (with ``opt``) an optimizer step; returns the outputs."""
+    module.train()
+    Y = module(docs)
+    outputs = [y if isinstance(y, torch.Tensor) else y.data for y in (Y if isinstance(Y, list) else [Y])]
+    outputs = [y for y in outputs if y.requires_grad]  # an empty Doc's rows have no graph
+    torch.autograd.backward(outputs, [grads(y) for y in outputs])
+    if opt is not None:
+        opt.step(module)
+        module.zero_grad(set_to_none=True)
+    return Y
+
+
 def hash_embed_cnn(**overrides):
     cfg = dict(width=16, depth=2, embed_size=100, window_size=1, maxout_pieces=3,
                subword_features=True, pretrained_vectors=None)
@@ -30,16 +52,15 @@ def hash_embed_cnn(**overrides):
 
 def test_hash_embed_cnn_shapes(vocab):
     fix_random_seed(0)
-    model = Model(hash_embed_cnn())
+    module = hash_embed_cnn()
     docs = make_docs(vocab, ["the cat sat", "a", "dogs bark loudly at night"])
     docs.append(Doc(vocab, words=[]))
-    out = model.predict(docs)
+    out = predict(module, docs)
     assert [tuple(t.shape) for t in out] == [(3, 16), (1, 16), (5, 16), (0, 16)]
-    Y, backprop = model.begin_update(docs)
-    assert backprop([np.ones(tuple(y.shape), dtype="f") for y in Y]) is None
-    assert all(p.grad is not None for p in model.params())
-    model.finish_update(Adam(0.01))
-    assert model.get_ref("tok2vec").module is model.module
+    train_step(module, docs, None)
+    assert all(p.grad is not None for p in module.parameters())
+    Adam(0.01).step(module)
+    assert get_module_ref(module, "tok2vec") is module
 
 
 def test_no_cross_doc_leakage(vocab):
@@ -63,15 +84,14 @@ def test_identical_words_same_vectors_without_context(vocab):
 
 def test_save_load_round_trip(vocab, tmp_path):
     fix_random_seed(0)
-    m1 = Model(hash_embed_cnn(), name="t2v")
+    m1 = hash_embed_cnn()
     docs = make_docs(vocab, ["one two three", "four five"])
-    _, bp = m1.begin_update(docs)
-    bp([np.ones((3, 16), "f"), np.ones((2, 16), "f")])
-    m1.finish_update(Adam(0.1))
-    m1.to_disk(tmp_path / "t2v.safetensors")
+    train_step(m1, docs, Adam(0.1))
+    save_file({k: v.contiguous() for k, v in m1.state_dict().items()}, tmp_path / "t2v.safetensors")
     fix_random_seed(1)
-    m2 = Model(hash_embed_cnn(), name="t2v").from_disk(tmp_path / "t2v.safetensors")
-    for a, b in zip(m1.predict(docs), m2.predict(docs), strict=True):
+    m2 = hash_embed_cnn()
+    load_state(m2, load_file(tmp_path / "t2v.safetensors"), where="t2v")
+    for a, b in zip(predict(m1, docs), predict(m2, docs), strict=True):
         assert torch.equal(a, b)
 
 
@@ -81,7 +101,7 @@ def test_mish_encoder_and_multihash_config(vocab):
     )
     encode = registry.architectures.get("treadle.MishWindowEncoder.v1")(width=8, window_size=1, depth=2)
     module = registry.architectures.get("treadle.Tok2Vec.v1")(embed=embed, encode=encode)
-    out = Model(module).predict(make_docs(vocab, ["a b c", "d"]))
+    out = predict(module, make_docs(vocab, ["a b c", "d"]))
     assert [tuple(t.shape) for t in out] == [(3, 8), (1, 8)]
 
 
@@ -93,12 +113,11 @@ def test_character_embed(vocab):
     encode = registry.architectures.get("treadle.MaxoutWindowEncoder.v1")(
         width=8, window_size=1, maxout_pieces=2, depth=1
     )
-    model = Model(registry.architectures.get("treadle.Tok2Vec.v1")(embed=embed, encode=encode))
+    module = registry.architectures.get("treadle.Tok2Vec.v1")(embed=embed, encode=encode)
     docs = make_docs(vocab, ["héllo wörld x", "hello"])
-    out = model.predict(docs)
+    out = predict(module, docs)
     assert [tuple(t.shape) for t in out] == [(3, 8), (1, 8)]
-    Y, bp = model.begin_update(docs)
-    bp([torch.ones_like(y) for y in Y])
+    train_step(module, docs, None)
     assert embed.char_embed.weight.grad.abs().sum() > 0
 
 
@@ -118,16 +137,13 @@ def test_static_vectors_not_updated_and_missing_keys_zero(vocab):
         vocab.vectors.add(word, vector=table[i])
     before = vocab.vectors.data.copy()
     layer = StaticVectors(5)
-    model = Model(layer, name="sv")
     docs = make_docs(vocab, ["cat unknown", "fish"])
     opt = Adam(0.1)
     for _ in range(3):
-        Y, bp = model.begin_update(docs)
-        bp(np.ones_like(Y.data.numpy()) if hasattr(Y, "data") else None)
-        model.finish_update(opt)
+        train_step(layer, docs, opt)
     np.testing.assert_array_equal(vocab.vectors.data, before)
     assert [n for n, _ in layer.named_parameters()] == ["weight"]  # the table is not a parameter
-    out = model.predict(docs).data
+    out = predict(layer, docs).data
     assert torch.all(out[1] == 0)  # "unknown" has no vector
     torch.testing.assert_close(out[0], layer.weight.detach() @ torch.from_numpy(table[0]))
     assert "weight" in layer.state_dict() and len(layer.state_dict()) == 1
@@ -136,7 +152,7 @@ def test_static_vectors_not_updated_and_missing_keys_zero(vocab):
 def test_multihash_with_static_vectors(vocab):
     vocab.vectors.add("cat", vector=np.ones(6, dtype="f"))
     module = hash_embed_cnn(pretrained_vectors=True)
-    out = Model(module).predict(make_docs(vocab, ["cat dog"]))
+    out = predict(module, make_docs(vocab, ["cat dog"]))
     assert out[0].shape == (2, 16)
 
 
@@ -216,7 +232,7 @@ pretrained_vectors = null
     assert resolved["optimizer"].learn_rate == 0.0
     resolved["optimizer"].step_schedules()
     assert resolved["optimizer"].learn_rate == pytest.approx(0.0001)
-    out = Model(resolved["model"]).predict(make_docs(vocab, ["a b"]))
+    out = predict(resolved["model"], make_docs(vocab, ["a b"]))
     assert out[0].shape == (2, 8)
 
 
@@ -251,13 +267,12 @@ def test_whole_encoders_gradients_on_docs(vocab):
 
 
 def test_empty_batches_and_empty_docs(vocab):
-    model = Model(hash_embed_cnn())
-    assert model.predict([]) == []
-    Y, backprop = model.begin_update([Doc(vocab, words=[])])
+    module = hash_embed_cnn()
+    assert predict(module, []) == []
+    module.train()
+    Y = module([Doc(vocab, words=[])])
     assert Y[0].shape == (0, 16)
-    backprop([torch.zeros(0, 16)])
-    Y, backprop = model.begin_update([])
-    assert Y == [] and backprop([]) is None
+    assert module([]) == []
 
 
 @pytest.mark.parametrize("activation", ["maxout", "mish"])

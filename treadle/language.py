@@ -30,7 +30,7 @@ from treadle.pipeline.factories import FactoryMeta
 from treadle.scoring import Scorer
 from treadle.tokens import Doc, Vocab
 from treadle.tokens.example import Example
-from treadle.util import ensure_path, get_closest, minibatch
+from treadle.util import batched, ensure_path, get_closest
 
 DEFAULT_TOKENIZER = "treadle.Tokenizer.v1"
 CONFIG_FILE = serialization.CONFIG_FILE
@@ -498,13 +498,13 @@ class Language:
     def _pipe_docs(
         self, texts: Iterable[Any], size: int, procs: list[tuple[str, Any]]
     ) -> Iterator[Any]:
-        for batch in minibatch(texts, size):
+        for batch in batched(texts, size):
             yield from self._process_batch(batch, size, procs)
 
     def _pipe_tuples(
         self, items: Iterable[Any], size: int, procs: list[tuple[str, Any]]
     ) -> Iterator[tuple[Any, Any]]:
-        for batch in minibatch(items, size):
+        for batch in batched(items, size):
             texts, contexts = [], []
             for item in batch:
                 if not isinstance(item, tuple) or len(item) != 2:

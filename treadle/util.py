@@ -1,5 +1,5 @@
 """Small helpers shared across layers: paths, atomic file and folder writes, JSON and
-msgpack files, batching iterables.
+msgpack files, cutting iterables into batches.
 
 Every file treadle saves goes through :func:`atomic_write_bytes` or
 :func:`atomic_dir`, so a crash or an exception mid-save never leaves a half-written
@@ -136,16 +136,19 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def minibatch(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Split ``items`` into lists of ``size`` (the last may be shorter), lazily."""
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Split ``items`` into lists of ``size`` (the last may be shorter), lazily; like
+    ``itertools.batched`` (Python 3.12) but yielding lists. The sized batcher with
+    schedules is :func:`treadle.ml.batching.minibatch`."""
     if size < 1:
-        raise ValueError(f"minibatch size must be at least 1, got {size}")
+        raise ValueError(f"batch size must be at least 1, got {size}")
     it = iter(items)
     while True:
         batch = list(itertools.islice(it, size))
         if not batch:
             return
         yield batch
+
 
 
 def get_closest(name: str, options: Iterable[str], n: int = 5) -> list[str]:

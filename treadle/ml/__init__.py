@@ -19,7 +19,7 @@ from treadle.ml.losses import (
     SequenceCategoricalCrossentropy,
     backward_objective,
 )
-from treadle.ml.model import Model, get_module_ref, set_module_ref
+from treadle.ml.modules import get_module_ref, set_module_ref
 from treadle.ml.optimizers import SGD, Adam, AdamW, Optimizer, RAdam
 from treadle.ml.ragged import Ragged
 from treadle.ml.schedules import (
@@ -33,7 +33,7 @@ from treadle.ml.schedules import (
 )
 
 __all__ = [
-    "Model", "get_module_ref", "set_module_ref", "Ragged",
+    "get_module_ref", "set_module_ref", "Ragged",
     "minibatch", "multibatch", "SizedGenerator",
     "Schedule", "constant", "compounding", "decaying", "warmup_linear", "cyclic_triangular",
     "slanted_triangular",

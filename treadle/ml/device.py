@@ -1,8 +1,8 @@
 """The current device every treadle model runs on, and random seeding.
 
-One process-wide device: ``require_gpu``/``prefer_gpu``/``require_cpu`` set it,
-``Model`` moves its module there on construction, and layers that build index
-tensors from Docs put them on the device of their own parameters.
+One process-wide device: ``require_gpu``/``prefer_gpu``/``require_cpu`` set it and
+:func:`get_current_device` reads it; layers that build index tensors from Docs put
+them on the device of their own parameters.
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ update count, starting at 1):
 5. with ``use_averages``, an exponential moving average of each parameter is kept:
    ``avg += (1 - d) (w - avg)`` with ``d = min(0.9999, (1 + t) / (10 + t))``.
 
-Parameters are identified by keys (``"<model name>/<parameter name>"`` when a
-:class:`~treadle.ml.model.Model` calls ``finish_update``), so optimizer state can be
-saved and restored for resuming.
+Parameters are identified by keys (``"<component>.<parameter name>"`` when a
+component calls ``finish_update``), so optimizer state can be saved and restored for
+resuming.
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ class OptimizerError(TreadleError):
 
 
 def keyed_params(target: Any) -> list[tuple[str, torch.Tensor]]:
-    """``(key, parameter)`` pairs for a Model, nn.Module, list of pairs or list of tensors."""
+    """``(key, parameter)`` pairs for a component (``keyed_params()``), an nn.Module, a
+    list of pairs or a list of tensors."""
     if hasattr(target, "keyed_params"):
         return list(target.keyed_params())
     if isinstance(target, torch.nn.Module):
@@ -153,7 +154,7 @@ class Optimizer:
         if owner is not None and owner is not param:
             raise OptimizerError(
                 f"Two different parameters were given to the optimizer under the key "
-                f"{key!r}; give the models distinct names (Model(module, name=...))."
+                f"{key!r}; give them distinct names (e.g. prefix each model's parameter names)."
             )
         if owner is None:
             self._owners[key] = weakref.ref(param)
@@ -282,7 +283,8 @@ class Optimizer:
 
     @contextmanager
     def use_params(self, target: Any) -> Iterator[None]:
-        """Swap the averaged weights into ``target`` (Model, module or keyed params) for a while."""
+        """Swap the averaged weights into ``target`` (a component, module or keyed params)
+        for a while."""
         with swap_params(keyed_params(target), self.averages):
             yield
 

@@ -24,16 +24,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import msgpack
 import numpy as np
 
 from treadle.errors import DataError, MatchPatternError, SerializationError
-from treadle.pipeline._internal.pipe import CFG_FILE, Pipe
+from treadle.pipeline._internal.pipe import Pipe
+from treadle.pipeline._internal.serialize import Part, json_codec
 from treadle.pipeline.factories import factory
 from treadle.scoring import Scorer
 from treadle.tokens.attrs import LEMMA, MORPH, NORM, POS, TAG
 from treadle.tokens.parts_of_speech import POS_IDS, UPOS_NAMES
-from treadle.util import atomic_write_text, ensure_path, read_json, write_json
+from treadle.util import ensure_path
 
 if TYPE_CHECKING:
     from treadle.language import Language
@@ -371,56 +371,17 @@ class AttributeRuler(Pipe):
         if "validate" in cfg:
             self.validate = bool(cfg["validate"])
 
-    def _load(self, cfg: Any, rules: Any, where: str) -> None:
-        if cfg is not None:
-            if not isinstance(cfg, dict):
-                raise SerializationError(f"{where}: settings must be a JSON object")
-            self.set_cfg(cfg)
-        if rules is not None:
-            if not isinstance(rules, list):
-                raise SerializationError(f"{where}: rules must be a list")
-            self.clear()
-            try:
-                self.add_patterns(rules)
-            except (DataError, MatchPatternError) as err:
-                raise SerializationError(f"{where}: {err}") from None
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        if "cfg" not in exclude:
-            write_json(path / CFG_FILE, self.get_cfg())
-        if "patterns" not in exclude:
-            atomic_write_text(path / PATTERNS_FILE, json.dumps(self.patterns, ensure_ascii=False))
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> AttributeRuler:
-        path = ensure_path(path)
-        cfg = read_json(path / CFG_FILE) if "cfg" not in exclude and (path / CFG_FILE).exists() else None
-        rules = None
-        if "patterns" not in exclude and (path / PATTERNS_FILE).exists():
-            rules = read_json(path / PATTERNS_FILE)
-        self._load(cfg, rules, str(path))
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        data: dict[str, Any] = {}
-        if "cfg" not in exclude:
-            data["cfg"] = self.get_cfg()
-        if "patterns" not in exclude:
-            data["patterns"] = self.patterns
-        return msgpack.packb(data, use_bin_type=True)
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> AttributeRuler:
-        try:
-            msg = msgpack.unpackb(data, raw=False)
-        except Exception as err:
-            raise SerializationError(f"{self._desc}: cannot read its bytes ({err})") from None
-        self._load(
-            msg.get("cfg") if "cfg" not in exclude else None,
-            msg.get("patterns") if "patterns" not in exclude else None,
-            f"{self._desc} bytes",
+    def serialization_parts(self) -> dict[str, Part]:
+        rules = Part(
+            PATTERNS_FILE, lambda: self.patterns, self._load_rules, codec=json_codec(indent=None)
         )
-        return self
+        return {**super().serialization_parts(), "patterns": rules}
+
+    def _load_rules(self, rules: Any, where: str) -> None:
+        if not isinstance(rules, list):
+            raise SerializationError(f"{where}: rules must be a list")
+        self.clear()
+        self.add_patterns(rules)
 
 
 def _morph_str(token: Any, _attr: str) -> str:

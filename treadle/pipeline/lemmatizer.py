@@ -34,11 +34,12 @@ import numpy as np
 
 from treadle.errors import ConfigError, PipelineError, SerializationError
 from treadle.pipeline._internal.pipe import Pipe
+from treadle.pipeline._internal.serialize import MSGPACK, Part
 from treadle.pipeline.factories import factory
 from treadle.scoring import Scorer
 from treadle.tokens.attrs import LEMMA, ORTH, POS
 from treadle.tokens.parts_of_speech import UPOS_NAMES
-from treadle.util import atomic_write_bytes, ensure_path, read_json
+from treadle.util import ensure_path, read_json
 
 if TYPE_CHECKING:
     from treadle.language import Language
@@ -196,41 +197,11 @@ class Lemmatizer(Pipe):
 
     # ------------------------------------------------------------------ serialization
 
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = ensure_path(path)
-        super().to_disk(path, exclude=exclude)
-        if "lookups" not in exclude:
-            atomic_write_bytes(path / LOOKUPS_FILE, msgpack.packb(self.tables, use_bin_type=True))
+    def serialization_parts(self) -> dict[str, Part]:
+        tables = Part(LOOKUPS_FILE, lambda: self.tables, self._load_tables, codec=MSGPACK)
+        return {**super().serialization_parts(), "lookups": tables}
 
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Lemmatizer:
-        path = ensure_path(path)
-        super().from_disk(path, exclude=exclude)
-        file = path / LOOKUPS_FILE
-        if "lookups" not in exclude and file.exists():
-            self._load_tables(file.read_bytes(), f"component {self.name!r} ({file})")
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        data: dict[str, Any] = {}
-        if "cfg" not in exclude:
-            data["cfg"] = self.get_cfg()
-        if "lookups" not in exclude:
-            data["lookups"] = self.tables
-        return msgpack.packb(data, use_bin_type=True)
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> Lemmatizer:
-        msg = msgpack.unpackb(data, raw=False)
-        if "cfg" not in exclude and "cfg" in msg:
-            self.set_cfg(msg["cfg"])
-        if "lookups" not in exclude and "lookups" in msg:
-            self.set_tables(msg["lookups"], where=f"component {self.name!r}")
-        return self
-
-    def _load_tables(self, data: bytes, where: str) -> None:
-        try:
-            tables = msgpack.unpackb(data, raw=False)
-        except Exception as err:
-            raise SerializationError(f"{where}: could not read the tables: {err}") from err
+    def _load_tables(self, tables: Any, where: str) -> None:
         try:
             self.set_tables(tables, where=where)
         except ConfigError as err:

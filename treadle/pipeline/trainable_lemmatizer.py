@@ -16,10 +16,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import msgpack
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -27,12 +25,12 @@ import torch.nn.functional as F
 from treadle.errors import DataError, PipelineError, SerializationError
 from treadle.pipeline._internal.edit_tree import EditTrees
 from treadle.pipeline._internal.labels import IGNORE, aligned_token_values, packed_scores
+from treadle.pipeline._internal.serialize import MSGPACK, Part
 from treadle.pipeline._internal.trainable import MODEL_FILE, TrainablePipe, _check_examples
 from treadle.pipeline.factories import factory
 from treadle.pipeline.tok2vec import DEFAULT_TOK2VEC_MODEL
 from treadle.scoring import Scorer
 from treadle.tokens.attrs import LEMMA, LOWER, ORTH
-from treadle.util import atomic_write_bytes, ensure_path
 
 if TYPE_CHECKING:
     from treadle.language import Language
@@ -273,51 +271,19 @@ class EditTreeLemmatizer(TrainablePipe):
 
     # ------------------------------------------------------------------ serialization
 
-    def _after_load(self) -> None:
+    def serialization_parts(self) -> dict[str, Part]:
+        # Trees first: the labels read with cfg are ids of trees in the store.
+        trees = Part(TREES_FILE, self.trees.to_json, self._load_trees, codec=MSGPACK)
+        return {"trees": trees, **super().serialization_parts()}
+
+    def _load_trees(self, data: Any, where: str) -> None:
+        self.trees = EditTrees().from_json(data, where=where)
+
+    def _after_cfg(self, where: str) -> None:
         self._reset_caches()
         if self.labels:
             self._resize_output(len(self.labels))
-
-    def _where(self, path: Path | None = None) -> str:
-        return f"component {self.name!r}" + (f" ({path})" if path else "")
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = ensure_path(path)
-        super().to_disk(path, exclude=exclude)
-        if "trees" not in exclude:
-            atomic_write_bytes(path / TREES_FILE, self.trees.to_bytes())
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> EditTreeLemmatizer:
-        path = ensure_path(path)
-        trees_path = path / TREES_FILE
-        if "trees" not in exclude and trees_path.exists():
-            self.trees = EditTrees().from_bytes(trees_path.read_bytes(), where=self._where(trees_path))
-        super().from_disk(path, exclude=exclude)
-        self._check_labels(self._where(path))
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        data: dict[str, Any] = {}
-        if "cfg" not in exclude:
-            data["cfg"] = self.get_cfg()
-        if "trees" not in exclude:
-            data["trees"] = self.trees.to_json()
-        if "model" not in exclude and self.model is not None:
-            data["model"] = self._weights_bytes()
-        return msgpack.packb(data, use_bin_type=True)
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> EditTreeLemmatizer:
-        msg = msgpack.unpackb(data, raw=False)
-        if "trees" not in exclude and "trees" in msg:
-            self.trees = EditTrees().from_json(msg["trees"], where=self._where())
-        if "cfg" not in exclude and "cfg" in msg:
-            self.set_cfg(msg["cfg"])
-        self._after_load()
-        self._check_labels(self._where())
-        if "model" not in exclude and "model" in msg and self.model is not None:
-            self._load_weights(msg["model"], self._where())
-            self._initialized = True
-        return self
+        self._check_labels(where)
 
     def _check_labels(self, where: str) -> None:
         bad = [t for t in self.labels if t not in self.trees]

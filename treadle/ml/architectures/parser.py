@@ -28,7 +28,7 @@ from treadle.config import registry
 from treadle.errors import ConfigError
 from treadle.ml.architectures.tagger import encode_packed, encoder_width
 from treadle.ml.layers.linear import Linear
-from treadle.ml.model import set_module_ref
+from treadle.ml.modules import set_module_ref
 
 # Feature tokens per state type (must match the transition systems' n_features).
 N_FEATURES = {("parser", False): 13, ("parser", True): 17, ("ner", False): 3, ("ner", True): 6}

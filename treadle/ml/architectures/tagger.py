@@ -15,7 +15,7 @@ import torch
 from treadle.config import registry
 from treadle.errors import ConfigError
 from treadle.ml.layers.linear import Linear
-from treadle.ml.model import set_module_ref
+from treadle.ml.modules import set_module_ref
 from treadle.ml.ragged import Ragged
 
 

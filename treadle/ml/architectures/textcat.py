@@ -28,7 +28,7 @@ from treadle.errors import ConfigError
 from treadle.ml.architectures.tagger import encode_packed, encoder_width
 from treadle.ml.layers.linear import Linear
 from treadle.ml.layers.reduce import ReduceMax, ReduceMean
-from treadle.ml.model import set_module_ref
+from treadle.ml.modules import set_module_ref
 from treadle.tokens.attrs import LOWER
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

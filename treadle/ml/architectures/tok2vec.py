@@ -25,7 +25,7 @@ from treadle.ml.layers.mish import Mish
 from treadle.ml.layers.residual import Residual
 from treadle.ml.layers.static_vectors import StaticVectors
 from treadle.ml.layers.with_ragged import OnRows
-from treadle.ml.model import set_module_ref
+from treadle.ml.modules import set_module_ref
 from treadle.ml.ragged import Ragged, as_ragged
 
 

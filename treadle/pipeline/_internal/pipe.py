@@ -11,6 +11,8 @@ when a component has them:
 - ``to_disk(path, *, exclude=())`` / ``from_disk(path, *, exclude=())`` and
   ``to_bytes`` / ``from_bytes``: save and restore what the config alone cannot rebuild
   (settings changed after creation, labels, weights). ``to_disk`` writes a folder.
+  :class:`Pipe` implements all four from the parts a component declares in
+  ``serialization_parts()`` (treadle/pipeline/_internal/serialize.py).
 - ``update(examples, *, drop, sgd, losses)`` for trainable components (issue 5).
 
 :class:`Pipe` gives the rule-based subset with sensible defaults; its settings live in
@@ -22,17 +24,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import msgpack
-
-from treadle.util import ensure_path, read_json, write_json
+from treadle.errors import SerializationError
+from treadle.pipeline._internal.serialize import (
+    Part,
+    load_parts,
+    pack_parts,
+    save_parts,
+    unpack_parts,
+)
 
 if TYPE_CHECKING:
     from treadle.language import Language
     from treadle.tokens import Doc
 
 CFG_FILE = "cfg.json"
+
+_P = TypeVar("_P", bound="Pipe")
 
 
 class Pipe:
@@ -79,31 +88,40 @@ class Pipe:
         """Restore settings read back by ``from_disk``/``from_bytes``."""
         self.cfg.update(cfg)
 
-    # --- serialisation ---
+    # --- serialisation: components declare their parts, these four methods save them ---
+
+    @property
+    def _desc(self) -> str:
+        """How error messages name the component."""
+        return f"component {self.name!r}"
+
+    def serialization_parts(self) -> dict[str, Part]:
+        """The named parts saved by ``to_disk``/``to_bytes``, in the order they are read
+        back. ``exclude`` takes these names. Subclasses add to the base's parts."""
+        return {"cfg": Part(CFG_FILE, self.get_cfg, self._load_cfg)}
+
+    def _load_cfg(self, cfg: Any, where: str) -> None:
+        if not isinstance(cfg, dict):
+            raise SerializationError(
+                f"{where}: expected a JSON object of settings, got {type(cfg).__name__}"
+            )
+        self.set_cfg(cfg)
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        if "cfg" not in exclude:
-            write_json(path / CFG_FILE, self.get_cfg())
+        """Save the parts not in ``exclude`` as files in the folder ``path``."""
+        save_parts(self.serialization_parts(), path, exclude)
 
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Pipe:
-        path = ensure_path(path)
-        cfg_path = path / CFG_FILE
-        if "cfg" not in exclude and cfg_path.exists():
-            self.set_cfg(read_json(cfg_path))
+    def from_disk(self: _P, path: str | Path, *, exclude: Iterable[str] = ()) -> _P:
+        """Read back what ``to_disk`` saved; parts whose file is absent are kept as they are."""
+        load_parts(self.serialization_parts(), path, exclude, self._desc)
         return self
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        data: dict[str, Any] = {}
-        if "cfg" not in exclude:
-            data["cfg"] = self.get_cfg()
-        return msgpack.packb(data, use_bin_type=True)
+        """The parts not in ``exclude`` as one msgpack map keyed by part name."""
+        return pack_parts(self.serialization_parts(), exclude)
 
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> Pipe:
-        msg = msgpack.unpackb(data, raw=False)
-        if "cfg" not in exclude and "cfg" in msg:
-            self.set_cfg(msg["cfg"])
+    def from_bytes(self: _P, data: bytes, *, exclude: Iterable[str] = ()) -> _P:
+        unpack_parts(self.serialization_parts(), data, exclude, self._desc)
         return self
 
 
@@ -111,4 +129,4 @@ class Pipe:
 # subclasses Pipe (defined above).
 from treadle.pipeline._internal.trainable import TrainablePipe  # noqa: E402
 
-__all__ = ["CFG_FILE", "Pipe", "TrainablePipe"]
+__all__ = ["CFG_FILE", "Part", "Pipe", "TrainablePipe"]

@@ -10,14 +10,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import msgpack
-
 from treadle.config import registry
 from treadle.errors import ConfigError, DataError, MatchPatternError, SerializationError
-from treadle.pipeline._internal.pipe import CFG_FILE, Pipe
+from treadle.pipeline._internal.pipe import Pipe
+from treadle.pipeline._internal.serialize import Codec, Part
 from treadle.tokens import Span
 from treadle.tokens.attrs import IDS as ATTR_IDS
-from treadle.util import atomic_write_text, ensure_path, read_json, write_json
+from treadle.util import ensure_path
 
 if TYPE_CHECKING:
     from treadle.language import Language
@@ -184,6 +183,12 @@ def read_jsonl_patterns(path: str | Path, where: str = "") -> list[dict[str, Any
         if not isinstance(data, list):
             raise DataError(f"{prefix}{path}: expected a JSON list of patterns, got {type(data).__name__}")
         return [validate_pattern(p, f"{prefix}{path}, pattern {i}") for i, p in enumerate(data)]
+    return parse_jsonl_patterns(text, f"{prefix}{path}")
+
+
+def parse_jsonl_patterns(text: str, where: str) -> list[dict[str, Any]]:
+    """Patterns from JSONL text (one JSON object a line, blank lines skipped); errors
+    name ``where`` and the line."""
     out = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -192,9 +197,9 @@ def read_jsonl_patterns(path: str | Path, where: str = "") -> list[dict[str, Any
             data = json.loads(line)
         except json.JSONDecodeError as err:
             raise DataError(
-                f"{prefix}{path}, line {lineno}: invalid JSON ({err.msg}): {line.strip()[:80]!r}"
+                f"{where}, line {lineno}: invalid JSON ({err.msg}): {line.strip()[:80]!r}"
             ) from None
-        out.append(validate_pattern(data, f"{prefix}{path}, line {lineno}"))
+        out.append(validate_pattern(data, f"{where}, line {lineno}"))
     return out
 
 
@@ -210,8 +215,21 @@ def patterns_from_setting(value: Any, where: str) -> list[Any]:
     return list(value)
 
 
-def write_jsonl(path: Path, rows: Iterable[Any]) -> None:
-    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+def _encode_jsonl(rows: Iterable[Any]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf8")
+
+
+def _decode_patterns(data: bytes, where: str) -> list[dict[str, Any]]:
+    try:
+        return parse_jsonl_patterns(data.decode("utf8"), where)
+    except UnicodeDecodeError as err:
+        raise SerializationError(f"{where}: not UTF-8 text ({err})") from None
+    except (DataError, MatchPatternError) as err:
+        raise SerializationError(str(err)) from None
+
+
+# The saved patterns: one JSON object a line, read back with the line of any bad one.
+PATTERNS_CODEC = Codec(_encode_jsonl, _decode_patterns)
 
 
 # ----------------------------------------------------------------------- the ruler
@@ -473,54 +491,22 @@ class BaseSpanRuler(Pipe):
         self._new_matchers()
         self.add_patterns(patterns)
 
-    def _load_state(self, cfg: dict[str, Any] | None, patterns: list[Any] | None, where: str) -> None:
-        if cfg is not None:
-            self.set_cfg(cfg)
-        if patterns is not None:
-            self.clear()
-            self.add_patterns(validate_pattern(p, f"{where}, pattern {i}") for i, p in enumerate(patterns))
+    def serialization_parts(self) -> dict[str, Part]:
+        # After cfg: phrase_matcher_attr decides how the patterns are compiled.
+        patterns = Part(
+            PATTERNS_FILE, lambda: self.patterns, self._load_patterns, codec=PATTERNS_CODEC
+        )
+        return {**super().serialization_parts(), "patterns": patterns}
 
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        if "cfg" not in exclude:
-            write_json(path / CFG_FILE, self.get_cfg())
-        if "patterns" not in exclude:
-            write_jsonl(path / PATTERNS_FILE, self.patterns)
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> BaseSpanRuler:
-        path = ensure_path(path)
-        cfg = None
-        if "cfg" not in exclude and (path / CFG_FILE).exists():
-            cfg = read_json(path / CFG_FILE)
-            if not isinstance(cfg, dict):
-                raise SerializationError(f"{path / CFG_FILE}: expected a JSON object")
-        patterns = None
-        if "patterns" not in exclude and (path / PATTERNS_FILE).exists():
-            try:
-                patterns = read_jsonl_patterns(path / PATTERNS_FILE, self._desc)
-            except (DataError, MatchPatternError) as err:
-                raise SerializationError(str(err)) from None
-        self._load_state(cfg, patterns, str(path / PATTERNS_FILE))
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        data: dict[str, Any] = {}
-        if "cfg" not in exclude:
-            data["cfg"] = self.get_cfg()
-        if "patterns" not in exclude:
-            data["patterns"] = self.patterns
-        return msgpack.packb(data, use_bin_type=True)
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> BaseSpanRuler:
-        try:
-            msg = msgpack.unpackb(data, raw=False)
-        except Exception as err:
-            raise SerializationError(f"{self._desc}: cannot read its bytes ({err})") from None
-        cfg = msg.get("cfg") if "cfg" not in exclude else None
-        patterns = msg.get("patterns") if "patterns" not in exclude else None
-        self._load_state(cfg, patterns, f"{self._desc} bytes")
-        return self
+    def _load_patterns(self, patterns: Any, where: str) -> None:
+        if not isinstance(patterns, list):
+            raise SerializationError(
+                f"{where}: expected a list of patterns, got {type(patterns).__name__}"
+            )
+        self.clear()
+        self.add_patterns(
+            validate_pattern(p, f"{where}, pattern {i}") for i, p in enumerate(patterns)
+        )
 
 
 # ----------------------------------------------------------------------- helpers

@@ -19,19 +19,19 @@ they have labels, ``_labels_from_examples``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import msgpack
 import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from treadle.errors import DataError, PipelineError, SerializationError
 from treadle.ml.dropout import set_dropout_rate
-from treadle.ml.model import get_module_ref, load_state
+from treadle.ml.modules import load_state, output_layer
 from treadle.pipeline._internal.pipe import Pipe
-from treadle.util import atomic_write_bytes, ensure_path, minibatch
+from treadle.pipeline._internal.serialize import RAW, Part
+from treadle.util import batched
 
 if TYPE_CHECKING:
     from treadle.language import Language
@@ -92,22 +92,8 @@ class TrainablePipe(Pipe):
             self._resize_output(len(self.labels))
         return 1
 
-    def _output_layer(self) -> Any:
-        """The module that owns the output width: the model itself if it can resize, else
-        its ``output_layer`` reference, else the last resizable module inside it."""
-        if hasattr(self.model, "resize_output"):
-            return self.model
-        ref = get_module_ref(self.model, "output_layer")
-        if ref is not None:
-            return ref
-        last = None
-        for sub in self.model.modules():
-            if hasattr(sub, "resize_output"):
-                last = sub
-        return last
-
     def _resize_output(self, n: int) -> None:
-        layer = self._output_layer()
+        layer = output_layer(self.model)
         if layer is None:
             raise PipelineError(
                 f"Component {self.name!r}: its model has no resizable output layer for {n} labels"
@@ -186,7 +172,7 @@ class TrainablePipe(Pipe):
         return doc
 
     def pipe(self, docs: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
-        for batch in minibatch(docs, batch_size):
+        for batch in batched(docs, batch_size):
             self.set_annotations(batch, self.predict(batch))
             yield from batch
 
@@ -249,11 +235,19 @@ class TrainablePipe(Pipe):
 
     # ------------------------------------------------------------------ serialization
 
+    def serialization_parts(self) -> dict[str, Part]:
+        parts = super().serialization_parts()
+        # The labels in cfg decide the output width the saved weights are read into.
+        parts["cfg"] = replace(parts["cfg"], after=self._after_cfg)
+        if self.model is not None:
+            parts["model"] = Part(MODEL_FILE, self._weights_bytes, self._load_model, codec=RAW)
+        return parts
+
     def _weights_bytes(self) -> bytes:
         state = {k: v.detach().cpu().contiguous().clone() for k, v in self.model.state_dict().items()}
         return st_save(state, metadata={"treadle_component": self.name})
 
-    def _load_weights(self, data: bytes, where: str) -> None:
+    def _load_model(self, data: bytes, where: str) -> None:
         try:
             loaded = st_load(data)
         except Exception as err:
@@ -261,46 +255,14 @@ class TrainablePipe(Pipe):
         device = next((p.device for p in self.model.parameters()), torch.device("cpu"))
         loaded = {k: v.to(device) for k, v in loaded.items()}
         load_state(self.model, loaded, where=where)
+        self._initialized = True
 
-    def _after_load(self) -> None:
+    def _after_cfg(self, where: str) -> None:
+        """Once cfg is read back (or kept): state derived from the labels."""
         for label in self.labels:
             self.vocab.strings.add(label)
         if self._needs_labels() and self.labels:
             self._resize_output(len(self.labels))
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = ensure_path(path)
-        super().to_disk(path, exclude=exclude)
-        if "model" not in exclude and self.model is not None:
-            atomic_write_bytes(path / MODEL_FILE, self._weights_bytes())
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> TrainablePipe:
-        path = ensure_path(path)
-        super().from_disk(path, exclude=exclude)
-        self._after_load()
-        weights = path / MODEL_FILE
-        if "model" not in exclude and self.model is not None and weights.exists():
-            self._load_weights(weights.read_bytes(), f"component {self.name!r} ({weights})")
-            self._initialized = True
-        return self
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        data: dict[str, Any] = {}
-        if "cfg" not in exclude:
-            data["cfg"] = self.get_cfg()
-        if "model" not in exclude and self.model is not None:
-            data["model"] = self._weights_bytes()
-        return msgpack.packb(data, use_bin_type=True)
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> TrainablePipe:
-        msg = msgpack.unpackb(data, raw=False)
-        if "cfg" not in exclude and "cfg" in msg:
-            self.set_cfg(msg["cfg"])
-        self._after_load()
-        if "model" not in exclude and "model" in msg and self.model is not None:
-            self._load_weights(msg["model"], f"component {self.name!r}")
-            self._initialized = True
-        return self
 
 
 def _check_examples(examples: Iterable[Any], name: str) -> list[Any]:

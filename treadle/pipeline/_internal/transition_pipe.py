@@ -116,7 +116,7 @@ class TransitionPipe(TrainablePipe):
         if getattr(self.model, "nO", None) != n_actions:
             self.model.resize_output(n_actions)
 
-    def _after_load(self) -> None:
+    def _after_cfg(self, where: str) -> None:
         self.moves = self.make_moves(self.labels)
         for label in self.labels:
             self.vocab.strings.add(label)
