@@ -27,6 +27,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from treadle.errors import DataError, PipelineError, SerializationError
+from treadle.ml.device import get_current_device
 from treadle.ml.dropout import set_dropout_rate
 from treadle.ml.modules import load_state, output_layer
 from treadle.pipeline._internal.pipe import Pipe
@@ -49,6 +50,9 @@ class TrainablePipe(Pipe):
     def __init__(self, vocab: Any, model: Any, name: str = "", **cfg: Any) -> None:
         super().__init__(name, **cfg)
         self.vocab = vocab
+        if isinstance(model, torch.nn.Module):
+            # Architectures build on the CPU; the pipeline runs where require_gpu put it.
+            model.to(get_current_device())
         self.model = model
         self.cfg.setdefault("labels", [])
         self._initialized = False
