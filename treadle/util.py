@@ -9,6 +9,7 @@ file where a good one was.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import itertools
 import json
 import os
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import msgpack
+
+from treadle.errors import SerializationError
 
 T = TypeVar("T")
 
@@ -66,8 +69,6 @@ def write_json(path: str | os.PathLike[str], data: Any, *, indent: int | None = 
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:
-    from treadle.errors import SerializationError
-
     path = ensure_path(path)
     try:
         with path.open("r", encoding="utf8") as fh:
@@ -83,8 +84,6 @@ def write_msgpack(path: str | os.PathLike[str], data: Any) -> None:
 
 
 def read_msgpack(path: str | os.PathLike[str]) -> Any:
-    from treadle.errors import SerializationError
-
     path = ensure_path(path)
     try:
         return msgpack.unpackb(path.read_bytes(), raw=False, strict_map_key=False)
@@ -110,8 +109,6 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     path = ensure_path(path).absolute()
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not path.is_dir():
-        from treadle.errors import SerializationError
-
         raise SerializationError(f"Can't write a folder to {path}: a file is in the way.")
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
@@ -153,6 +150,4 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def get_closest(name: str, options: Iterable[str], n: int = 5) -> list[str]:
     """Names among ``options`` that look like ``name`` (for 'did you mean' hints)."""
-    import difflib
-
     return difflib.get_close_matches(name, list(options), n=n, cutoff=0.5)

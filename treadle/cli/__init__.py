@@ -14,12 +14,11 @@ import treadle.cli.init_fill_config  # noqa: F401
 import treadle.cli.train  # noqa: F401
 from treadle.cli import info  # noqa: E402,F401
 from treadle.cli._app import app
+from treadle.cli._errors import run_app
 
 
 def main() -> None:
     """Console-script entry point: treadle errors print as messages, not tracebacks."""
-    from treadle.cli._errors import run_app
-
     sys.exit(run_app(app))
 
 

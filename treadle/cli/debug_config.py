@@ -9,7 +9,6 @@ from treadle.cli._util import OVERRIDES_CONTEXT, code_option, info, load_user_co
 from treadle.config import registry
 from treadle.config.config import config_variables
 from treadle.config.resolve import used_functions
-from treadle.training.initialize import check_training_config
 
 
 @debug_app.command("config", context_settings=OVERRIDES_CONTEXT)
@@ -37,6 +36,9 @@ def debug_config(
     if overrides:
         info("Overrides: " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))
     if "nlp" in config or "training" in config:
+        # Here, not at the top: it loads torch, which `treadle --help` need not wait for.
+        from treadle.training.initialize import check_training_config
+
         filled = check_training_config(config).filled
     else:
         filled = registry.fill(config, validate=True)

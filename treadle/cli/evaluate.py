@@ -6,9 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from treadle.cli._app import app
 from treadle.cli._util import code_option, verbose_option
+from treadle.config import import_code
+from treadle.errors import DataError
+from treadle.util import write_json
 
 # Score keys shown with their meaning, in this order when present.
 _NAMES = {
@@ -45,11 +50,9 @@ def evaluate_cli(
     verbose: bool = verbose_option(),
 ) -> None:
     """Run MODEL over DATA_PATH and print its scores, with per-label tables."""
-    from treadle.config import import_code
     from treadle.language import load
     from treadle.training.corpus import Corpus
     from treadle.training.initialize import read_corpus
-    from treadle.util import write_json
 
     import_code(code or [])
     if gpu_id >= 0:
@@ -60,8 +63,6 @@ def evaluate_cli(
     reader = Corpus(str(data_path), gold_preproc=gold_preproc)
     examples = list(read_corpus(reader, nlp, "data"))
     if not examples:
-        from treadle.errors import DataError
-
         raise DataError(f"{data_path}: no documents to evaluate.")
     scores = nlp.evaluate(examples)
     print_scores(scores)
@@ -71,9 +72,6 @@ def evaluate_cli(
 
 
 def print_scores(scores: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
     console = Console()
     table = Table(title="Results", show_header=False)
     table.add_column("metric")

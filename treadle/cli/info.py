@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 
+import treadle
 from treadle.cli._app import app
 
 
@@ -13,7 +14,6 @@ def info() -> None:
     import numpy
     import torch
 
-    import treadle
 
     rows = {
         "treadle": treadle.__version__,

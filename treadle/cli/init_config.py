@@ -9,6 +9,7 @@ import typer
 from treadle.cli._app import init_app
 from treadle.cli._util import info, verbose_option
 from treadle.errors import ConfigError
+from treadle.util import atomic_write_text
 
 
 @init_app.command("config")
@@ -45,7 +46,6 @@ def init_config(
     if output == "-":
         typer.echo(text, nl=False)
         return
-    from treadle.util import atomic_write_text
 
     atomic_write_text(Path(output), text)
     info(f"✔ Saved starter config to {output}")

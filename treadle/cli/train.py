@@ -9,6 +9,7 @@ import typer
 
 from treadle.cli._app import app
 from treadle.cli._util import OVERRIDES_CONTEXT, code_option, info, load_user_config, verbose_option
+from treadle.errors import ConfigError
 
 
 @app.command("train", context_settings=OVERRIDES_CONTEXT)
@@ -38,7 +39,6 @@ def train_cli(
     if verbose and overrides:
         info("Overrides: " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))
     if resume:
-        from treadle.errors import ConfigError
         from treadle.language import load
 
         if output is None:

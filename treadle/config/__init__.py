@@ -1,5 +1,7 @@
 """Config files and function registries."""
 
+import sys
+
 from treadle.config.code import import_code
 from treadle.config.config import Config
 from treadle.config.overrides import parse_cli_overrides
@@ -19,8 +21,6 @@ def load_config(
     ``${...}`` references intact; call ``.interpolate()`` for the values.
     """
     if str(path) == "-":
-        import sys
-
         return Config().from_str(sys.stdin.read(), interpolate=interpolate, overrides=overrides)
     return Config().from_disk(path, interpolate=interpolate, overrides=overrides)
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from treadle.errors import ConfigError
+from treadle.util import atomic_write_text
 
 # A reference target: dotted identifiers-ish (anything but braces, "$" and whitespace).
 _REF_RE = re.compile(r"\$\{([^${}\s]+)\}")
@@ -450,8 +451,6 @@ class Config(dict):
 
     def to_disk(self, path: str | os.PathLike[str]) -> None:
         """Write atomically: a temp file in the same directory, then ``os.replace``."""
-        from treadle.util import atomic_write_text
-
         atomic_write_text(path, self.to_str())
 
     # -- transforming

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from treadle.config import registry
+from treadle.lang import base
+from treadle.lang.util import compile_match_regex
+from treadle.tokens import Vocab
 
 
 @dataclass
@@ -61,8 +64,6 @@ class LanguageData:
 
 @functools.lru_cache(maxsize=64)
 def _compile_match(patterns: tuple[str, ...]) -> Callable[[str], Any] | None:
-    from treadle.lang.util import compile_match_regex
-
     if not patterns:
         return None
     return compile_match_regex(patterns).match
@@ -70,8 +71,6 @@ def _compile_match(patterns: tuple[str, ...]) -> Callable[[str], Any] | None:
 
 @functools.lru_cache(maxsize=1)
 def _generic() -> LanguageData:
-    from treadle.lang import base
-
     return LanguageData(
         lang="xx",
         tokenizer_exceptions=base.base_exceptions(),
@@ -107,8 +106,6 @@ def get_language_data(lang: str) -> LanguageData:
 
 def make_vocab(lang_data: LanguageData) -> Any:
     """A Vocab that computes lexeme attributes with the language's getters."""
-    from treadle.tokens import Vocab
-
     return Vocab(
         lang=lang_data.lang,
         lex_attr_getters=dict(lang_data.lex_attr_getters),

@@ -27,7 +27,10 @@ from typing import Any
 import msgpack
 
 from treadle.errors import SerializationError, TokenizerError
+from treadle.lang.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+from treadle.tokens import Doc
 from treadle.tokens import attrs as _attrs
+from treadle.util import atomic_write_bytes
 
 SearchFn = Callable[[str], "re.Match[str] | None"]
 FinditerFn = Callable[[str], Iterator["re.Match[str]"]]
@@ -109,12 +112,6 @@ class Tokenizer:
     @classmethod
     def from_language_data(cls, data: Any, vocab: Any) -> Tokenizer:
         """A tokenizer with the rules of a :class:`~treadle.lang.data.LanguageData`."""
-        from treadle.lang.util import (
-            compile_infix_regex,
-            compile_prefix_regex,
-            compile_suffix_regex,
-        )
-
         return cls(
             vocab,
             rules=data.tokenizer_exceptions,
@@ -223,8 +220,6 @@ class Tokenizer:
 
     def __call__(self, text: str) -> Any:
         """Tokenize ``text`` into a Doc."""
-        from treadle.tokens import Doc
-
         words, spaces, special_norms = self._tokenize_with_norms(text)
         if not special_norms:
             return Doc(self.vocab, words=words, spaces=spaces)
@@ -508,8 +503,6 @@ class Tokenizer:
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Write :meth:`to_bytes` to the file ``path`` (atomically)."""
-        from treadle.util import atomic_write_bytes
-
         atomic_write_bytes(path, self.to_bytes(exclude=exclude))
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> Tokenizer:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from treadle.errors import DataError, MatchPatternError, SerializationError
+from treadle.matcher import Matcher
 from treadle.pipeline._internal.pipe import Pipe
 from treadle.pipeline._internal.serialize import Part, json_codec
 from treadle.pipeline.factories import factory
@@ -69,8 +70,6 @@ class AttributeRuler(Pipe):
 
     def clear(self) -> None:
         """Remove every rule."""
-        from treadle.matcher import Matcher
-
         self.matcher = Matcher(self.vocab, validate=self.validate)
         self._rules: list[dict[str, Any]] = []
         # Per rule, the attributes as (attr id, value as int64) pairs, ready for arrays.

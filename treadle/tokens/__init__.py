@@ -2,6 +2,7 @@
 
 from treadle.tokens import attrs
 from treadle.tokens.doc import Doc
+from treadle.tokens.docbin import DocBin
 from treadle.tokens.morphology import MorphAnalysis
 from treadle.tokens.span import Span
 from treadle.tokens.span_group import SpanGroup, SpanGroups
@@ -30,7 +31,5 @@ __all__ = [
 def __getattr__(name: str):
     # DocBin is imported on first use: most callers never need it.
     if name == "DocBin":
-        from treadle.tokens.docbin import DocBin
-
         return DocBin
     raise AttributeError(f"module 'treadle.tokens' has no attribute {name!r}")

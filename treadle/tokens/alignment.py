@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from treadle.errors import AlignmentError
+from treadle.tokens.attrs import IDX, LENGTH, ORTH, SPACY
 
 # Every code point for which str.isspace() is true lies below U+3100: a boolean
 # lookup table over that range answers "is whitespace" for a whole text at once.
@@ -173,8 +174,6 @@ class Alignment:
     @classmethod
     def from_docs(cls, x_doc: Any, y_doc: Any) -> Alignment:
         """Align the tokens of two Docs (their texts may differ in whitespace only)."""
-        from treadle.tokens.attrs import ORTH, SPACY
-
         if len(x_doc) == len(y_doc):
             # The common case in training: the same words and spacing on both sides.
             cols = [ORTH, SPACY]
@@ -199,8 +198,6 @@ class Alignment:
 
 def _doc_offsets(doc: Any) -> tuple[str, np.ndarray, np.ndarray]:
     """A Doc's text and its tokens' start offsets and lengths, as arrays."""
-    from treadle.tokens.attrs import IDX, LENGTH
-
     arr = doc.to_array([IDX, LENGTH])
     if len(arr) == 0:
         return doc.text, np.zeros(0, np.int64), np.zeros(0, np.int64)

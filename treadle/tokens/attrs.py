@@ -8,6 +8,8 @@ Vocab) come first, then token attributes stored per token in the Doc.
 
 from __future__ import annotations
 
+from treadle.errors import TreadleError
+
 # --- lexeme attributes: boolean flags ---
 IS_ALPHA = 1
 IS_ASCII = 2
@@ -77,8 +79,6 @@ IDS["IS_SENT_START"] = SENT_START
 
 def intify_attr(name: int | str) -> int:
     """Turn an attribute name (``"NORM"``, ``"norm"``) or id into its id."""
-    from treadle.errors import TreadleError
-
     if isinstance(name, int):
         if name not in NAMES:
             raise TreadleError(f"Unknown attribute id {name}.")

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from treadle.errors import DataError
+from treadle.tokens import Doc, Span, nonproj
 from treadle.tokens import attrs as A
 from treadle.tokens.alignment import Alignment
 from treadle.tokens.iob_utils import (
@@ -22,6 +23,7 @@ from treadle.tokens.iob_utils import (
     iob_to_biluo,
     offsets_to_biluo_tags,
 )
+from treadle.tokens.parts_of_speech import UPOS_NAMES
 
 ANNOTATION_KEYS = (
     "words",
@@ -87,8 +89,6 @@ class Example:
         label)`` triples or a BILUO/IOB tag per token; ``spans`` as ``{key: [(start_char,
         end_char, label), ...]}``; ``cats`` as ``{label: score}``.
         """
-        from treadle.tokens import Doc
-
         if not isinstance(annotations, Mapping):
             raise DataError(f"Example.from_dict needs a dict of annotations, got {annotations!r}")
         unknown = [k for k in annotations if k not in ANNOTATION_KEYS]
@@ -335,8 +335,6 @@ class Example:
 
     @staticmethod
     def _project_spans(spans: Iterable[Any], mapper: Any, target: Any, allow_overlap: bool) -> list[Any]:
-        from treadle.tokens import Span
-
         out = []
         taken = np.zeros(len(target), dtype=bool)
         for span in spans:
@@ -391,7 +389,6 @@ class Example:
                 tags[a + 1 : b - 1] = f"I-{label}"
                 tags[b - 1] = f"L-{label}"
             x_ents.append((a, b, label))
-        from treadle.tokens import Span
 
         spans = [Span(self.predicted, a, b, label=label) for a, b, label in x_ents]
         return spans, tags.tolist()
@@ -433,8 +430,6 @@ class Example:
 
 def _projectivized(heads: np.ndarray, deps: np.ndarray, strings: Any) -> tuple[np.ndarray, np.ndarray]:
     """Gold heads and dep hashes with non-projective arcs lifted (unchanged otherwise)."""
-    from treadle.tokens import nonproj
-
     head_list = [int(h) if d != 0 else None for h, d in zip(heads.tolist(), deps.tolist(), strict=True)]
     if not nonproj.is_nonproj_tree(head_list):
         return heads, deps
@@ -448,8 +443,6 @@ def _projectivized(heads: np.ndarray, deps: np.ndarray, strings: Any) -> tuple[n
 
 
 def _pos_name(value: int) -> str:
-    from treadle.tokens.parts_of_speech import UPOS_NAMES
-
     return UPOS_NAMES[value] if 0 <= value < len(UPOS_NAMES) else ""
 
 
@@ -471,8 +464,6 @@ def doc_to_biluo(doc: Any) -> list[str]:
 
 def set_biluo_ents(doc: Any, tags: Sequence[str]) -> None:
     """Set ``doc``'s entities from BILUO tags, keeping ``"-"`` tokens missing."""
-    from treadle.tokens import Span
-
     if len(tags) != len(doc):
         raise DataError(f"Got {len(tags)} entity tags for a Doc of {len(doc)} tokens")
     ents = [Span(doc, s, e, label=label) for s, e, label in biluo_to_token_spans(tags)]

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from treadle.errors import AlignmentWarning, DataError
+from treadle.tokens import Span
+from treadle.tokens.attrs import IDX, LENGTH
 
 MISSING = "-"
 OUTSIDE = "O"
@@ -114,8 +116,6 @@ def biluo_to_token_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
 
 def doc_char_offsets(doc: Any) -> tuple[np.ndarray, np.ndarray]:
     """Start and end character offsets of every token of ``doc``."""
-    from treadle.tokens.attrs import IDX, LENGTH
-
     arr = doc.to_array([IDX, LENGTH])
     if len(arr) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -207,8 +207,6 @@ def biluo_tags_to_offsets(doc: Any, tags: Sequence[str]) -> list[tuple[int, int,
 
 def biluo_tags_to_spans(doc: Any, tags: Sequence[str]) -> list[Any]:
     """``Span`` objects (with labels) for every entity in a BILUO tag sequence."""
-    from treadle.tokens import Span
-
     if len(tags) != len(doc):
         raise DataError(f"Got {len(tags)} entity tags for a Doc of {len(doc)} tokens.")
     return [Span(doc, s, e, label=label) for s, e, label in biluo_to_token_spans(tags)]

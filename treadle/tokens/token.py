@@ -33,7 +33,7 @@ from treadle.tokens._layout import (
 from treadle.tokens.morphology import MorphAnalysis
 from treadle.tokens.parts_of_speech import POS_IDS, UPOS_NAMES
 from treadle.tokens.underscore import ExtensionRegistry, HasExtensions, Underscore
-from treadle.tokens.vocab import LENGTH_COL, LEX_COL, STRING_LEX_ATTRS
+from treadle.tokens.vocab import LENGTH_COL, LEX_COL, STRING_LEX_ATTRS, Lexeme
 
 if TYPE_CHECKING:
     from treadle.tokens.doc import Doc
@@ -69,8 +69,6 @@ class Token(HasExtensions):
 
     @property
     def lex(self) -> Lexeme:
-        from treadle.tokens.vocab import Lexeme
-
         return Lexeme(self.doc.vocab, self.lex_id)
 
     @property

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors.torch import load_file, save
 
 from treadle.errors import SerializationError
 from treadle.util import atomic_dir, atomic_write_bytes, read_json, write_json
@@ -195,8 +196,6 @@ def save_pipeline(
             state_dir.mkdir(parents=True, exist_ok=True)
             write_json(state_dir / STATE_FILE, state.to_json())
             if raw is not None:
-                from safetensors.torch import save
-
                 atomic_write_bytes(state_dir / WEIGHTS_FILE, save(raw))
             if optimizer is not None:
                 atomic_write_bytes(state_dir / OPTIMIZER_FILE, optimizer.to_bytes())
@@ -222,8 +221,6 @@ def load_training_state(nlp: Any, path: Path, optimizer: Any) -> TrainingState:
         optimizer.from_bytes(opt_path.read_bytes())
     weights_path = state_dir / WEIGHTS_FILE
     if weights_path.exists():
-        from safetensors.torch import load_file
-
         saved = load_file(str(weights_path))
         with torch.no_grad():
             for key, param in pipeline_params(nlp):

@@ -32,6 +32,7 @@ from typing import Any
 
 from treadle.config import registry
 from treadle.errors import DataError
+from treadle.tokens import Doc, DocBin
 from treadle.tokens.example import Example
 
 DOCBIN_SUFFIX = ".docbin"
@@ -105,8 +106,6 @@ class Corpus:
                     n += 1
 
     def _read_docs(self, nlp: Any, files: list[Path]) -> Iterator[Any]:
-        from treadle.tokens import DocBin
-
         for path in files:
             doc_bin = DocBin().from_disk(path)
             yield from doc_bin.get_docs(nlp.vocab)
@@ -124,8 +123,6 @@ class Corpus:
         ]
 
     def _make_examples(self, nlp: Any, reference: Any) -> Iterator[Example]:
-        from treadle.tokens import Doc
-
         for ref in self._pieces(reference):
             if len(ref) == 0:
                 continue

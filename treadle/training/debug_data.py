@@ -19,7 +19,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from treadle.config import Config, registry
 from treadle.errors import ConfigError
+from treadle.language import Language
+from treadle.tokens import DocBin
+from treadle.tokens import attrs as A
+from treadle.training.corpus import Corpus, walk_corpus
 
 ERROR, WARNING, INFO, OK = "error", "warning", "info", "ok"
 
@@ -148,8 +153,6 @@ class DataReport:
 def collect_stats(examples: Iterable[Any], *, max_details: int = 10) -> CorpusStats:
     """Count words, labels and problems over ``Example``s (reference side; the
     predicted side only for entity alignment)."""
-    from treadle.tokens import attrs as A
-
     stats = CorpusStats()
     hashes: dict[str, Counter] = {kind: Counter() for kind in _TOKEN_ATTRS}
     word_hashes: Counter = Counter()
@@ -240,9 +243,6 @@ def _dotted(config: Mapping[str, Any], dotted: str, key: str) -> Any:
 
 def load_corpora(config: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     """``(nlp, train_reader, dev_reader)`` from a config (interpolated or not)."""
-    from treadle.config import Config, registry
-    from treadle.language import Language
-
     config = Config(config) if not isinstance(config, Config) else config
     if not config.is_interpolated:
         config = config.interpolate()
@@ -261,15 +261,8 @@ def load_corpora(config: Mapping[str, Any]) -> tuple[Any, Any, Any]:
 def _count_dropped_empty_docs(reader: Any, nlp: Any) -> int:
     """Docs with no tokens in the files of a ``.docbin`` reader: the reader skips them,
     so they never reach the examples, but they point at a conversion problem."""
-    try:
-        from treadle.training.corpus import Corpus, walk_corpus
-    except ImportError:  # readers not available: nothing more to count
-        return 0
-
     if not isinstance(reader, Corpus):
         return 0
-    from treadle.tokens import DocBin
-
     n = 0
     for path in walk_corpus(reader.path):
         n += sum(1 for doc in DocBin().from_disk(path).get_docs(nlp.vocab) if len(doc) == 0)

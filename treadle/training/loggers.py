@@ -16,11 +16,15 @@ A user logger written for the one-argument form ``setup(nlp)`` works too.
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from treadle.config import registry
 
@@ -34,8 +38,6 @@ def setup_logger(
 ) -> tuple[LogStep, Finalize]:
     """Call a logger's setup with ``(nlp, stdout, stderr)``, or ``(nlp)`` if that is all
     it takes (the shape older loggers have)."""
-    import inspect
-
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
@@ -118,9 +120,6 @@ def console_logger(progress_bar: bool = False) -> LoggerSetup:
 
         def tick() -> None:
             if state["bar"] is None:
-                from rich.console import Console
-                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
                 console = Console(file=err)
                 bar = Progress(
                     TextColumn("steps to next evaluation"),

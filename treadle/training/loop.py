@@ -37,6 +37,7 @@ from typing import IO, Any
 
 from treadle.config.schemas import TrainingSchema
 from treadle.errors import ConfigError, DataError
+from treadle.ml import fix_random_seed, require_gpu
 from treadle.scoring import weighted_score
 from treadle.training.checkpoint import (
     BEST_DIR,
@@ -78,8 +79,6 @@ def train(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     if use_gpu >= 0:
-        from treadle.ml import require_gpu
-
         require_gpu(use_gpu)
     settings, corpora = resolve_training(nlp.config)
     return _Trainer(nlp, settings, corpora, output_path, stdout, stderr).run(resume)
@@ -121,8 +120,6 @@ class _Trainer:
                 raise ConfigError("--resume needs the output folder of the interrupted run.")
             self.state = load_training_state(self.nlp, self.output / LAST_DIR, self.optimizer)
         elif T.seed is not None:
-            from treadle.ml import fix_random_seed
-
             fix_random_seed(T.seed)
         batches = self._batches()
         if resume:

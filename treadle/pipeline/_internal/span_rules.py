@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from treadle.config import registry
 from treadle.errors import ConfigError, DataError, MatchPatternError, SerializationError
+from treadle.matcher import Matcher, PhraseMatcher
 from treadle.pipeline._internal.pipe import Pipe
 from treadle.pipeline._internal.serialize import Codec, Part
 from treadle.tokens import Span
 from treadle.tokens.attrs import IDS as ATTR_IDS
+from treadle.tokens.attrs import NAMES
 from treadle.util import ensure_path
 
 if TYPE_CHECKING:
@@ -262,8 +264,6 @@ class BaseSpanRuler(Pipe):
     # -- matchers --
 
     def _new_matchers(self) -> None:
-        from treadle.matcher import Matcher, PhraseMatcher
-
         self.matcher = Matcher(self.vocab, validate=self.validate)
         attr = self.phrase_matcher_attr or "ORTH"
         self.phrase_matcher = PhraseMatcher(self.vocab, attr=attr)
@@ -517,8 +517,6 @@ def _check_attr(attr: str | int | None, desc: str) -> str | None:
     if attr is None:
         return None
     if isinstance(attr, int) and not isinstance(attr, bool):
-        from treadle.tokens.attrs import NAMES
-
         if attr in NAMES:
             return NAMES[attr]
     elif isinstance(attr, str) and attr.upper() in ATTR_IDS:

@@ -11,33 +11,11 @@ part. Empty nodes (``5.1``) and enhanced dependencies are ignored.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from treadle.errors import DataError
-
-
-@dataclass
-class Sentence:
-    """One sentence's columns; ``heads`` absolute within the sentence, -1 = missing."""
-
-    words: list[str] = field(default_factory=list)
-    spaces: list[bool] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    pos: list[str] = field(default_factory=list)
-    morphs: list[str] = field(default_factory=list)
-    lemmas: list[str] = field(default_factory=list)
-    heads: list[int] = field(default_factory=list)
-    deps: list[str] = field(default_factory=list)
-    ents: list[str] | None = None
-    text: str | None = None
-    sent_id: str | None = None
-    line: int = 0  # 1-based line of the sentence's first line in its file
-    source: str = "<input>"  # the file it came from, for error messages
-
-    def __len__(self) -> int:
-        return len(self.words)
+from treadle.training.converters.docs import Sentence, sentences_to_docs
 
 
 def _value(col: str) -> str:
@@ -217,7 +195,5 @@ def conllu_to_docs(
     name: str | None = None,
 ) -> Iterator[Any]:
     """Docs of ``n_sents`` sentences each (sentence starts kept) from a CoNLL-U source."""
-    from treadle.training.converters.docs import sentences_to_docs
-
     sents = read_conllu(source, merge_subtokens=merge_subtokens, name=name)
     yield from sentences_to_docs(sents, vocab, n_sents=n_sents)

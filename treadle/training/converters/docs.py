@@ -1,13 +1,37 @@
-"""Turn reader output (``Sentence`` column lists) into Docs of ``n_sents`` sentences."""
+"""What every reader produces (``Sentence``: one sentence's column lists) and how those
+become Docs of ``n_sents`` sentences."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
 from treadle.errors import DataError
-from treadle.training.converters.conllu import Sentence
+from treadle.tokens import Doc, Span, Vocab
+
+
+@dataclass
+class Sentence:
+    """One sentence's columns; ``heads`` absolute within the sentence, -1 = missing."""
+
+    words: list[str] = field(default_factory=list)
+    spaces: list[bool] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    pos: list[str] = field(default_factory=list)
+    morphs: list[str] = field(default_factory=list)
+    lemmas: list[str] = field(default_factory=list)
+    heads: list[int] = field(default_factory=list)
+    deps: list[str] = field(default_factory=list)
+    ents: list[str] | None = None
+    text: str | None = None
+    sent_id: str | None = None
+    line: int = 0  # 1-based line of the sentence's first line in its file
+    source: str = "<input>"  # the file it came from, for error messages
+
+    def __len__(self) -> int:
+        return len(self.words)
 
 
 def _none_if_empty(values: list[str]) -> list[str | None]:
@@ -20,8 +44,6 @@ def sentences_to_doc(vocab: Any, sents: list[Sentence], *, group_size: int | Non
     Inside each run of ``group_size`` sentences (default: all) a sentence's last token
     is followed by a space; the run's final token keeps its own spacing.
     """
-    from treadle.tokens import Doc
-
     group_size = group_size or len(sents)
     words: list[str] = []
     spaces: list[bool] = []
@@ -70,8 +92,6 @@ _CHUNK_SENTS = 512
 
 def sentences_to_docs(sents: Iterable[Sentence], vocab: Any = None, *, n_sents: int = 1) -> Iterator[Any]:
     """Group sentences ``n_sents`` at a time into Docs sharing ``vocab`` (a new one if None)."""
-    from treadle.tokens import Span, Vocab
-
     if n_sents < 1:
         raise ValueError(f"n_sents must be at least 1, got {n_sents}")
     vocab = vocab if vocab is not None else Vocab()

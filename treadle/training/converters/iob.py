@@ -20,7 +20,7 @@ from typing import Any
 
 from treadle.errors import DataError
 from treadle.tokens.iob_utils import biluo_to_iob, iob_to_biluo
-from treadle.training.converters.conllu import Sentence
+from treadle.training.converters.docs import Sentence, sentences_to_docs
 
 
 def _spaces_from_text(words: list[str], text: str | None) -> list[bool]:
@@ -158,6 +158,4 @@ def iob_to_docs(
     name: str | None = None,
 ) -> Iterator[Any]:
     """Docs of ``n_sents`` sentences each, with their entities, from an IOB source."""
-    from treadle.training.converters.docs import sentences_to_docs
-
     yield from sentences_to_docs(read_iob(source, name=name), vocab, n_sents=n_sents)

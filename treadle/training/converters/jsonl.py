@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from treadle.errors import DataError
+from treadle.tokens.example import set_biluo_ents
+from treadle.tokens.iob_utils import offsets_to_biluo_tags
 
 KNOWN_KEYS = ("text", "entities", "cats", "spans", "meta")
 
@@ -87,8 +89,6 @@ def jsonl_to_docs(
     name: str | None = None,
 ) -> Iterator[Any]:
     """One Doc per line, tokenized by ``tokenizer``, with entities, span groups and cats."""
-    from treadle.tokens.iob_utils import offsets_to_biluo_tags
-
     for lineno, rec in read_jsonl(source, name=name):
         doc = tokenizer(rec["text"])
         where = f"{name or source}, line {lineno}"
@@ -116,8 +116,6 @@ def _char_spans(doc: Any, triples: list[tuple[int, int, str]], where: str) -> li
 
 
 def _set_biluo(doc: Any, tags: list[str], where: str) -> None:
-    from treadle.tokens.example import set_biluo_ents
-
     try:
         set_biluo_ents(doc, tags)
     except DataError as err:

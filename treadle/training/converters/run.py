@@ -9,8 +9,19 @@ from typing import Any
 
 import numpy as np
 
+import treadle
 from treadle.errors import DataError
+from treadle.tokens import DocBin, Vocab
 from treadle.tokens.attrs import SENT_START
+from treadle.training.converters import (
+    CONVERTERS,
+    EXTENSIONS,
+    conllu_to_docs,
+    converter_for_path,
+    iob_to_docs,
+    jsonl_to_docs,
+)
+from treadle.util import write_json
 
 FILE_TYPES = ("docbin", "json")
 
@@ -26,8 +37,6 @@ class ConvertResult:
 
 
 def _pick_converter(path: Path, converter: str) -> str:
-    from treadle.training.converters import CONVERTERS, EXTENSIONS, converter_for_path
-
     if converter != "auto":
         if converter not in CONVERTERS:
             raise DataError(
@@ -45,8 +54,6 @@ def _pick_converter(path: Path, converter: str) -> str:
 
 def input_files(input_path: str | Path, converter: str = "auto") -> list[Path]:
     """The files to convert: the input itself, or the convertible files of a directory."""
-    from treadle.training.converters import converter_for_path
-
     path = Path(input_path)
     if not path.exists():
         raise DataError(f"Input path {str(path)!r} does not exist")
@@ -69,13 +76,11 @@ def input_files(input_path: str | Path, converter: str = "auto") -> list[Path]:
 
 def _docs(path: Path, converter: str, *, n_sents: int, merge_subtokens: bool, lang: str,
           vocab: Any) -> Iterator[Any]:  # fmt: skip
-    from treadle.training.converters import conllu_to_docs, iob_to_docs, jsonl_to_docs
 
     if converter == "conllu":
         return conllu_to_docs(path, vocab, n_sents=n_sents, merge_subtokens=merge_subtokens)
     if converter == "iob":
         return iob_to_docs(path, vocab, n_sents=n_sents)
-    import treadle
 
     nlp = treadle.blank(lang)
     return jsonl_to_docs(path, nlp.make_doc)
@@ -92,8 +97,6 @@ def convert_file(
     file_type: str = "docbin",
 ) -> ConvertResult:
     """Convert one file into ``output_dir/<stem>.<file_type>``; written atomically."""
-    from treadle.tokens import DocBin, Vocab
-
     path = Path(input_path)
     if file_type not in FILE_TYPES:
         raise DataError(f"Unknown file type {file_type!r}: choose one of {', '.join(FILE_TYPES)}")
@@ -121,7 +124,5 @@ def convert_file(
     if docbin is not None:
         docbin.to_disk(out_path)
     else:
-        from treadle.util import write_json
-
         write_json(out_path, json_docs, indent=None)
     return ConvertResult(path, out_path, name, n_docs, n_sent_total, n_words)

@@ -19,8 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import treadle
 from treadle.config import Config, registry
 from treadle.errors import ConfigError
+from treadle.language import Language
+from treadle.scoring import get_score_weights
 
 OPTIMIZE_CHOICES = ("efficiency", "accuracy")
 
@@ -341,9 +344,6 @@ def _merge_settings(filled: Mapping[str, Any], template: Mapping[str, Any]) -> d
 
 
 def _score_weights(config: Mapping[str, Any]) -> dict[str, float | None]:
-    from treadle.language import Language
-    from treadle.scoring import get_score_weights
-
     per_component = []
     for name in config["nlp"]["pipeline"]:
         factory = config["components"][name].get("factory")
@@ -359,8 +359,6 @@ def fill_starter_config(config: Config) -> Config:
     The pipeline is assembled once from the config, which both collects each
     factory's defaults and proves the template builds.
     """
-    from treadle.language import Language
-
     nlp = Language.from_config(config.interpolate() if not config.is_interpolated else config)
     built = nlp.config["components"]
     config = config.copy()
@@ -381,8 +379,6 @@ def starter_config_header(
     pretraining: bool,
 ) -> str:
     """Comment lines saying how a starter config was made."""
-    import treadle
-
     command = (
         f"treadle init config OUT --lang {lang} --pipeline {','.join(pipeline)} "
         f"--optimize {optimize}"

@@ -33,6 +33,7 @@ import numpy as np
 
 from treadle.pipeline._internal.transition.system import INVALID_COST, StateBatch, TransitionSystem
 from treadle.tokens import attrs as A
+from treadle.tokens import nonproj
 
 SHIFT, REDUCE, BREAK, LEFT, RIGHT = 0, 1, 2, 3, 4
 _DEPTHS = np.arange(3, dtype=np.int64)[None, :]
@@ -375,8 +376,6 @@ class ArcEager(TransitionSystem):
         return heads.tolist(), labels, starts
 
     def set_annotations(self, batch: StateBatch, docs: Sequence[Any]) -> None:
-        from treadle.tokens import nonproj
-
         strings = None
         for s in range(batch.n_states):
             doc = docs[int(batch.doc_index[s])]

@@ -28,8 +28,8 @@ import numpy as np
 
 from treadle.errors import DataError
 from treadle.pipeline._internal.transition.system import INVALID_COST, StateBatch, TransitionSystem
+from treadle.tokens import Span, hash_string
 from treadle.tokens import attrs as A
-from treadle.tokens import hash_string
 
 # Gold moves per token (int8); MISSING: nothing is known.
 MISSING, OUT, BEGIN, IN, LAST, UNIT = -1, 0, 1, 2, 3, 4
@@ -501,8 +501,6 @@ class BiluoSystem(TransitionSystem):
         whole batch are computed at once and written with ``doc.from_array``; a Doc
         that already has entities (e.g. from an entity ruler) keeps them, and the
         predicted ones that overlap them are dropped (``doc.set_ents``)."""
-        from treadle.tokens import Span
-
         if not len(docs):
             return
         # The type columns hold hashes each Doc's StringStore must resolve.
