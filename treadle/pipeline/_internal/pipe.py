@@ -125,8 +125,4 @@ class Pipe:
         return self
 
 
-# The real implementation lives in its own module; imported last because it
-# subclasses Pipe (defined above).
-from treadle.pipeline._internal.trainable import TrainablePipe  # noqa: E402
-
-__all__ = ["CFG_FILE", "Part", "Pipe", "TrainablePipe"]
+__all__ = ["CFG_FILE", "Part", "Pipe"]
