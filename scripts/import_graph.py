@@ -27,14 +27,20 @@ LAYERS: dict[str, set[str]] = {
     "treadle.lang": {"treadle.errors", "treadle.util", "treadle.tokens", "treadle.config"},
     "treadle.matcher": {"treadle.errors", "treadle.util", "treadle.tokens"},
     "treadle.scoring": {"treadle.errors", "treadle.util", "treadle.tokens"},
+    "treadle.nlp_config": {"treadle.errors", "treadle.util", "treadle.config"},
     "treadle.ml": {"treadle.errors", "treadle.util", "treadle.tokens", "treadle.config"},
 }
 LAYERS["treadle.pipeline"] = {
     *LAYERS["treadle.ml"], *LAYERS["treadle.lang"], "treadle.ml", "treadle.matcher",
     "treadle.scoring", "treadle.lang",
 }
-LAYERS["treadle.serialization"] = {"treadle.errors", "treadle.util"}
-LAYERS["treadle.language"] = {*LAYERS["treadle.pipeline"], "treadle.pipeline", "treadle.serialization"}
+# Modules that hold part of what Language does, below it: they know it by type only.
+for helper in ("treadle.serialization", "treadle.train_step"):
+    LAYERS[helper] = {"treadle.errors", "treadle.util"}
+LAYERS["treadle.language"] = {
+    *LAYERS["treadle.pipeline"], "treadle.pipeline", "treadle.nlp_config",
+    "treadle.serialization", "treadle.train_step",
+}
 LAYERS["treadle.training"] = {*LAYERS["treadle.language"], "treadle.language"}
 LAYERS["treadle.cli"] = {*LAYERS["treadle.training"], "treadle.training", "treadle"}
 LAYERS["treadle.__main__"] = {"treadle.cli"}

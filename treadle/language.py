@@ -14,40 +14,24 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from treadle import __version__, serialization
+from treadle import __version__, serialization, train_step
 from treadle.config import Config, registry
 from treadle.config.resolve import FACTORY_CATEGORY
-from treadle.config.schemas import NlpSchema
-from treadle.errors import ConfigError, ConfigValidationError, DataError, PipelineError
+from treadle.errors import ConfigError, DataError, PipelineError
 from treadle.lang.data import LanguageData, get_language_data, make_vocab
+from treadle.nlp_config import DEFAULT_TOKENIZER, default_nlp_block, read_nlp_section
 from treadle.pipeline import factories
 from treadle.pipeline.factories import FactoryMeta
-from treadle.scoring import Scorer
+from treadle.scoring import evaluate
 from treadle.tokens import Doc, Vocab
-from treadle.tokens.example import Example
 from treadle.util import batched, ensure_path, get_closest
 
-DEFAULT_TOKENIZER = "treadle.Tokenizer.v1"
 CONFIG_FILE = serialization.CONFIG_FILE
 META_FILE = serialization.META_FILE
-# The [nlp] keys that hold registered callbacks, in the order they run.
-NLP_CALLBACKS = ("before_creation", "after_creation", "after_pipeline_creation")
-
-
-def _default_nlp_block(lang: str, batch_size: int) -> dict[str, Any]:
-    return {
-        "lang": lang,
-        "pipeline": [],
-        "disabled": [],
-        "batch_size": batch_size,
-        **{key: None for key in NLP_CALLBACKS},
-        "tokenizer": {"@tokenizers": DEFAULT_TOKENIZER},
-    }
 
 
 class Language:
@@ -90,7 +74,7 @@ class Language:
         self._pipe_meta: dict[str, FactoryMeta] = {}
         # Sections of the config that are not rebuilt from the pipeline ([training],
         # [paths], ...) and the [nlp] block as given; ``config`` fills in the rest.
-        self._config: dict[str, Any] = {"nlp": _default_nlp_block(self.lang, batch_size)}
+        self._config: dict[str, Any] = {"nlp": default_nlp_block(self.lang, batch_size)}
         if tokenizer is None:
             if create_tokenizer is None:
                 create_tokenizer = registry.tokenizers.get(DEFAULT_TOKENIZER)()
@@ -632,36 +616,8 @@ class Language:
         scorer_cfg: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Run the pipeline over the Examples' texts and score the predictions against
-        their references: every component's scores, tokenization, and ``speed``
-        (words per second of the pipeline run). The Examples' own predicted Docs are
-        left as they were: fresh Docs with the same tokens are annotated."""
-        examples = list(examples)
-        for i, eg in enumerate(examples):
-            if not hasattr(eg, "predicted") or not hasattr(eg, "reference"):
-                raise DataError(
-                    f"nlp.evaluate expects Example objects, got {type(eg).__name__} at "
-                    f"position {i}."
-                )
-        size = batch_size if batch_size is not None else self.batch_size
-        fresh = []
-        for eg in examples:
-            x = eg.predicted
-            new = Example(Doc(self.vocab, words=list(x.words), spaces=list(x.spaces)), eg.reference)
-            new._alignment = eg._alignment  # same tokens: the alignment still holds
-            fresh.append(new)
-        procs = self.pipeline
-        start = time.perf_counter()
-        n_words = 0
-        for start_i in range(0, len(fresh), size):
-            part = fresh[start_i : start_i + size]
-            docs = self._process_batch([eg.predicted for eg in part], size, procs)
-            for eg, doc in zip(part, docs, strict=True):
-                eg.predicted = doc
-            n_words += sum(len(doc) for doc in docs)
-        seconds = time.perf_counter() - start
-        scores = Scorer(self, **dict(scorer_cfg or {})).score(fresh)
-        scores["speed"] = n_words / seconds if seconds > 0 else 0.0
-        return scores
+        their references (see :func:`treadle.scoring.evaluate`)."""
+        return evaluate(self, examples, batch_size=batch_size, scorer_cfg=scorer_cfg)
 
     # ------------------------------------------------------------------ training step
 
@@ -675,98 +631,18 @@ class Language:
         exclude: Iterable[str] = (),
         annotates: Iterable[str] = (),
     ) -> dict[str, float]:
-        """One training step over a batch of Examples.
-
-        Components run in pipeline order on the predicted Docs. Trainable ones compute
-        their loss (graph kept); those named in ``exclude`` (frozen) run as in
-        prediction and are not updated; those in ``annotates`` write their predictions
-        so later components see them. Then ONE backward pass over the summed losses,
-        and, if ``sgd`` is given, one optimizer step (without ``sgd`` the gradients
-        accumulate). ``losses[name]`` gets each component's loss added.
-        """
-        examples = list(examples)
-        losses = {} if losses is None else losses
-        for i, eg in enumerate(examples):
-            if not hasattr(eg, "predicted") or not hasattr(eg, "reference"):
-                raise DataError(
-                    f"nlp.update expects Example objects, got {type(eg).__name__} at position "
-                    f"{i}. Build them with Example.from_dict(nlp.make_doc(text), annotations)."
-                )
-        exclude_set = {exclude} if isinstance(exclude, str) else set(exclude)
-        annotates_set = {annotates} if isinstance(annotates, str) else set(annotates)
-        if not examples:
-            return losses
-        pipeline = self.pipeline
-        for _name, proc in pipeline:
-            find = getattr(proc, "find_listeners", None)
-            if find is not None:
-                find(self)  # cheap when the pipeline is unchanged
-        docs = [eg.predicted for eg in examples]
-        terms: list[tuple[str, Any]] = []
-        for name, proc in pipeline:
-            trainable = getattr(proc, "is_trainable", False)
-            if name in exclude_set:
-                self._run_on_docs(name, proc, docs)
-            elif trainable and hasattr(proc, "forward_loss"):
-                losses.setdefault(name, 0.0)
-                loss = proc.forward_loss(examples, drop=drop, set_annotations=name in annotates_set)
-                if loss is not None:
-                    terms.append((name, loss))
-            elif trainable and hasattr(proc, "update"):
-                # A user component with only update(): it runs its own backward.
-                proc.update(examples, drop=drop, sgd=None, losses=losses)
-                if name in annotates_set:
-                    self._run_on_docs(name, proc, docs)
-            elif name in annotates_set:
-                self._run_on_docs(name, proc, docs)
-        if terms:
-            total = terms[0][1]
-            for _, loss in terms[1:]:
-                total = total + loss
-            total.backward()
-            for name, loss in terms:
-                losses[name] += float(loss.detach())
-        for _name, proc in pipeline:
-            clear = getattr(proc, "clear_listeners", None)
-            if clear is not None:
-                clear()  # the listeners' batch holds the graph: free it
-        if sgd is not None:
-            self.finish_update(sgd, exclude=exclude_set)
-        return losses
-
-    def _run_on_docs(self, name: str, proc: Any, docs: list[Any]) -> None:
-        """Run a component as in prediction on the Docs of a training batch, in place."""
-        pipe_method = getattr(proc, "pipe", None)
-        out = list(pipe_method(docs, batch_size=max(1, len(docs)))) if pipe_method else [proc(d) for d in docs]
-        if any(a is not b for a, b in zip(out, docs, strict=False)) or len(out) != len(docs):
-            raise PipelineError(
-                f"Component {name!r} returned new Docs during nlp.update; a component must "
-                "annotate the Doc it is given and return it."
-            )
+        """One training step over a batch of Examples: every trainable component's loss,
+        one backward pass, and with ``sgd`` one optimizer step. ``exclude``: frozen
+        components; ``annotates``: components whose predictions later ones see. See
+        :func:`treadle.train_step.update`."""
+        return train_step.update(
+            self, examples, drop=drop, sgd=sgd, losses=losses, exclude=exclude, annotates=annotates
+        )
 
     def finish_update(self, sgd: Any, *, exclude: Iterable[str] = ()) -> None:
         """Apply the accumulated gradients of every trainable component with ``sgd`` (one
         optimizer step over all their keyed parameters), then clear the gradients."""
-        exclude_set = {exclude} if isinstance(exclude, str) else set(exclude)
-        keyed: list[tuple[str, Any]] = []
-        seen: set[int] = set()
-        for name, proc in self.pipeline:
-            if name in exclude_set or not getattr(proc, "is_trainable", False):
-                continue
-            get_params = getattr(proc, "parameters_for_optimizer", None)
-            if get_params is None:
-                own_step = getattr(proc, "finish_update", None)
-                if own_step is not None:
-                    own_step(sgd)
-                continue
-            for key, param in get_params():
-                if id(param) not in seen:  # a module shared by two components counts once
-                    seen.add(id(param))
-                    keyed.append((key, param))
-        if keyed:
-            sgd.step(keyed)
-            for _, param in keyed:
-                param.grad = None
+        train_step.finish_update(self, sgd, exclude=exclude)
 
     # ------------------------------------------------------------------ meta and config
 
@@ -796,7 +672,7 @@ class Language:
         """The full config of this pipeline: [nlp] and one [components.<name>] block
         per component, plus any other sections it was created from."""
         data = copy.deepcopy(self._config)
-        nlp_block = {**_default_nlp_block(self.lang, self.batch_size), **data.get("nlp", {})}
+        nlp_block = {**default_nlp_block(self.lang, self.batch_size), **data.get("nlp", {})}
         nlp_block["lang"] = self.lang
         nlp_block["pipeline"] = self.component_names
         nlp_block["disabled"] = self.disabled
@@ -832,23 +708,8 @@ class Language:
         config = Config(config or {})
         if not getattr(config, "is_interpolated", True):
             config = config.interpolate()
-        if "nlp" not in config or not isinstance(config["nlp"], dict):
-            raise ConfigError("The config has no [nlp] section.")
-        nlp_cfg = dict(config["nlp"])
-        lang = nlp_cfg.get("lang")
-        if not isinstance(lang, str) or not lang:
-            raise ConfigError(f"nlp.lang must be a language code such as 'en', got {lang!r}.")
-        if auto_fill:
-            defaults = _default_nlp_block(lang, 1000)
-            nlp_cfg = {**defaults, **nlp_cfg}
-            if not isinstance(nlp_cfg.get("tokenizer"), dict):
-                nlp_cfg["tokenizer"] = defaults["tokenizer"]
-        if validate:
-            _check_nlp_keys(nlp_cfg)
-        for key in ("pipeline", "disabled"):
-            if not isinstance(nlp_cfg.get(key, []), list):
-                raise ConfigError(f"nlp.{key} must be a list of component names.")
-        pipeline = list(nlp_cfg.get("pipeline", []))
+        section = read_nlp_section(config, auto_fill=auto_fill, validate=validate)
+        lang, pipeline = section.lang, section.pipeline
         components_cfg = config.get("components", {}) or {}
         exclude = {exclude} if isinstance(exclude, str) else set(exclude)
         for pipe_name in pipeline:
@@ -857,38 +718,30 @@ class Language:
                     f"nlp.pipeline names {pipe_name!r} but the config has no "
                     f"[components.{pipe_name}] block."
                 )
-        # The [nlp] block's registered functions: tokenizer and the callbacks.
-        fn_block = {
-            k: nlp_cfg[k] for k in ("tokenizer", *NLP_CALLBACKS) if nlp_cfg.get(k) is not None
-        }
-        resolved = registry.resolve_at("nlp", fn_block, validate=validate)
-        before_creation = resolved.get("before_creation")
-        after_creation = resolved.get("after_creation")
-        after_pipeline_creation = resolved.get("after_pipeline_creation")
-        create_tokenizer = resolved.get("tokenizer")
 
         lang_cls = cls._class_for_lang(lang)
-        if before_creation is not None:
-            lang_cls = before_creation(lang_cls)
+        if section.before_creation is not None:
+            lang_cls = section.before_creation(lang_cls)
             if not (isinstance(lang_cls, type) and issubclass(lang_cls, Language)):
                 raise ConfigError(
                     f"nlp.before_creation must return a Language class, got {lang_cls!r}."
                 )
-        batch_size = nlp_cfg.get("batch_size", 1000)
         nlp = lang_cls(
             vocab,
             lang=lang,
-            create_tokenizer=create_tokenizer,
+            create_tokenizer=section.create_tokenizer,
             meta=meta,
-            batch_size=batch_size if isinstance(batch_size, int) else 1000,
+            batch_size=section.batch_size,
         )
-        if after_creation is not None:
-            nlp = after_creation(nlp)
+        if section.after_creation is not None:
+            nlp = section.after_creation(nlp)
             if not isinstance(nlp, Language):
                 raise ConfigError(f"nlp.after_creation must return the nlp object, got {nlp!r}.")
         # Keep [training], [paths], ... and the [nlp] block as written.
         base = {k: copy.deepcopy(v) for k, v in config.items() if k != "components"}
-        base["nlp"] = {k: v for k, v in nlp_cfg.items() if k not in ("pipeline", "disabled")}
+        base["nlp"] = {
+            k: v for k, v in section.settings.items() if k not in ("pipeline", "disabled")
+        }
         nlp._config = base
 
         sources: dict[str, Language] = {}
@@ -917,7 +770,7 @@ class Language:
                     f'[components.{pipe_name}] needs either factory = "..." (create it) or '
                     f'source = "path" (copy it from a saved pipeline).'
                 )
-        disabled = set(nlp_cfg.get("disabled", [])) | (
+        disabled = set(section.disabled) | (
             {disable} if isinstance(disable, str) else set(disable)
         )
         enable = {enable} if isinstance(enable, str) else set(enable)
@@ -932,8 +785,8 @@ class Language:
                     f"({', '.join(pipeline) or 'empty'})."
                 )
             nlp.disable_pipe(pipe_name)
-        if after_pipeline_creation is not None:
-            nlp = after_pipeline_creation(nlp)
+        if section.after_pipeline_creation is not None:
+            nlp = section.after_pipeline_creation(nlp)
             if not isinstance(nlp, Language):
                 raise ConfigError(
                     f"nlp.after_pipeline_creation must return the nlp object, got {nlp!r}."
@@ -1017,19 +870,6 @@ def _check_factory_name(factory_name: Any) -> None:
             f"{factory_name!r}. Register a function with @Language.component('name') "
             f"or @Language.factory('name') and pass 'name'."
         )
-
-
-def _check_nlp_keys(nlp_cfg: Mapping[str, Any]) -> None:
-    """Unknown [nlp] keys are typos (``pipline``) that would otherwise be ignored."""
-    known = set(NlpSchema.model_fields)
-    errors = []
-    for key in nlp_cfg:
-        if key not in known:
-            close = get_closest(key, known, n=3)
-            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-            errors.append({"loc": ["nlp", key], "msg": f"unknown setting{hint}"})
-    if errors:
-        raise ConfigValidationError(errors, title="Config validation error in [nlp]")
 
 
 # ---------------------------------------------------------------------- top level

@@ -1,4 +1,4 @@
-"""Evaluation metrics.
+"""Evaluation metrics, and ``evaluate``: run a pipeline over Examples and score it.
 
 Predicted and reference tokens are matched by their character spans, so a
 tokenization error costs the tokens it touches rather than shifting every score
@@ -18,15 +18,20 @@ Score keys (the names in ``[training.score_weights]``):
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from treadle.errors import DataError
+from treadle.tokens import Doc
+from treadle.tokens.example import Example
+
 if TYPE_CHECKING:
-    from treadle.tokens import Doc, Token
-    from treadle.training import Example
+    from treadle.language import Language
+    from treadle.tokens import Token
 
 Span = tuple[int, int]
 # Dependency labels left out of attachment scores, as is usual for UD evaluation.
@@ -475,3 +480,38 @@ def weighted_score(scores: dict[str, Any], weights: dict[str, float | None]) -> 
             continue
         total += weight * float(value)
     return total
+
+
+def evaluate(
+    nlp: Language,
+    examples: Iterable[Example],
+    *,
+    batch_size: int | None = None,
+    scorer_cfg: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run ``nlp`` over the Examples' texts and score the predictions against their
+    references: every component's scores, tokenization, and ``speed`` (words per
+    second of the pipeline run). The Examples' own predicted Docs are left as they
+    were: fresh Docs with the same tokens are annotated."""
+    examples = list(examples)
+    for i, eg in enumerate(examples):
+        if not hasattr(eg, "predicted") or not hasattr(eg, "reference"):
+            raise DataError(
+                f"nlp.evaluate expects Example objects, got {type(eg).__name__} at position {i}."
+            )
+    size = batch_size if batch_size is not None else nlp.batch_size
+    fresh = []
+    for eg in examples:
+        x = eg.predicted
+        new = Example(Doc(nlp.vocab, words=list(x.words), spaces=list(x.spaces)), eg.reference)
+        new._alignment = eg._alignment  # same tokens: the alignment still holds
+        fresh.append(new)
+    start = time.perf_counter()
+    docs = list(nlp.pipe([eg.predicted for eg in fresh], batch_size=size))
+    seconds = time.perf_counter() - start
+    for eg, doc in zip(fresh, docs, strict=True):
+        eg.predicted = doc
+    n_words = sum(len(doc) for doc in docs)
+    scores = Scorer(nlp, **dict(scorer_cfg or {})).score(fresh)
+    scores["speed"] = n_words / seconds if seconds > 0 else 0.0
+    return scores
