@@ -253,33 +253,7 @@ class Language:
                 f"add_pipe(source=...) for component {name!r} expects a Language object, got "
                 f"{type(source).__name__}. Load the pipeline first: treadle.load(path)."
             )
-        if not source.has_pipe(source_name):
-            raise PipelineError(
-                f"Can't source component {source_name!r} for {name!r}: the source pipeline "
-                f"has only {', '.join(source.component_names) or '(no components)'}."
-            )
-        if config:
-            raise PipelineError(
-                f"Component {name!r} is sourced from another pipeline: its settings come "
-                f"from there, so config=... can't be passed too."
-            )
-        source_comp = source.get_pipe(source_name)
-        pipe_config = source.get_pipe_config(source_name)
-        meta = source.get_pipe_meta(source_name)
-        # Strings the component's annotations use must resolve in this vocab.
-        if source.vocab is not self.vocab:
-            _copy_strings(source.vocab, self.vocab)
-        to_bytes = getattr(source_comp, "to_bytes", None)
-        if source.vocab is self.vocab or to_bytes is None:
-            return source_comp, pipe_config, meta
-        # A fresh component on this vocab, with the source's state copied into it.
-        settings = {k: v for k, v in pipe_config.items() if k != "factory"}
-        component, _ = self._create_pipe(pipe_config["factory"], name, settings, False)
-        from_bytes = getattr(component, "from_bytes", None)
-        if from_bytes is None:
-            return source_comp, pipe_config, meta
-        from_bytes(to_bytes(exclude=["vocab"]), exclude=["vocab"])
-        return component, pipe_config, meta
+        return serialization.copy_component(self, source, source_name, name, config)
 
     def _get_pipe_index(
         self,
@@ -603,7 +577,7 @@ class Language:
         if (path / CONFIG_FILE).exists():
             src = load(path)
             vectors = src.vocab.vectors
-            _copy_strings(src.vocab, self.vocab)
+            serialization.copy_strings(src.vocab, self.vocab)
         else:
             vectors = type(self.vocab.vectors)().from_disk(path)
         self.vocab.vectors = vectors
@@ -856,11 +830,6 @@ def _make_vocab(lang: str, lang_data: LanguageData) -> Vocab:
     vocab = make_vocab(lang_data)
     vocab.lang = lang
     return vocab
-
-
-def _copy_strings(src_vocab: Any, dst_vocab: Any) -> None:
-    for s in src_vocab.strings:
-        dst_vocab.strings.add(s)
 
 
 def _check_factory_name(factory_name: Any) -> None:

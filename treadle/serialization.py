@@ -9,17 +9,19 @@ into it; nothing is pickled, so loading never runs code from the folder.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgpack
 
-from treadle.errors import SerializationError
+from treadle.errors import PipelineError, SerializationError
 from treadle.util import atomic_dir, ensure_path, read_json, write_json
 
 if TYPE_CHECKING:
     from treadle.language import Language
+    from treadle.pipeline.factories import FactoryMeta
+    from treadle.tokens import Vocab
 
 CONFIG_FILE = "config.cfg"
 META_FILE = "meta.json"
@@ -139,3 +141,46 @@ def check_pipeline_dir(path: Path) -> None:
         raise SerializationError(
             f"{path} is not a saved treadle pipeline: it has no {CONFIG_FILE}."
         )
+
+
+def copy_component(
+    nlp: Language,
+    source: Language,
+    source_name: str,
+    name: str,
+    config: Mapping[str, Any] | None,
+) -> tuple[Any, dict[str, Any], FactoryMeta]:
+    """Component ``source_name`` of ``source`` for ``nlp`` under ``name``, with its
+    config and factory meta. On another vocab, a fresh component from the same
+    settings gets the source's saved state, so its strings resolve in ``nlp``."""
+    if not source.has_pipe(source_name):
+        raise PipelineError(
+            f"Can't source component {source_name!r} for {name!r}: the source pipeline "
+            f"has only {', '.join(source.component_names) or '(no components)'}."
+        )
+    if config:
+        raise PipelineError(
+            f"Component {name!r} is sourced from another pipeline: its settings come "
+            f"from there, so config=... can't be passed too."
+        )
+    source_comp = source.get_pipe(source_name)
+    pipe_config = source.get_pipe_config(source_name)
+    meta = source.get_pipe_meta(source_name)
+    if source.vocab is not nlp.vocab:
+        copy_strings(source.vocab, nlp.vocab)
+    to_bytes = getattr(source_comp, "to_bytes", None)
+    if source.vocab is nlp.vocab or to_bytes is None:
+        return source_comp, pipe_config, meta
+    settings = {k: v for k, v in pipe_config.items() if k != "factory"}
+    component = nlp.create_pipe(pipe_config["factory"], name, config=settings, validate=False)
+    from_bytes = getattr(component, "from_bytes", None)
+    if from_bytes is None:
+        return source_comp, pipe_config, meta
+    from_bytes(to_bytes(exclude=["vocab"]), exclude=["vocab"])
+    return component, pipe_config, meta
+
+
+def copy_strings(src_vocab: Vocab, dst_vocab: Vocab) -> None:
+    """Every string of ``src_vocab`` into ``dst_vocab`` (annotations hold hashes)."""
+    for s in src_vocab.strings:
+        dst_vocab.strings.add(s)
