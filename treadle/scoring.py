@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from treadle.language import Language
     from treadle.tokens import Doc, Token
-    from treadle.training import Example
+    from treadle.tokens import Span as TokenSpan
+    from treadle.tokens.example import Example
 
 Span = tuple[int, int]
 # Dependency labels left out of attachment scores, as is usual for UD evaluation.
@@ -87,7 +89,7 @@ def _has_annotation(doc: Doc, attr: str) -> bool:
 class Scorer:
     """Collects the scores of a pipeline: each component's ``score`` plus tokenization."""
 
-    def __init__(self, nlp: Any = None, **cfg: Any) -> None:
+    def __init__(self, nlp: Language | None = None, **cfg: Any) -> None:
         self.nlp = nlp
         self.cfg = cfg
 
@@ -211,7 +213,7 @@ class Scorer:
         examples: Iterable[Example],
         attr: str = "ents",
         *,
-        getter: Callable[[Doc, str], Iterable[Any]] | None = None,
+        getter: Callable[[Doc, str], Iterable[TokenSpan]] | None = None,
         has_annotation: Callable[[Doc], bool] | None = None,
         labeled: bool = True,
         **_: Any,
@@ -223,7 +225,7 @@ class Scorer:
         """
         if getter is None:
 
-            def getter(doc: Doc, name: str) -> Iterable[Any]:
+            def getter(doc: Doc, name: str) -> Iterable[TokenSpan]:
                 return doc.ents if name == "ents" else doc.spans.get(name, [])
 
         if has_annotation is None:
@@ -431,7 +433,7 @@ def _feats(morph: str) -> list[str]:
     return [f for f in morph.split("|") if f]
 
 
-def _span_key(span: Any, labeled: bool) -> tuple[int, int, str]:
+def _span_key(span: TokenSpan, labeled: bool) -> tuple[int, int, str]:
     return (span.start_char, span.end_char, span.label_ if labeled else "")
 
 
