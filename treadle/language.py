@@ -23,11 +23,13 @@ from treadle.config import Config, registry
 from treadle.config.resolve import FACTORY_CATEGORY
 from treadle.errors import ConfigError, DataError, PipelineError
 from treadle.lang.data import LanguageData, get_language_data, make_vocab
+from treadle.ml.optimizers import Optimizer
 from treadle.nlp_config import DEFAULT_TOKENIZER, default_nlp_block, read_nlp_section
 from treadle.pipeline import factories
 from treadle.pipeline.factories import FactoryMeta
 from treadle.scoring import evaluate
 from treadle.tokens import Doc, Vocab
+from treadle.tokens.example import Example
 from treadle.util import batched, ensure_path, get_closest
 
 CONFIG_FILE = serialization.CONFIG_FILE
@@ -45,11 +47,11 @@ class Language:
     lang: str = "xx"
     # Language data a subclass carries (``from_config`` makes one per lang so that a
     # ``before_creation`` callback can edit ``cls.Defaults`` without touching others).
-    Defaults: Any = None
+    Defaults: LanguageData | None = None
 
     def __init__(
         self,
-        vocab: Any = None,
+        vocab: Vocab | None = None,
         *,
         lang: str | None = None,
         tokenizer: Callable[[str], Any] | None = None,
@@ -394,7 +396,7 @@ class Language:
 
     # ------------------------------------------------------------------ processing
 
-    def make_doc(self, text: str) -> Any:
+    def make_doc(self, text: str) -> Doc:
         """Tokenize ``text`` (no components run)."""
         if not isinstance(text, str):
             raise DataError(f"Expected a str to tokenize, got {type(text).__name__}.")
@@ -406,7 +408,7 @@ class Language:
             )
         return self.tokenizer(text)
 
-    def _ensure_doc(self, doc_like: Any) -> Any:
+    def _ensure_doc(self, doc_like: object) -> Doc:
         if isinstance(doc_like, str):
             return self.make_doc(doc_like)
         if isinstance(doc_like, Doc):
@@ -422,7 +424,7 @@ class Language:
                 raise self._no_such_component(n)
         return [(n, c) for n, c in self.pipeline if n not in disable]
 
-    def __call__(self, text: str | Any, *, disable: Iterable[str] = ()) -> Any:
+    def __call__(self, text: str | Doc, *, disable: Iterable[str] = ()) -> Doc:
         """Tokenize ``text`` (or take a Doc as is) and run each enabled component."""
         doc = self._ensure_doc(text)
         for name, proc in self._active(disable):
@@ -499,10 +501,10 @@ class Language:
 
     def initialize(
         self,
-        get_examples: Callable[[], Iterable[Any]] | None = None,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
         *,
-        sgd: Any = None,
-    ) -> Any:
+        sgd: Optimizer | None = None,
+    ) -> Optimizer:
         """Set the pipeline up for training; returns the optimizer (``sgd``, or a new
         one built from ``[training.optimizer]``, Adam by default).
 
@@ -547,14 +549,14 @@ class Language:
 
     def begin_training(
         self,
-        get_examples: Callable[[], Iterable[Any]] | None = None,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
         *,
-        sgd: Any = None,
-    ) -> Any:
+        sgd: Optimizer | None = None,
+    ) -> Optimizer:
         """The old name of :meth:`initialize`."""
         return self.initialize(get_examples, sgd=sgd)
 
-    def create_optimizer(self) -> Any:
+    def create_optimizer(self) -> Optimizer:
         """An optimizer from the config's ``[training.optimizer]`` (Adam if unset)."""
         block = self._config.get("training", {}).get("optimizer")
         if isinstance(block, Mapping) and any(str(k).startswith("@") for k in block):
@@ -568,7 +570,7 @@ class Language:
             return {}
         return dict(registry.resolve_at("initialize", dict(section)))
 
-    def _load_vectors(self, source: Any) -> None:
+    def _load_vectors(self, source: str | Path) -> None:
         """Copy the word vectors of a saved pipeline (a folder with config.cfg) or a
         saved Vectors folder into this vocab."""
         path = ensure_path(source)
@@ -584,7 +586,7 @@ class Language:
 
     def evaluate(
         self,
-        examples: Iterable[Any],
+        examples: Iterable[Example],
         *,
         batch_size: int | None = None,
         scorer_cfg: Mapping[str, Any] | None = None,
@@ -597,10 +599,10 @@ class Language:
 
     def update(
         self,
-        examples: Iterable[Any],
+        examples: Iterable[Example],
         *,
         drop: float = 0.0,
-        sgd: Any = None,
+        sgd: Optimizer | None = None,
         losses: dict[str, float] | None = None,
         exclude: Iterable[str] = (),
         annotates: Iterable[str] = (),
@@ -613,7 +615,7 @@ class Language:
             self, examples, drop=drop, sgd=sgd, losses=losses, exclude=exclude, annotates=annotates
         )
 
-    def finish_update(self, sgd: Any, *, exclude: Iterable[str] = ()) -> None:
+    def finish_update(self, sgd: Optimizer, *, exclude: Iterable[str] = ()) -> None:
         """Apply the accumulated gradients of every trainable component with ``sgd`` (one
         optimizer step over all their keyed parameters), then clear the gradients."""
         train_step.finish_update(self, sgd, exclude=exclude)
@@ -642,7 +644,7 @@ class Language:
         self._meta = dict(value)
 
     @property
-    def config(self) -> Any:
+    def config(self) -> Config:
         """The full config of this pipeline: [nlp] and one [components.<name>] block
         per component, plus any other sections it was created from."""
         data = copy.deepcopy(self._config)
@@ -666,7 +668,7 @@ class Language:
         cls,
         config: Mapping[str, Any] | None = None,
         *,
-        vocab: Any = None,
+        vocab: Vocab | None = None,
         disable: Iterable[str] = (),
         enable: Iterable[str] = (),
         exclude: Iterable[str] = (),
@@ -848,7 +850,7 @@ def blank(
     lang: str,
     *,
     config: Mapping[str, Any] | None = None,
-    vocab: Any = None,
+    vocab: Vocab | None = None,
     meta: Mapping[str, Any] | None = None,
 ) -> Language:
     """An empty pipeline (tokenizer only) for language ``lang``. ``config`` may set

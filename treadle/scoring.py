@@ -31,6 +31,7 @@ from treadle.tokens.example import Example
 
 if TYPE_CHECKING:
     from treadle.language import Language
+    from treadle.tokens import Span as TokenSpan
     from treadle.tokens import Token
 
 Span = tuple[int, int]
@@ -92,7 +93,7 @@ def _has_annotation(doc: Doc, attr: str) -> bool:
 class Scorer:
     """Collects the scores of a pipeline: each component's ``score`` plus tokenization."""
 
-    def __init__(self, nlp: Any = None, **cfg: Any) -> None:
+    def __init__(self, nlp: Language | None = None, **cfg: Any) -> None:
         self.nlp = nlp
         self.cfg = cfg
 
@@ -216,7 +217,7 @@ class Scorer:
         examples: Iterable[Example],
         attr: str = "ents",
         *,
-        getter: Callable[[Doc, str], Iterable[Any]] | None = None,
+        getter: Callable[[Doc, str], Iterable[TokenSpan]] | None = None,
         has_annotation: Callable[[Doc], bool] | None = None,
         labeled: bool = True,
         **_: Any,
@@ -228,7 +229,7 @@ class Scorer:
         """
         if getter is None:
 
-            def getter(doc: Doc, name: str) -> Iterable[Any]:
+            def getter(doc: Doc, name: str) -> Iterable[TokenSpan]:
                 return doc.ents if name == "ents" else doc.spans.get(name, [])
 
         if has_annotation is None:
@@ -436,7 +437,7 @@ def _feats(morph: str) -> list[str]:
     return [f for f in morph.split("|") if f]
 
 
-def _span_key(span: Any, labeled: bool) -> tuple[int, int, str]:
+def _span_key(span: TokenSpan, labeled: bool) -> tuple[int, int, str]:
     return (span.start_char, span.end_char, span.label_ if labeled else "")
 
 

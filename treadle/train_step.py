@@ -8,21 +8,24 @@ parameters of every component, a module shared by two components counted once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from treadle.errors import DataError, PipelineError
 
 if TYPE_CHECKING:
     from treadle.language import Language
+    from treadle.ml.optimizers import Optimizer
+    from treadle.tokens import Doc
+    from treadle.tokens.example import Example
 
 
 def update(
     nlp: Language,
-    examples: Iterable[Any],
+    examples: Iterable[Example],
     *,
     drop: float = 0.0,
-    sgd: Any = None,
+    sgd: Optimizer | None = None,
     losses: dict[str, float] | None = None,
     exclude: Iterable[str] = (),
     annotates: Iterable[str] = (),
@@ -87,7 +90,7 @@ def update(
     return losses
 
 
-def run_on_docs(nlp: Language, name: str, proc: Any, docs: list[Any]) -> None:
+def run_on_docs(nlp: Language, name: str, proc: Callable[[Doc], Doc], docs: list[Doc]) -> None:
     """Run a component as in prediction on the Docs of a training batch, in place."""
     pipe_method = getattr(proc, "pipe", None)
     out = list(pipe_method(docs, batch_size=max(1, len(docs)))) if pipe_method else [proc(d) for d in docs]
@@ -98,7 +101,7 @@ def run_on_docs(nlp: Language, name: str, proc: Any, docs: list[Any]) -> None:
         )
 
 
-def finish_update(nlp: Language, sgd: Any, *, exclude: Iterable[str] = ()) -> None:
+def finish_update(nlp: Language, sgd: Optimizer, *, exclude: Iterable[str] = ()) -> None:
     """Apply the accumulated gradients of every trainable component with ``sgd`` (one
     optimizer step over all their keyed parameters), then clear the gradients."""
     exclude_set = {exclude} if isinstance(exclude, str) else set(exclude)

@@ -104,7 +104,7 @@ def get_language_data(lang: str) -> LanguageData:
     return data
 
 
-def make_vocab(lang_data: LanguageData) -> Any:
+def make_vocab(lang_data: LanguageData) -> Vocab:
     """A Vocab that computes lexeme attributes with the language's getters."""
     return Vocab(
         lang=lang_data.lang,

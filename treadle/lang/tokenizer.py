@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgpack
 
@@ -31,6 +31,10 @@ from treadle.lang.util import compile_infix_regex, compile_prefix_regex, compile
 from treadle.tokens import Doc
 from treadle.tokens import attrs as _attrs
 from treadle.util import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from treadle.lang.data import LanguageData
+    from treadle.tokens import Vocab
 
 SearchFn = Callable[[str], "re.Match[str] | None"]
 FinditerFn = Callable[[str], Iterator["re.Match[str]"]]
@@ -71,12 +75,12 @@ class _Rule:
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+    def __get__(self, obj: Tokenizer | None, owner: type | None = None) -> Any:
         if obj is None:
             return self
         return getattr(obj, "_" + self.name)
 
-    def __set__(self, obj: Any, value: Any) -> None:
+    def __set__(self, obj: Tokenizer, value: Any) -> None:
         obj._set_rule(self.name, value)
 
 class Tokenizer:
@@ -84,7 +88,7 @@ class Tokenizer:
 
     def __init__(
         self,
-        vocab: Any,
+        vocab: Vocab,
         rules: Mapping[str, Iterable[Mapping[int | str, str]]] | None = None,
         prefix_search: SearchFn | None = None,
         suffix_search: SearchFn | None = None,
@@ -110,7 +114,7 @@ class Tokenizer:
                 self._add_special(string, pieces)
 
     @classmethod
-    def from_language_data(cls, data: Any, vocab: Any) -> Tokenizer:
+    def from_language_data(cls, data: LanguageData, vocab: Vocab) -> Tokenizer:
         """A tokenizer with the rules of a :class:`~treadle.lang.data.LanguageData`."""
         return cls(
             vocab,
@@ -218,7 +222,7 @@ class Tokenizer:
 
     # -- tokenization --------------------------------------------------------
 
-    def __call__(self, text: str) -> Any:
+    def __call__(self, text: str) -> Doc:
         """Tokenize ``text`` into a Doc."""
         words, spaces, special_norms = self._tokenize_with_norms(text)
         if not special_norms:
@@ -229,7 +233,7 @@ class Tokenizer:
             norms[i] = norm
         return Doc(self.vocab, words=words, spaces=spaces, norms=norms)
 
-    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Any]:
+    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         """Tokenize a stream of texts lazily (``batch_size`` is accepted for API parity;
         tokenization is per text)."""
         for text in texts:

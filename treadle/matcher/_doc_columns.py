@@ -7,7 +7,7 @@ fetched on demand and kept for the duration of the call only.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,13 +16,17 @@ from treadle.matcher.patterns import text_of
 from treadle.tokens import attrs as A
 from treadle.tokens._layout import C_LEX, C_SENT_START
 
+if TYPE_CHECKING:
+    from treadle.tokens.doc import Doc
+    from treadle.tokens.vocab import Vocab
+
 # Lexeme attributes a Doc never overrides per token (NORM can be, so it is not here):
 # their value is a function of the word, so results can be cached per lexeme.
 LEXEME_ATTRS = frozenset(A.FLAG_ATTRS) | {A.ORTH, A.LOWER, A.SHAPE, A.PREFIX, A.SUFFIX,
                                           A.LENGTH, A.LANG, A.ID}
 
 
-def vocab_fingerprint(vocab: Any) -> tuple:
+def vocab_fingerprint(vocab: Vocab) -> tuple:
     """Changes when a lexeme attribute of the vocab is overridden (vocab["x"].is_stop = True)."""
     overrides = getattr(vocab, "_overrides", None)
     if not overrides:
@@ -39,7 +43,7 @@ class LexemeValues:
         self._values: list[int] = []
         self._fingerprint: tuple | None = None
 
-    def of_tokens(self, doc: Any, lo: int, hi: int) -> list[int]:
+    def of_tokens(self, doc: Doc, lo: int, hi: int) -> list[int]:
         vocab = doc.vocab
         lex = doc._arr[lo:hi, C_LEX].tolist()
         values = self._values
@@ -54,7 +58,7 @@ class LexemeValues:
             return [values[x] for x in lex]
 
 
-def sent_start_column(doc: Any) -> np.ndarray:
+def sent_start_column(doc: Doc) -> np.ndarray:
     """1 where a token starts a sentence, else 0 (token 0 always starts one)."""
     n = len(doc)
     try:
@@ -69,7 +73,7 @@ def sent_start_column(doc: Any) -> np.ndarray:
 class DocColumns:
     """Attribute columns of tokens ``lo..hi`` of a Doc."""
 
-    def __init__(self, doc: Any, lo: int, hi: int, attr_ids: list[int]) -> None:
+    def __init__(self, doc: Doc, lo: int, hi: int, attr_ids: list[int]) -> None:
         self.doc = doc
         self.lo = lo
         self.hi = hi
@@ -115,7 +119,7 @@ class DocColumns:
 class LexemeColumns:
     """Lexeme attribute columns of some lexemes of a Vocab (for per-lexeme caching)."""
 
-    def __init__(self, vocab: Any, lex_indices: np.ndarray) -> None:
+    def __init__(self, vocab: Vocab, lex_indices: np.ndarray) -> None:
         self.vocab = vocab
         self.lex = lex_indices
         self.n = len(lex_indices)

@@ -15,8 +15,8 @@ tokens, their second) can match.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -43,7 +43,11 @@ from treadle.tokens import attrs as A
 from treadle.tokens._layout import C_LEX
 from treadle.tokens.span import Span
 
-OnMatch = Callable[[Any, Any, int, list], Any]
+if TYPE_CHECKING:
+    from treadle.tokens.doc import Doc
+    from treadle.tokens.vocab import Vocab
+
+OnMatch = Callable[["Matcher", "Doc", int, list], Any]
 GREEDY = (None, "FIRST", "LONGEST")
 _EMPTY: frozenset[int] = frozenset()
 # Attributes only a pipeline component sets: matching on them in a Doc without any is
@@ -135,7 +139,7 @@ class _Tables:
             found = self._interned[key] = frozenset(sids)
         return found
 
-    def _lexeme_specs(self, vocab: Any, lex: list[int]) -> list[frozenset[int]]:
+    def _lexeme_specs(self, vocab: Vocab, lex: list[int]) -> list[frozenset[int]]:
         # Lexeme attributes change only through explicit overrides (vocab["x"].is_stop
         # = True), which the fingerprint notices; the cache is then dropped.
         fingerprint = vocab_fingerprint(vocab)
@@ -157,7 +161,7 @@ class _Tables:
             found = [cache[x] for x in lex]
         return found
 
-    def specs_by_position(self, doc: Any, lo: int, hi: int) -> list[frozenset[int]]:
+    def specs_by_position(self, doc: Doc, lo: int, hi: int) -> list[frozenset[int]]:
         """For each token lo..hi-1, the ids of the specs it satisfies."""
         lex = doc._arr[lo:hi, C_LEX].tolist()
         found = self._lexeme_specs(doc.vocab, lex)
@@ -184,7 +188,7 @@ class Matcher:
     ``vocab.strings.add(key)`` and offsets index the Doc.
     """
 
-    def __init__(self, vocab: Any, validate: bool = True) -> None:
+    def __init__(self, vocab: Vocab, validate: bool = True) -> None:
         self.vocab = vocab
         # Patterns are always checked as they are compiled; validate is kept for
         # API compatibility (there is no faster unchecked path to switch to).
@@ -277,7 +281,7 @@ class Matcher:
 
     def __call__(
         self,
-        doclike: Any,
+        doclike: Doc | Span,
         *,
         as_spans: bool = False,
         with_alignments: bool = False,
@@ -324,7 +328,7 @@ class Matcher:
             return [Span(doc, m[1], m[2], label=m[0]) for m in matches]
         return matches
 
-    def pipe(self, docs: Iterable[Any], **kwargs: Any) -> Iterable[tuple[Any, list]]:
+    def pipe(self, docs: Iterable[Doc], **kwargs: Any) -> Iterator[tuple[Doc, list]]:
         """``(doc, matches)`` for each Doc."""
         for doc in docs:
             yield doc, self(doc, **kwargs)

@@ -15,7 +15,7 @@ import difflib
 import operator
 import re
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from treadle.tokens._layout import IOB_IDS, IOB_NAMES, to_i64
 from treadle.tokens.morphology import EMPTY_MORPH, feats_to_dict, normalize_feats
 from treadle.tokens.parts_of_speech import N_POS, POS_IDS, UPOS_NAMES
 from treadle.tokens.strings import hash_string
+
+if TYPE_CHECKING:
+    from treadle.tokens.strings import StringStore
 
 # Attributes whose column holds 64-bit string hashes.
 HASH_ATTRS = frozenset({
@@ -510,7 +513,7 @@ def compile_pattern(key: str, pattern_index: int, pattern: Any) -> list[TokenSpe
     return specs
 
 
-def text_of(strings: Any, attr: int, value: int) -> str | None:
+def text_of(strings: StringStore, attr: int, value: int) -> str | None:
     """The string a column value stands for (None for an unknown hash)."""
     if attr in ENUM_NAMES:
         names = ENUM_NAMES[attr]

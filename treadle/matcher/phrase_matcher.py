@@ -10,8 +10,8 @@ a single dict lookup however many phrases there are.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from treadle.errors import MatchPatternError, TreadleError, TreadleWarning
 from treadle.matcher._doc_columns import LEXEME_ATTRS, LexemeValues
@@ -19,7 +19,10 @@ from treadle.tokens import attrs as A
 from treadle.tokens.doc import Doc
 from treadle.tokens.span import Span
 
-OnMatch = Callable[[Any, Any, int, list], Any]
+if TYPE_CHECKING:
+    from treadle.tokens.vocab import Vocab
+
+OnMatch = Callable[["PhraseMatcher", Doc, int, list], Any]
 # Attributes a pipeline component sets: a phrase Doc without them matches nothing useful.
 _ANNOTATION_ATTRS = {
     A.TAG: "TAG", A.POS: "POS", A.MORPH: "MORPH", A.LEMMA: "LEMMA", A.DEP: "DEP",
@@ -33,7 +36,7 @@ class _PhraseEntry:
     def __init__(self, key: str, key_hash: int, on_match: OnMatch | None) -> None:
         self.key = key
         self.key_hash = key_hash
-        self.docs: list[Any] = []
+        self.docs: list[Doc | Span] = []
         self.phrases: list[tuple[int, ...]] = []
         self.on_match = on_match
 
@@ -47,7 +50,7 @@ class PhraseMatcher:
     ``as_spans=True``. Matches of one key may overlap; all are returned.
     """
 
-    def __init__(self, vocab: Any, attr: str | int = "ORTH", validate: bool = True) -> None:
+    def __init__(self, vocab: Vocab, attr: str | int = "ORTH", validate: bool = True) -> None:
         self.vocab = vocab
         try:
             self.attr = A.intify_attr(attr)
@@ -99,7 +102,7 @@ class PhraseMatcher:
             )
         return tuple(doc.to_array(self.attr).tolist())
 
-    def add(self, key: str, docs: Sequence[Any], *, on_match: OnMatch | None = None) -> None:
+    def add(self, key: str, docs: Sequence[Doc | Span], *, on_match: OnMatch | None = None) -> None:
         """Add phrases (Docs) under ``key``; adding to a key extends its phrases."""
         if not isinstance(key, str) or not key:
             raise MatchPatternError(f"PhraseMatcher keys are non-empty strings, got {key!r}")
@@ -136,7 +139,7 @@ class PhraseMatcher:
         self._by_hash.pop(entry.key_hash, None)
         self._trie = None
 
-    def get(self, key: str | int, default: Any = None) -> tuple[OnMatch | None, list[Any]] | Any:
+    def get(self, key: str | int, default: Any = None) -> tuple[OnMatch | None, list[Doc | Span]] | Any:
         """``(on_match, phrase docs)`` for a key, or ``default``."""
         name = self._key_str(key)
         entry = self._entries.get(name) if name is not None else None
@@ -167,7 +170,7 @@ class PhraseMatcher:
                 self._insert(trie, phrase, entry.key_hash)
         return trie
 
-    def __call__(self, doclike: Any, *, as_spans: bool = False) -> list:
+    def __call__(self, doclike: Doc | Span, *, as_spans: bool = False) -> list:
         """Match on a Doc or Span (offsets index the Doc)."""
         if isinstance(doclike, Span):
             doc, lo, hi = doclike.doc, doclike.start, doclike.end
@@ -195,7 +198,7 @@ class PhraseMatcher:
             return [Span(doc, s, e, label=k) for k, s, e in matches]
         return matches
 
-    def pipe(self, docs: Iterable[Any], **kwargs: Any) -> Iterable[tuple[Any, list]]:
+    def pipe(self, docs: Iterable[Doc], **kwargs: Any) -> Iterator[tuple[Doc, list]]:
         """``(doc, matches)`` for each Doc."""
         for doc in docs:
             yield doc, self(doc, **kwargs)

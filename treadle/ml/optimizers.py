@@ -31,7 +31,7 @@ import math
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from safetensors.torch import load as st_load
@@ -59,7 +59,17 @@ class OptimizerError(TreadleError):
     """An optimizer was used inconsistently (e.g. two parameters under one key)."""
 
 
-def keyed_params(target: Any) -> list[tuple[str, torch.Tensor]]:
+class HasKeyedParams(Protocol):
+    """Anything with a ``keyed_params()`` method, e.g. a trainable component."""
+
+    def keyed_params(self) -> Iterable[tuple[str, torch.Tensor]]: ...
+
+
+# What the optimizer steps and averages: a component, an nn.Module, or keyed params.
+ParamSource = HasKeyedParams | torch.nn.Module | Iterable[tuple[str, torch.Tensor] | torch.Tensor]
+
+
+def keyed_params(target: ParamSource) -> list[tuple[str, torch.Tensor]]:
     """``(key, parameter)`` pairs for a component (``keyed_params()``), an nn.Module, a
     list of pairs or a list of tensors."""
     if hasattr(target, "keyed_params"):
@@ -145,7 +155,7 @@ class Optimizer:
 
     # --- updates ---------------------------------------------------------
 
-    def __call__(self, params: Any) -> None:
+    def __call__(self, params: ParamSource) -> None:
         self.step(params)
 
     def _check_owner(self, key: str, param: torch.Tensor) -> None:
@@ -171,7 +181,7 @@ class Optimizer:
         return t
 
     @torch.no_grad()
-    def step(self, params: Any) -> None:
+    def step(self, params: ParamSource) -> None:
         """Update every parameter of ``params`` that has a gradient (see module docstring)."""
         keyed = [(k, p) for k, p in keyed_params(params) if p.grad is not None]
         if not keyed:
@@ -282,7 +292,7 @@ class Optimizer:
             torch._foreach_lerp_(a_list, p_list, 1.0 - decay)
 
     @contextmanager
-    def use_params(self, target: Any) -> Iterator[None]:
+    def use_params(self, target: ParamSource) -> Iterator[None]:
         """Swap the averaged weights into ``target`` (a component, module or keyed params)
         for a while."""
         with swap_params(keyed_params(target), self.averages):

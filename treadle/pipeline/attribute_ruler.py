@@ -38,7 +38,8 @@ from treadle.util import ensure_path
 
 if TYPE_CHECKING:
     from treadle.language import Language
-    from treadle.tokens import Doc
+    from treadle.tokens import Doc, Token
+    from treadle.tokens.example import Example
 
 PATTERNS_FILE = "patterns.json"
 # Attribute name -> attribute id, in the order they are written.
@@ -317,7 +318,7 @@ class AttributeRuler(Pipe):
 
     def initialize(
         self,
-        get_examples: Callable[[], Iterable[Any]] | None = None,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
         *,
         nlp: Language | None = None,
         patterns: Sequence[Mapping[str, Any]] | str | Path | None = None,
@@ -342,7 +343,7 @@ class AttributeRuler(Pipe):
         if morph_rules is not None:
             self.load_from_morph_rules(morph_rules)
 
-    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         examples = list(examples)
         kwargs = {k: v for k, v in kwargs.items() if k not in ("getter", "annotation", "missing_values")}
         set_attrs = {name for rule in self._rules for name in rule["attrs"]}
@@ -383,7 +384,7 @@ class AttributeRuler(Pipe):
         self.add_patterns(rules)
 
 
-def _morph_str(token: Any, _attr: str) -> str:
+def _morph_str(token: Token, _attr: str) -> str:
     return str(token.morph)
 
 

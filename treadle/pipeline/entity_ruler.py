@@ -32,6 +32,7 @@ from treadle.scoring import Scorer
 if TYPE_CHECKING:
     from treadle.language import Language
     from treadle.tokens import Doc, Span
+    from treadle.tokens.example import Example
 
 DEFAULT_ENT_ID_SEP = "||"
 
@@ -74,7 +75,7 @@ class EntityRuler(BaseSpanRuler):
         )
         self._set_ents(doc, spans, ents_filter)
 
-    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         kwargs = {k: v for k, v in kwargs.items() if k not in ("getter", "has_annotation", "labeled")}
         return Scorer.score_spans(examples, "ents", **kwargs)
 

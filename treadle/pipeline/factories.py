@@ -22,11 +22,14 @@ import inspect
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from treadle.config import registry
 from treadle.errors import PipelineError
 from treadle.util import get_closest
+
+if TYPE_CHECKING:
+    from treadle.language import Language
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,7 +116,7 @@ def component(
         if not callable(component_func):
             raise PipelineError(f"Component {name!r}: {component_func!r} is not callable.")
 
-        def component_factory(nlp: Any, name: str) -> Callable[..., Any]:
+        def component_factory(nlp: Language, name: str) -> Callable[..., Any]:
             return component_func
 
         component_factory.__name__ = f"make_{getattr(component_func, '__name__', name)}"

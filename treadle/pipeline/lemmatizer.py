@@ -43,7 +43,8 @@ from treadle.util import ensure_path, read_json
 
 if TYPE_CHECKING:
     from treadle.language import Language
-    from treadle.tokens import Doc
+    from treadle.tokens import Doc, Vocab
+    from treadle.tokens.example import Example
 
 LOOKUPS_FILE = "lookups.msgpack"
 MASK64 = 0xFFFFFFFFFFFFFFFF
@@ -58,7 +59,7 @@ MODE_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 class Lemmatizer(Pipe):
     """Assigns ``token.lemma_`` from lookup tables or POS-specific suffix rules."""
 
-    def __init__(self, vocab: Any, name: str = "lemmatizer", *, mode: str = "lookup", overwrite: bool = False) -> None:
+    def __init__(self, vocab: Vocab, name: str = "lemmatizer", *, mode: str = "lookup", overwrite: bool = False) -> None:
         if mode not in MODE_TABLES:
             raise PipelineError(
                 f"Component {name!r}: mode must be one of {', '.join(map(repr, MODE_TABLES))}, got {mode!r}"
@@ -81,7 +82,7 @@ class Lemmatizer(Pipe):
 
     def initialize(
         self,
-        get_examples: Callable[[], Iterable[Any]] | None = None,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
         *,
         nlp: Language | None = None,
         lookups: Mapping[str, Any] | str | Path | None = None,
@@ -192,7 +193,7 @@ class Lemmatizer(Pipe):
         for doc in docs:
             yield self(doc)
 
-    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         return Scorer.score_token_attr(examples, "lemma_", **kwargs)
 
     # ------------------------------------------------------------------ serialization

@@ -32,7 +32,8 @@ from treadle.tokens.parts_of_speech import POS_IDS, UPOS_NAMES
 
 if TYPE_CHECKING:
     from treadle.language import Language
-    from treadle.tokens import Doc
+    from treadle.tokens import Doc, Token, Vocab
+    from treadle.tokens.example import Example
 
 DEFAULT_MORPH_MODEL: dict[str, Any] = dict(DEFAULT_TAGGER_MODEL)
 
@@ -69,8 +70,8 @@ class Morphologizer(Tagger):
 
     def __init__(
         self,
-        vocab: Any,
-        model: Any,
+        vocab: Vocab,
+        model: torch.nn.Module,
         name: str = "morphologizer",
         *,
         overwrite: bool = True,
@@ -112,7 +113,7 @@ class Morphologizer(Tagger):
             self._parts_key = self.labels
         return index
 
-    def _labels_from_examples(self, examples: Iterable[Any]) -> list[str]:
+    def _labels_from_examples(self, examples: Iterable[Example]) -> list[str]:
         seen: set[str] = set()
         for eg in examples:
             pairs = np.unique(eg.reference.to_array([POS, MORPH]), axis=0)
@@ -122,7 +123,7 @@ class Morphologizer(Tagger):
                     seen.add(label)
         return sorted(seen)
 
-    def _pair_label(self, pos: int, morph: int, vocab: Any) -> str | None:
+    def _pair_label(self, pos: int, morph: int, vocab: Vocab) -> str | None:
         """The label of a gold (POS id, MORPH hash) pair; None when both are missing."""
         if not pos and not morph:
             return None
@@ -137,7 +138,7 @@ class Morphologizer(Tagger):
 
     # ------------------------------------------------------------------ training
 
-    def _gold_indices(self, examples: list[Any]) -> np.ndarray:
+    def _gold_indices(self, examples: list[Example]) -> np.ndarray:
         values = aligned_token_values(examples, [POS, MORPH])
         if not len(values):
             return np.zeros(0, dtype=np.int64)
@@ -154,7 +155,7 @@ class Morphologizer(Tagger):
             hashes[k] = cached
         return self._label_index().lookup(hashes, missing=IGNORE)[inverse.reshape(-1)]
 
-    def _vocab_with(self, morph: int, examples: list[Any]) -> Any:
+    def _vocab_with(self, morph: int, examples: list[Example]) -> Vocab:
         """A vocab whose strings know the hash ``morph`` (ours, else a reference's)."""
         key = morph & _MASK
         if not morph or key in self.vocab.strings:
@@ -209,7 +210,7 @@ class Morphologizer(Tagger):
             out[i] = merged
         return out
 
-    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         examples = list(examples)
         scores: dict[str, Any] = {}
         scores.update(Scorer.score_token_attr(examples, "pos_", **kwargs))
@@ -224,7 +225,7 @@ class Morphologizer(Tagger):
         return scores
 
 
-def _morph_key(token: Any, attr: str) -> int:
+def _morph_key(token: Token, attr: str) -> int:
     return int(token.morph.key)
 
 

@@ -26,6 +26,8 @@ from treadle.scoring import Scorer
 
 if TYPE_CHECKING:
     from treadle.language import Language
+    from treadle.tokens import Vocab
+    from treadle.tokens.example import Example
 
 DEFAULT_NER_MODEL: dict[str, Any] = {
     "@architectures": "treadle.TransitionBasedParser.v1",
@@ -42,10 +44,12 @@ DEFAULT_NER_MODEL: dict[str, Any] = {
 class EntityRecognizer(TransitionPipe):
     """Predicts named entities with BILUO moves; labels are the entity types."""
 
+    moves: BiluoSystem
+
     def __init__(
         self,
-        vocab: Any,
-        model: Any,
+        vocab: Vocab,
+        model: torch.nn.Module,
         name: str = "ner",
         *,
         update_with_oracle_cut_size: int = 100,
@@ -70,11 +74,11 @@ class EntityRecognizer(TransitionPipe):
             extra_state_tokens=self.extra_state_tokens,
         )
 
-    def _golds(self, examples: list[Any]) -> list[Any]:
+    def _golds(self, examples: list[Example]) -> list[Any]:
         # One vectorized pass over the batch instead of one per Example.
         return self.moves.make_golds(examples)
 
-    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         """ents_p/r/f and ents_per_type over the entity spans."""
         return Scorer.score_spans(examples, "ents", **kwargs)
 

@@ -24,6 +24,8 @@ from treadle.scoring import Scorer
 
 if TYPE_CHECKING:
     from treadle.language import Language
+    from treadle.tokens import Vocab
+    from treadle.tokens.example import Example
 
 DEFAULT_PARSER_MODEL: dict[str, Any] = {
     "@architectures": "treadle.TransitionBasedParser.v1",
@@ -40,10 +42,12 @@ DEFAULT_PARSER_MODEL: dict[str, Any] = {
 class DependencyParser(TransitionPipe):
     """Assigns ``token.head``, ``token.dep_`` and sentence boundaries."""
 
+    moves: ArcEager
+
     def __init__(
         self,
-        vocab: Any,
-        model: Any,
+        vocab: Vocab,
+        model: torch.nn.Module,
         name: str = "parser",
         *,
         update_with_oracle_cut_size: int = 100,
@@ -73,7 +77,7 @@ class DependencyParser(TransitionPipe):
     def make_moves(self, labels: Iterable[str]) -> ArcEager:
         return ArcEager(labels, root_label=self.cfg.get("root_label", ROOT_LABEL))
 
-    def _labels_from_examples(self, examples: Iterable[Any]) -> list[str]:
+    def _labels_from_examples(self, examples: Iterable[Example]) -> list[str]:
         arcs, roots = self.moves.label_counts(examples)
         if roots:
             self.cfg["root_label"] = roots.most_common(1)[0][0]
@@ -84,7 +88,7 @@ class DependencyParser(TransitionPipe):
             keep.append(BACKOFF_LABEL)
         return keep
 
-    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         examples = list(examples)
         scores = dict(Scorer.score_deps(examples, **kwargs))
         scores.update(Scorer.score_sents(examples, **kwargs))

@@ -19,6 +19,7 @@ from treadle.tokens.attrs import SENT_START
 
 if TYPE_CHECKING:
     from treadle.language import Language
+    from treadle.tokens import Doc
 
 # Sentence-final marks across scripts. Latin, Greek and Cyrillic use ASCII marks and
 # the ellipsis; the rest are script-specific full stops and question/exclamation marks.
@@ -98,16 +99,16 @@ class Sentencizer(Pipe):
         self._punct_chars = chars
         self._punct_set = frozenset(chars)
 
-    def __call__(self, doc: Any) -> Any:
+    def __call__(self, doc: Doc) -> Doc:
         self._annotate(doc)
         return doc
 
-    def pipe(self, docs: Iterable[Any], *, batch_size: int = 128) -> Iterator[Any]:
+    def pipe(self, docs: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
         for doc in docs:
             self._annotate(doc)
             yield doc
 
-    def _annotate(self, doc: Any) -> None:
+    def _annotate(self, doc: Doc) -> None:
         if len(doc) == 0:
             return
         starts = find_sentence_starts([t.text for t in doc], self._punct_set)

@@ -27,7 +27,8 @@ from treadle.tokens.attrs import DEP, SENT_START
 
 if TYPE_CHECKING:
     from treadle.language import Language
-    from treadle.tokens import Doc
+    from treadle.tokens import Doc, Vocab
+    from treadle.tokens.example import Example
 
 SENTER_LABELS = ("I", "S")  # index 1 = starts a sentence
 
@@ -68,7 +69,7 @@ def reference_sent_starts(doc: Doc) -> np.ndarray:
     return values
 
 
-def aligned_sent_starts(examples: Iterable[Any]) -> np.ndarray:
+def aligned_sent_starts(examples: Iterable[Example]) -> np.ndarray:
     """Gold sentence starts (1/-1/0) on the predicted tokens of every example, packed."""
     parts = []
     for eg in examples:
@@ -98,7 +99,7 @@ def aligned_sent_starts(examples: Iterable[Any]) -> np.ndarray:
 class SentenceRecognizer(Tagger):
     """Assigns ``token.is_sent_start`` to every token; labels are fixed ("I", "S")."""
 
-    def __init__(self, vocab: Any, model: Any, name: str = "senter", *, overwrite: bool = False) -> None:
+    def __init__(self, vocab: Vocab, model: torch.nn.Module, name: str = "senter", *, overwrite: bool = False) -> None:
         super().__init__(vocab, model, name, overwrite=overwrite)
         self.cfg.pop("label_smoothing", None)
         self.cfg["labels"] = list(SENTER_LABELS)
@@ -117,7 +118,7 @@ class SentenceRecognizer(Tagger):
 
     def initialize(
         self,
-        get_examples: Callable[[], Iterable[Any]] | None = None,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
         *,
         nlp: Language | None = None,
         labels: Iterable[str] | None = None,
@@ -134,7 +135,7 @@ class SentenceRecognizer(Tagger):
             )
         return super().predict(docs)
 
-    def _gold_indices(self, examples: list[Any]) -> np.ndarray:
+    def _gold_indices(self, examples: list[Example]) -> np.ndarray:
         starts = aligned_sent_starts(examples)
         return np.where(starts == 0, IGNORE, (starts == 1).astype(np.int64))
 
@@ -158,7 +159,7 @@ class SentenceRecognizer(Tagger):
                 new = np.where(old != 0, old, new)
             doc.from_array(SENT_START, new)
 
-    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         return Scorer.score_sents(examples, **kwargs)
 
 

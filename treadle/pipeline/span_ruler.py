@@ -38,6 +38,7 @@ from treadle.tokens import Span
 if TYPE_CHECKING:
     from treadle.language import Language
     from treadle.tokens import Doc
+    from treadle.tokens.example import Example
 
 class SpanRuler(BaseSpanRuler):
     """Writes pattern matches to ``doc.spans[spans_key]`` (and ``doc.ents`` with
@@ -83,7 +84,7 @@ class SpanRuler(BaseSpanRuler):
         if self.annotate_ents:
             self._set_ents(doc, spans, self.ents_filter)
 
-    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         examples = list(examples)
         kwargs = {k: v for k, v in kwargs.items() if k not in ("getter", "has_annotation", "labeled")}
         scores: dict[str, Any] = {}

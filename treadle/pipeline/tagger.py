@@ -31,7 +31,8 @@ from treadle.tokens.attrs import TAG
 
 if TYPE_CHECKING:
     from treadle.language import Language
-    from treadle.tokens import Doc
+    from treadle.tokens import Doc, Vocab
+    from treadle.tokens.example import Example
 
 DEFAULT_TAGGER_MODEL: dict[str, Any] = {
     "@architectures": "treadle.Tagger.v1",
@@ -43,10 +44,12 @@ DEFAULT_TAGGER_MODEL: dict[str, Any] = {
 class Tagger(TrainablePipe):
     """Assigns ``token.tag_``; labels are the tags seen in training."""
 
+    model: torch.nn.Module
+
     def __init__(
         self,
-        vocab: Any,
-        model: Any,
+        vocab: Vocab,
+        model: torch.nn.Module,
         name: str = "tagger",
         *,
         overwrite: bool = False,
@@ -65,7 +68,7 @@ class Tagger(TrainablePipe):
             self._index_key = labels
         return self._index
 
-    def _labels_from_examples(self, examples: Iterable[Any]) -> list[str]:
+    def _labels_from_examples(self, examples: Iterable[Example]) -> list[str]:
         seen: set[int] = set()
         for eg in examples:
             seen.update(np.unique(eg.reference.to_array(TAG)).tolist())
@@ -76,12 +79,12 @@ class Tagger(TrainablePipe):
     def _forward(self, docs: list[Doc]) -> Any:
         return self.model(docs)
 
-    def _gold_indices(self, examples: list[Any]) -> np.ndarray:
+    def _gold_indices(self, examples: list[Example]) -> np.ndarray:
         """The gold label index of every predicted token of the batch (packed), IGNORE
         where the gold is missing or unknown. Subclasses change what a label is here."""
         return self._label_index().lookup(aligned_token_values(examples, TAG))
 
-    def get_loss(self, examples: list[Any], scores: Any) -> torch.Tensor | None:
+    def get_loss(self, examples: list[Example], scores: Any) -> torch.Tensor | None:
         logits = packed_scores(scores, [eg.predicted for eg in examples])
         gold = self._gold_indices(examples)
         if not (gold != IGNORE).any():
@@ -121,7 +124,7 @@ class Tagger(TrainablePipe):
                 values = np.where(current == 0, values, current)
             doc.from_array(TAG, values)
 
-    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         return Scorer.score_token_attr(examples, "tag_", **kwargs)
 
 

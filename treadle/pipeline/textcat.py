@@ -25,7 +25,8 @@ from treadle.scoring import Scorer
 
 if TYPE_CHECKING:
     from treadle.language import Language
-    from treadle.tokens import Doc
+    from treadle.tokens import Doc, Vocab
+    from treadle.tokens.example import Example
 
 _TEXTCAT_TOK2VEC: dict[str, Any] = {
     "@architectures": "treadle.HashEmbedCNN.v1",
@@ -66,12 +67,13 @@ def _score_weights() -> dict[str, float | None]:
 class TextCategorizer(TrainablePipe):
     """Exclusive classes: exactly one label per Doc, scores sum to 1."""
 
+    model: torch.nn.Module
     exclusive = True
 
     def __init__(
         self,
-        vocab: Any,
-        model: Any,
+        vocab: Vocab,
+        model: torch.nn.Module,
         name: str = "textcat",
         *,
         threshold: float = 0.5,
@@ -90,7 +92,7 @@ class TextCategorizer(TrainablePipe):
     def _raw_scores(self) -> bool:
         return bool(getattr(self.model, "no_output_layer", False))
 
-    def _labels_from_examples(self, examples: Iterable[Any]) -> list[str]:
+    def _labels_from_examples(self, examples: Iterable[Example]) -> list[str]:
         seen: dict[str, None] = {}
         for eg in examples:
             for label in eg.reference.cats:
@@ -100,7 +102,7 @@ class TextCategorizer(TrainablePipe):
     def _forward(self, docs: list[Doc]) -> torch.Tensor:
         return self.model(docs)
 
-    def _gold(self, examples: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    def _gold(self, examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
         """(n_docs, n_labels) gold values and the mask of known ones."""
         labels = self.labels
         truth = np.zeros((len(examples), len(labels)), dtype=np.float32)
@@ -116,7 +118,7 @@ class TextCategorizer(TrainablePipe):
                     known[i, j] = True
         return truth, known
 
-    def get_loss(self, examples: list[Any], scores: torch.Tensor) -> torch.Tensor | None:
+    def get_loss(self, examples: list[Example], scores: torch.Tensor) -> torch.Tensor | None:
         truth_np, known_np = self._gold(examples)
         if not known_np.any():
             return None
@@ -148,7 +150,7 @@ class TextCategorizer(TrainablePipe):
         for doc, row in zip(docs, probs, strict=True):
             doc.cats.update(zip(labels, row, strict=True))
 
-    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         kwargs = {k: v for k, v in kwargs.items() if k not in ("labels", "multi_label", "threshold", "positive_label")}
         return Scorer.score_cats(
             examples,

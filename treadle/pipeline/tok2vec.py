@@ -14,7 +14,7 @@ hands its detached outputs to the listeners, so listening components keep traini
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,7 +28,8 @@ from treadle.pipeline.factories import factory
 
 if TYPE_CHECKING:
     from treadle.language import Language
-    from treadle.tokens import Doc
+    from treadle.tokens import Doc, Vocab
+    from treadle.tokens.example import Example
 
 DEFAULT_TOK2VEC_MODEL: dict[str, Any] = {
     "@architectures": "treadle.HashEmbedCNN.v1",
@@ -44,10 +45,12 @@ DEFAULT_TOK2VEC_MODEL: dict[str, Any] = {
 class Tok2Vec(TrainablePipe):
     """Runs ``model`` (list[Doc] -> one (n_tokens, width) tensor per Doc) for the pipeline."""
 
-    def __init__(self, vocab: Any, model: Any, name: str = "tok2vec", *, nlp: Language | None = None) -> None:
+    model: torch.nn.Module
+
+    def __init__(self, vocab: Vocab, model: torch.nn.Module, name: str = "tok2vec", *, nlp: Language | None = None) -> None:
         super().__init__(vocab, model, name)
         self.cfg.pop("labels", None)
-        self._nlp_ref: Any = weakref.ref(nlp) if nlp is not None else None
+        self._nlp_ref: weakref.ref[Language] | None = weakref.ref(nlp) if nlp is not None else None
         self._listener_key: Any = None
         self._listener_map: dict[str, list[Tok2VecListener]] = {}
 
@@ -131,7 +134,7 @@ class Tok2Vec(TrainablePipe):
         self._broadcast(docs, outputs)
 
     def forward_loss(
-        self, examples: Iterable[Any], *, drop: float = 0.0, set_annotations: bool = False
+        self, examples: Iterable[Example], *, drop: float = 0.0, set_annotations: bool = False
     ) -> None:
         """Encode the batch with grad, hand the outputs to the listeners, set doc.tensor.
         No loss: the gradients come back through the listeners."""
@@ -146,17 +149,17 @@ class Tok2Vec(TrainablePipe):
 
     def initialize(
         self,
-        get_examples: Any = None,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
         *,
         nlp: Language | None = None,
-        labels: Any = None,
+        labels: Iterable[str] | None = None,
         **settings: Any,
     ) -> None:
         if nlp is not None:
             self.find_listeners(nlp)
         self._initialized = True
 
-    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         return {}
 
 

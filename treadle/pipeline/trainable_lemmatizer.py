@@ -34,7 +34,8 @@ from treadle.tokens.attrs import LEMMA, LOWER, ORTH
 
 if TYPE_CHECKING:
     from treadle.language import Language
-    from treadle.tokens import Doc
+    from treadle.tokens import Doc, Vocab
+    from treadle.tokens.example import Example
 
 TREES_FILE = "trees.msgpack"
 BACKOFFS = ("orth", "lower", None)
@@ -50,10 +51,12 @@ DEFAULT_LEMMATIZER_MODEL: dict[str, Any] = {
 class EditTreeLemmatizer(TrainablePipe):
     """Assigns ``token.lemma_`` by predicting which edit tree turns the form into it."""
 
+    model: torch.nn.Module
+
     def __init__(
         self,
-        vocab: Any,
-        model: Any,
+        vocab: Vocab,
+        model: torch.nn.Module,
         name: str = "trainable_lemmatizer",
         *,
         backoff: str | None = "orth",
@@ -117,7 +120,7 @@ class EditTreeLemmatizer(TrainablePipe):
 
     def initialize(
         self,
-        get_examples: Callable[[], Iterable[Any]] | None = None,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
         *,
         nlp: Language | None = None,
         labels: Any = None,
@@ -158,7 +161,7 @@ class EditTreeLemmatizer(TrainablePipe):
         self.cfg["labels"] = ids
         self._reset_caches()
 
-    def _learn_trees(self, examples: list[Any]) -> None:
+    def _learn_trees(self, examples: list[Example]) -> None:
         pair_counts: Counter[tuple[int, int]] = Counter()
         for eg in examples:
             arr = eg.reference.to_array([ORTH, LEMMA])
@@ -207,7 +210,7 @@ class EditTreeLemmatizer(TrainablePipe):
         gold[has] = classes[inverse.reshape(-1)]
         return gold
 
-    def get_loss(self, examples: list[Any], scores: Any) -> torch.Tensor | None:
+    def get_loss(self, examples: list[Example], scores: Any) -> torch.Tensor | None:
         docs = [eg.predicted for eg in examples]
         logits = packed_scores(scores, docs)
         orths = _concat([doc.to_array(ORTH) for doc in docs])
@@ -266,7 +269,7 @@ class EditTreeLemmatizer(TrainablePipe):
                     break
         return out
 
-    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         return Scorer.score_token_attr(examples, "lemma_", **kwargs)
 
     # ------------------------------------------------------------------ serialization

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from treadle.errors import AlignmentError
 from treadle.tokens.attrs import IDX, LENGTH, ORTH, SPACY
+
+if TYPE_CHECKING:
+    from treadle.tokens.doc import Doc
 
 # Every code point for which str.isspace() is true lies below U+3100: a boolean
 # lookup table over that range answers "is whitespace" for a whole text at once.
@@ -172,7 +175,7 @@ class Alignment:
         )
 
     @classmethod
-    def from_docs(cls, x_doc: Any, y_doc: Any) -> Alignment:
+    def from_docs(cls, x_doc: Doc, y_doc: Doc) -> Alignment:
         """Align the tokens of two Docs (their texts may differ in whitespace only)."""
         if len(x_doc) == len(y_doc):
             # The common case in training: the same words and spacing on both sides.
@@ -196,7 +199,7 @@ class Alignment:
         return f"Alignment(x2y={self.x2y.tolist()}, y2x={self.y2x.tolist()})"
 
 
-def _doc_offsets(doc: Any) -> tuple[str, np.ndarray, np.ndarray]:
+def _doc_offsets(doc: Doc) -> tuple[str, np.ndarray, np.ndarray]:
     """A Doc's text and its tokens' start offsets and lengths, as arrays."""
     arr = doc.to_array([IDX, LENGTH])
     if len(arr) == 0:

@@ -8,7 +8,7 @@ offset, and the annotation columns. Token and Span are views onto it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -315,7 +315,11 @@ class Doc(HasExtensions):
     def __len__(self) -> int:
         return self._arr.shape[0]
 
-    def __getitem__(self, key: int | slice) -> Any:
+    @overload
+    def __getitem__(self, key: int) -> Token: ...
+    @overload
+    def __getitem__(self, key: slice) -> Span: ...
+    def __getitem__(self, key: int | slice) -> Token | Span:
         n = self._arr.shape[0]
         if isinstance(key, slice):
             start, stop, step = key.indices(n)

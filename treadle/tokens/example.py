@@ -8,8 +8,8 @@ where the tokenizations disagree too much to say.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from treadle.tokens.iob_utils import (
     offsets_to_biluo_tags,
 )
 from treadle.tokens.parts_of_speech import UPOS_NAMES
+
+if TYPE_CHECKING:
+    from treadle.tokens.strings import StringStore
 
 ANNOTATION_KEYS = (
     "words",
@@ -48,7 +51,7 @@ _HASH_ATTRS = frozenset(
 )  # fmt: skip
 
 
-def _doc_words(doc: Any) -> tuple[list[str], list[bool]]:
+def _doc_words(doc: Doc) -> tuple[list[str], list[bool]]:
     return list(doc.words), list(doc.spaces)
 
 
@@ -69,7 +72,7 @@ class Example:
 
     __slots__ = ("_alignment", "predicted", "reference")
 
-    def __init__(self, predicted: Any, reference: Any) -> None:
+    def __init__(self, predicted: Doc, reference: Doc) -> None:
         for name, doc in (("predicted", predicted), ("reference", reference)):
             if not hasattr(doc, "to_array") or not hasattr(doc, "vocab"):
                 raise TypeError(f"Example's {name} must be a Doc, got {type(doc).__name__}")
@@ -80,7 +83,7 @@ class Example:
     # -- construction --------------------------------------------------------
 
     @classmethod
-    def from_dict(cls, predicted: Any, annotations: Mapping[str, Any]) -> Example:
+    def from_dict(cls, predicted: Doc, annotations: Mapping[str, Any]) -> Example:
         """Build the reference Doc from a dict of annotations over ``predicted``'s text.
 
         Keys: ``words``, ``spaces`` (the gold tokenization; default the predicted one),
@@ -150,11 +153,11 @@ class Example:
     # -- accessors -----------------------------------------------------------
 
     @property
-    def x(self) -> Any:
+    def x(self) -> Doc:
         return self.predicted
 
     @property
-    def y(self) -> Any:
+    def y(self) -> Doc:
         return self.reference
 
     @property
@@ -325,16 +328,21 @@ class Example:
             return None
         return ya, yb
 
-    def get_aligned_spans_y2x(self, y_spans: Iterable[Any], allow_overlap: bool = False) -> list[Any]:
+    def get_aligned_spans_y2x(self, y_spans: Iterable[Span], allow_overlap: bool = False) -> list[Span]:
         """Reference spans as spans over the predicted Doc (those that align cleanly)."""
         return self._project_spans(y_spans, self._y_span_to_x, self.predicted, allow_overlap)
 
-    def get_aligned_spans_x2y(self, x_spans: Iterable[Any], allow_overlap: bool = False) -> list[Any]:
+    def get_aligned_spans_x2y(self, x_spans: Iterable[Span], allow_overlap: bool = False) -> list[Span]:
         """Predicted spans as spans over the reference Doc (those that align cleanly)."""
         return self._project_spans(x_spans, self._x_span_to_y, self.reference, allow_overlap)
 
     @staticmethod
-    def _project_spans(spans: Iterable[Any], mapper: Any, target: Any, allow_overlap: bool) -> list[Any]:
+    def _project_spans(
+        spans: Iterable[Span],
+        mapper: Callable[[int, int], tuple[int, int] | None],
+        target: Doc,
+        allow_overlap: bool,
+    ) -> list[Span]:
         out = []
         taken = np.zeros(len(target), dtype=bool)
         for span in spans:
@@ -353,7 +361,7 @@ class Example:
         """Gold entities as BILUO tags on the predicted tokens, ``"-"`` where unknown."""
         return self.get_aligned_ents_and_ner()[1]
 
-    def get_aligned_ents_and_ner(self) -> tuple[list[Any], list[str]]:
+    def get_aligned_ents_and_ner(self) -> tuple[list[Span], list[str]]:
         """(gold entity spans over the predicted Doc, BILUO tags on predicted tokens).
 
         Tokens whose gold tokens are all outside entities get ``"O"``; a gold entity
@@ -428,7 +436,7 @@ class Example:
         return out
 
 
-def _projectivized(heads: np.ndarray, deps: np.ndarray, strings: Any) -> tuple[np.ndarray, np.ndarray]:
+def _projectivized(heads: np.ndarray, deps: np.ndarray, strings: StringStore) -> tuple[np.ndarray, np.ndarray]:
     """Gold heads and dep hashes with non-projective arcs lifted (unchanged otherwise)."""
     head_list = [int(h) if d != 0 else None for h, d in zip(heads.tolist(), deps.tolist(), strict=True)]
     if not nonproj.is_nonproj_tree(head_list):
@@ -446,7 +454,7 @@ def _pos_name(value: int) -> str:
     return UPOS_NAMES[value] if 0 <= value < len(UPOS_NAMES) else ""
 
 
-def doc_to_biluo(doc: Any) -> list[str]:
+def doc_to_biluo(doc: Doc) -> list[str]:
     """A Doc's entity annotation as BILUO tags (``"-"`` where ENT_IOB is missing)."""
     iob = doc.to_array(A.ENT_IOB).tolist()
     tags = [MISSING if v == 0 else "O" for v in iob]
@@ -462,7 +470,7 @@ def doc_to_biluo(doc: Any) -> list[str]:
     return tags
 
 
-def set_biluo_ents(doc: Any, tags: Sequence[str]) -> None:
+def set_biluo_ents(doc: Doc, tags: Sequence[str]) -> None:
     """Set ``doc``'s entities from BILUO tags, keeping ``"-"`` tokens missing."""
     if len(tags) != len(doc):
         raise DataError(f"Got {len(tags)} entity tags for a Doc of {len(doc)} tokens")

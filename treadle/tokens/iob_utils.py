@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from treadle.errors import AlignmentWarning, DataError
 from treadle.tokens import Span
 from treadle.tokens.attrs import IDX, LENGTH
+
+if TYPE_CHECKING:
+    from treadle.tokens.doc import Doc
 
 MISSING = "-"
 OUTSIDE = "O"
@@ -114,7 +117,7 @@ def biluo_to_token_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
-def doc_char_offsets(doc: Any) -> tuple[np.ndarray, np.ndarray]:
+def doc_char_offsets(doc: Doc) -> tuple[np.ndarray, np.ndarray]:
     """Start and end character offsets of every token of ``doc``."""
     arr = doc.to_array([IDX, LENGTH])
     if len(arr) == 0:
@@ -124,7 +127,7 @@ def doc_char_offsets(doc: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def offsets_to_biluo_tags(
-    doc: Any, entities: Iterable[Sequence[Any]], missing: str = OUTSIDE
+    doc: Doc, entities: Iterable[Sequence[Any]], missing: str = OUTSIDE
 ) -> list[str]:
     """BILUO tags for ``doc`` from ``(start_char, end_char, label)`` entities.
 
@@ -195,7 +198,7 @@ def _offsets_to_biluo(
     return tags
 
 
-def biluo_tags_to_offsets(doc: Any, tags: Sequence[str]) -> list[tuple[int, int, str]]:
+def biluo_tags_to_offsets(doc: Doc, tags: Sequence[str]) -> list[tuple[int, int, str]]:
     """``(start_char, end_char, label)`` of every entity in a BILUO tag sequence."""
     if len(tags) != len(doc):
         raise DataError(f"Got {len(tags)} entity tags for a Doc of {len(doc)} tokens.")
@@ -205,7 +208,7 @@ def biluo_tags_to_offsets(doc: Any, tags: Sequence[str]) -> list[tuple[int, int,
     ]
 
 
-def biluo_tags_to_spans(doc: Any, tags: Sequence[str]) -> list[Any]:
+def biluo_tags_to_spans(doc: Doc, tags: Sequence[str]) -> list[Span]:
     """``Span`` objects (with labels) for every entity in a BILUO tag sequence."""
     if len(tags) != len(doc):
         raise DataError(f"Got {len(tags)} entity tags for a Doc of {len(doc)} tokens.")

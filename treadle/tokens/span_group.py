@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from treadle.errors import AnnotationError
 from treadle.tokens.span import Span
@@ -46,7 +46,11 @@ class SpanGroup:
     def __iter__(self) -> Iterator[Span]:
         return iter(self._spans)
 
-    def __getitem__(self, i: int | slice) -> Any:
+    @overload
+    def __getitem__(self, i: int) -> Span: ...
+    @overload
+    def __getitem__(self, i: slice) -> SpanGroup: ...
+    def __getitem__(self, i: int | slice) -> Span | SpanGroup:
         if isinstance(i, slice):
             return SpanGroup(self.doc, name=self.name, attrs=self.attrs, spans=self._spans[i])
         return self._spans[i]

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Iterator
 from hashlib import blake2b
 from pathlib import Path
+from typing import overload
 
 import msgpack
 
@@ -71,6 +72,10 @@ class StringStore:
     def as_string(self, key: str | int) -> str:
         return key if isinstance(key, str) else self[key]
 
+    @overload
+    def __getitem__(self, key: str) -> int: ...
+    @overload
+    def __getitem__(self, key: int) -> str: ...
     def __getitem__(self, key: str | int) -> int | str:
         if isinstance(key, str):
             value = self._by_str.get(key)

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from treadle.errors import TreadleError
+
+if TYPE_CHECKING:
+    from treadle.tokens.doc import Doc
+    from treadle.tokens.span import Span
+    from treadle.tokens.token import Token
 
 _UNSET: Any = object()
 
@@ -67,7 +72,7 @@ class Underscore:
 
     __slots__ = ("_registry", "_obj", "_doc", "_start", "_end")
 
-    def __init__(self, registry: ExtensionRegistry, obj: Any, doc: Any, start: int | None = None,
+    def __init__(self, registry: ExtensionRegistry, obj: Doc | Span | Token, doc: Doc, start: int | None = None,
                  end: int | None = None) -> None:
         object.__setattr__(self, "_registry", registry)
         object.__setattr__(self, "_obj", obj)

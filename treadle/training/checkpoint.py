@@ -25,7 +25,7 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -33,6 +33,10 @@ from safetensors.torch import load_file, save
 
 from treadle.errors import SerializationError
 from treadle.util import atomic_dir, atomic_write_bytes, read_json, write_json
+
+if TYPE_CHECKING:
+    from treadle.language import Language
+    from treadle.ml.optimizers import Optimizer
 
 BEST_DIR = "model-best"
 LAST_DIR = "model-last"
@@ -137,7 +141,7 @@ def rng_preserved() -> Iterator[None]:
 # ------------------------------------------------------------------ parameters
 
 
-def pipeline_params(nlp: Any, exclude: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, torch.Tensor]]:
+def pipeline_params(nlp: Language, exclude: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, torch.Tensor]]:
     """``(key, parameter)`` of every trainable component not in ``exclude``; each tensor
     once (a shared encoder's weights under their owner's key)."""
     seen: set[int] = set()
@@ -165,12 +169,12 @@ def pipeline_params(nlp: Any, exclude: frozenset[str] | set[str] = frozenset()) 
 
 
 def save_pipeline(
-    nlp: Any,
+    nlp: Language,
     path: Path,
     *,
     performance: dict[str, Any] | None,
-    optimizer: Any = None,
-    before_to_disk: Callable[[Any], Any] | None = None,
+    optimizer: Optimizer | None = None,
+    before_to_disk: Callable[[Language], Any] | None = None,
     state: TrainingState | None = None,
 ) -> None:
     """Write ``nlp`` to ``path`` atomically: with the optimizer's averaged weights when
@@ -205,7 +209,7 @@ def has_training_state(path: Path) -> bool:
     return (Path(path) / STATE_DIR / STATE_FILE).exists()
 
 
-def load_training_state(nlp: Any, path: Path, optimizer: Any) -> TrainingState:
+def load_training_state(nlp: Language, path: Path, optimizer: Optimizer | None) -> TrainingState:
     """Read ``path/training/`` back: the state is returned, the optimizer state and (if
     saved) the raw weights are loaded into ``optimizer`` and ``nlp``."""
     state_dir = Path(path) / STATE_DIR

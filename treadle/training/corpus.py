@@ -28,16 +28,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from treadle.config import registry
 from treadle.errors import DataError
 from treadle.tokens import Doc, DocBin
 from treadle.tokens.example import Example
 
+if TYPE_CHECKING:
+    from treadle.language import Language
+
 DOCBIN_SUFFIX = ".docbin"
 
 Augmenter = Callable[[Any, Example], Iterable[Example]]
+# What a ``[corpora]`` reader is: called with the nlp object, it yields Examples.
+Reader = Callable[["Language"], Iterable[Example]]
 
 
 def walk_corpus(path: str | Path | None, suffix: str = DOCBIN_SUFFIX) -> list[Path]:
@@ -86,12 +91,12 @@ class Corpus:
     def __repr__(self) -> str:
         return f"<Corpus {str(self.path)!r}>"
 
-    def __call__(self, nlp: Any) -> Iterator[Example]:
+    def __call__(self, nlp: Language) -> Iterator[Example]:
         # The file list is read up front so a bad path fails on the first next().
         files = walk_corpus(self.path)
         return self._examples(nlp, files)
 
-    def _examples(self, nlp: Any, files: list[Path]) -> Iterator[Example]:
+    def _examples(self, nlp: Language, files: list[Path]) -> Iterator[Example]:
         n = 0
         for reference in self._read_docs(nlp, files):
             for example in self._make_examples(nlp, reference):
@@ -105,12 +110,12 @@ class Corpus:
                     yield eg
                     n += 1
 
-    def _read_docs(self, nlp: Any, files: list[Path]) -> Iterator[Any]:
+    def _read_docs(self, nlp: Language, files: list[Path]) -> Iterator[Doc]:
         for path in files:
             doc_bin = DocBin().from_disk(path)
             yield from doc_bin.get_docs(nlp.vocab)
 
-    def _pieces(self, reference: Any) -> list[Any]:
+    def _pieces(self, reference: Doc) -> list[Doc]:
         """The reference Doc, or its sentences when it is too long (max_length)."""
         if not self.max_length or len(reference) <= self.max_length:
             if self.gold_preproc and _has_sents(reference):
@@ -122,7 +127,7 @@ class Corpus:
             sent.as_doc() for sent in reference.sents if len(sent) <= self.max_length
         ]
 
-    def _make_examples(self, nlp: Any, reference: Any) -> Iterator[Example]:
+    def _make_examples(self, nlp: Language, reference: Doc) -> Iterator[Example]:
         for ref in self._pieces(reference):
             if len(ref) == 0:
                 continue
@@ -133,7 +138,7 @@ class Corpus:
             yield Example(predicted, ref)
 
 
-def _has_sents(doc: Any) -> bool:
+def _has_sents(doc: Doc) -> bool:
     try:
         return bool(doc.has_annotation("SENT_START"))
     except Exception:  # a Doc class without the attribute: treat as unsegmented
@@ -156,11 +161,11 @@ class JsonlCorpus:
         self.max_length = max_length
         self.limit = limit
 
-    def __call__(self, nlp: Any) -> Iterator[Example]:
+    def __call__(self, nlp: Language) -> Iterator[Example]:
         files = walk_corpus(self.path, suffix=".jsonl")
         return self._examples(nlp, files)
 
-    def _examples(self, nlp: Any, files: list[Path]) -> Iterator[Example]:
+    def _examples(self, nlp: Language, files: list[Path]) -> Iterator[Example]:
         n = 0
         for path in files:
             with path.open(encoding="utf8") as fh:

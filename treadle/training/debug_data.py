@@ -17,14 +17,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from treadle.config import Config, registry
 from treadle.errors import ConfigError
 from treadle.language import Language
 from treadle.tokens import DocBin
 from treadle.tokens import attrs as A
-from treadle.training.corpus import Corpus, walk_corpus
+from treadle.training.corpus import Corpus, Reader, walk_corpus
+
+if TYPE_CHECKING:
+    from treadle.tokens import Span
+    from treadle.tokens.example import Example
 
 ERROR, WARNING, INFO, OK = "error", "warning", "info", "ok"
 
@@ -150,7 +154,7 @@ class DataReport:
 # ---------------------------------------------------------------------- counting
 
 
-def collect_stats(examples: Iterable[Any], *, max_details: int = 10) -> CorpusStats:
+def collect_stats(examples: Iterable[Example], *, max_details: int = 10) -> CorpusStats:
     """Count words, labels and problems over ``Example``s (reference side; the
     predicted side only for entity alignment)."""
     stats = CorpusStats()
@@ -208,7 +212,7 @@ def _string(strings: Any, key: int) -> str:
         return f"#{key}"
 
 
-def _check_ent_alignment(eg: Any, ents: Any, stats: CorpusStats, max_details: int) -> None:
+def _check_ent_alignment(eg: Example, ents: Iterable[Span], stats: CorpusStats, max_details: int) -> None:
     """Gold entity spans must start and end on the predicted tokenization's token
     boundaries; otherwise the entity cannot be learned from this example."""
     pred = eg.predicted
@@ -241,7 +245,7 @@ def _dotted(config: Mapping[str, Any], dotted: str, key: str) -> Any:
     return node
 
 
-def load_corpora(config: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+def load_corpora(config: Mapping[str, Any]) -> tuple[Language, Reader, Reader]:
     """``(nlp, train_reader, dev_reader)`` from a config (interpolated or not)."""
     config = Config(config) if not isinstance(config, Config) else config
     if not config.is_interpolated:
@@ -258,7 +262,7 @@ def load_corpora(config: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     return nlp, resolved["train"], resolved["dev"]
 
 
-def _count_dropped_empty_docs(reader: Any, nlp: Any) -> int:
+def _count_dropped_empty_docs(reader: Reader, nlp: Language) -> int:
     """Docs with no tokens in the files of a ``.docbin`` reader: the reader skips them,
     so they never reach the examples, but they point at a conversion problem."""
     if not isinstance(reader, Corpus):

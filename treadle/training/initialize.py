@@ -16,10 +16,10 @@ Everything before ``nlp.initialize`` is :func:`check_training_config`, which
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from treadle.config import Config, registry
 from treadle.config.schemas import TrainingSchema
@@ -27,6 +27,10 @@ from treadle.errors import ConfigError, ConfigValidationError, DataError, Pipeli
 from treadle.language import Language
 from treadle.ml import fix_random_seed, require_gpu
 from treadle.scoring import get_score_weights
+
+if TYPE_CHECKING:
+    from treadle.tokens.example import Example
+    from treadle.training.corpus import Reader
 
 DEFAULT_CONFIG_PATH = Path(__file__).parent.parent / "default_config.cfg"
 
@@ -73,7 +77,7 @@ def resolve_training(config: Mapping[str, Any]) -> tuple[TrainingSchema, dict[st
     return settings, resolved.get("corpora", {})
 
 
-def get_corpus(corpora: Mapping[str, Any], dotted: str, key: str) -> Callable[[Any], Any]:
+def get_corpus(corpora: Mapping[str, Any], dotted: str, key: str) -> Reader:
     """The reader at ``dotted`` (e.g. ``corpora.train``) named by config key ``key``."""
     parts = dotted.split(".")
     node: Any = {"corpora": corpora}
@@ -89,7 +93,7 @@ def get_corpus(corpora: Mapping[str, Any], dotted: str, key: str) -> Callable[[A
     return node
 
 
-def read_corpus(reader: Callable[[Any], Iterable[Any]], nlp: Any, dotted: str) -> Iterator[Any]:
+def read_corpus(reader: Reader, nlp: Language, dotted: str) -> Iterator[Example]:
     """Call a reader and stream its Examples; a data error names the config block, or
     the setting (``corpora.train.path``) when the reader says which one is wrong."""
     try:
@@ -99,7 +103,7 @@ def read_corpus(reader: Callable[[Any], Iterable[Any]], nlp: Any, dotted: str) -
     return _guarded(stream, dotted)
 
 
-def _guarded(stream: Iterable[Any], dotted: str) -> Iterator[Any]:
+def _guarded(stream: Iterable[Example], dotted: str) -> Iterator[Example]:
     try:
         yield from stream
     except DataError as err:
@@ -119,8 +123,8 @@ class TrainingPlan:
     """What the training loop runs with, checked before any data is read."""
 
     settings: TrainingSchema
-    train_reader: Callable[[Any], Any]
-    dev_reader: Callable[[Any], Any]
+    train_reader: Reader
+    dev_reader: Reader
     frozen: list[str]
     annotating: list[str]
     score_weights: dict[str, float | None]
@@ -209,7 +213,7 @@ def init_nlp(config: Mapping[str, Any], *, use_gpu: int = -1) -> Language:
         if isinstance(block, dict) and "source" in block and nlp.has_pipe(name)
     ]
 
-    def get_examples() -> Iterable[Any]:
+    def get_examples() -> Iterable[Example]:
         return read_corpus(plan.train_reader, nlp, plan.settings.train_corpus)
 
     keep = [n for n in dict.fromkeys([*plan.frozen, *sourced]) if n in nlp.pipe_names]

@@ -21,12 +21,15 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from treadle.config import registry
+
+if TYPE_CHECKING:
+    from treadle.language import Language
 
 LogStep = Callable[[dict[str, Any] | None], None]
 Finalize = Callable[[], None]
@@ -34,7 +37,7 @@ LoggerSetup = Callable[..., tuple[LogStep, Finalize]]
 
 
 def setup_logger(
-    setup: LoggerSetup, nlp: Any, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+    setup: LoggerSetup, nlp: Language, stdout: IO[str] | None = None, stderr: IO[str] | None = None
 ) -> tuple[LogStep, Finalize]:
     """Call a logger's setup with ``(nlp, stdout, stderr)``, or ``(nlp)`` if that is all
     it takes (the shape older loggers have)."""
@@ -72,7 +75,7 @@ def console_logger(progress_bar: bool = False) -> LoggerSetup:
     ``progress_bar``, a bar on stderr counts the steps until the next evaluation."""
 
     def setup(
-        nlp: Any, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+        nlp: Language, stdout: IO[str] | None = None, stderr: IO[str] | None = None
     ) -> tuple[LogStep, Finalize]:
         out = stdout or sys.stdout
         err = stderr or sys.stderr
@@ -149,7 +152,7 @@ def jsonl_logger(path: str, include_per_type: bool = False) -> LoggerSetup:
     ``*_per_feat``) only with ``include_per_type``."""
 
     def setup(
-        nlp: Any, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+        nlp: Language, stdout: IO[str] | None = None, stderr: IO[str] | None = None
     ) -> tuple[LogStep, Finalize]:
         file_path = Path(path)
         file_path.parent.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from treadle.config.schemas import TrainingSchema
 from treadle.errors import ConfigError, DataError
@@ -58,6 +58,10 @@ from treadle.training.initialize import (
 )
 from treadle.training.loggers import setup_logger
 
+if TYPE_CHECKING:
+    from treadle.language import Language
+    from treadle.tokens.example import Example
+
 # The first epoch shuffles the reader's stream in windows of this many Examples.
 SHUFFLE_WINDOW = 10_000
 # Examples cached in memory for later epochs; a longer stream is read again each epoch
@@ -66,14 +70,14 @@ CACHE_LIMIT = 200_000
 
 
 def train(
-    nlp: Any,
+    nlp: Language,
     output_path: str | Path | None = None,
     *,
     use_gpu: int = -1,
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
     resume: bool = False,
-) -> tuple[Any, Path | None]:
+) -> tuple[Language, Path | None]:
     """Train an initialized ``nlp`` as its config says; returns ``(nlp, best_path)``
     (``best_path`` is None without ``output_path`` or before any improvement)."""
     stdout = stdout or sys.stdout
@@ -87,7 +91,7 @@ def train(
 class _Trainer:
     def __init__(
         self,
-        nlp: Any,
+        nlp: Language,
         settings: TrainingSchema,
         corpora: dict[str, Any],
         output_path: str | Path | None,
@@ -107,13 +111,13 @@ class _Trainer:
         self.score_weights = plan.score_weights
         self.state = TrainingState()
         self.losses: dict[str, float] = {}
-        self._dev: list[Any] | None = None
+        self._dev: list[Example] | None = None
         self._start = time.perf_counter()
         self._last_scores: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ the run
 
-    def run(self, resume: bool) -> tuple[Any, Path | None]:
+    def run(self, resume: bool) -> tuple[Language, Path | None]:
         T = self.T
         if resume:
             if self.output is None:
@@ -170,7 +174,7 @@ class _Trainer:
             best = None
         return self.nlp, best
 
-    def _train_step(self, epoch: int, batch: list[Any]) -> None:
+    def _train_step(self, epoch: int, batch: list[Example]) -> None:
         T = self.T
         if T.before_update is not None:
             T.before_update(self.nlp, {"step": self.state.step, "epoch": epoch})
@@ -197,19 +201,19 @@ class _Trainer:
 
     # ------------------------------------------------------------------ data
 
-    def _batches(self) -> Iterator[tuple[int, list[Any]]]:
+    def _batches(self) -> Iterator[tuple[int, list[Example]]]:
         """(epoch, batch) pairs, deterministic given the seed and the data."""
         T = self.T
         rng = random.Random(T.seed if T.seed is not None else 0)
 
-        def stream() -> Iterator[Any]:
+        def stream() -> Iterator[Example]:
             return read_corpus(self.train_reader, self.nlp, T.train_corpus)
 
         epoch = 0
         cache = _Cache(CACHE_LIMIT)
         while not T.max_epochs or T.max_epochs < 0 or epoch < T.max_epochs:
             if T.max_epochs < 0:
-                examples: Iterable[Any] = stream()
+                examples: Iterable[Example] = stream()
             elif epoch == 0 or cache.items is None:
                 examples = _shuffled_windows(stream(), rng, cache if epoch == 0 else None)
             else:
@@ -224,12 +228,12 @@ class _Trainer:
             epoch += 1
 
     @staticmethod
-    def _skip(batches: Iterator[Any], n: int) -> None:
+    def _skip(batches: Iterator[tuple[int, list[Example]]], n: int) -> None:
         for _ in range(n):
             if next(batches, None) is None:
                 return
 
-    def _dev_examples(self) -> list[Any]:
+    def _dev_examples(self) -> list[Example]:
         if self._dev is None:
             self._dev = list(read_corpus(self.dev_reader, self.nlp, self.T.dev_corpus))
             if not self._dev:
@@ -304,7 +308,7 @@ class _Trainer:
 # ---------------------------------------------------------------------- helpers
 
 
-def _subdivide(batch: list[Any], parts: int) -> list[list[Any]]:
+def _subdivide(batch: list[Example], parts: int) -> list[list[Example]]:
     if parts <= 1 or len(batch) <= 1:
         return [batch]
     parts = min(parts, len(batch))
@@ -322,9 +326,9 @@ class _Cache:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.items: list[Any] | None = []
+        self.items: list[Example] | None = []
 
-    def extend(self, items: list[Any]) -> None:
+    def extend(self, items: list[Example]) -> None:
         if self.items is None:
             return
         if len(self.items) + len(items) > self.limit:
@@ -334,10 +338,10 @@ class _Cache:
 
 
 def _shuffled_windows(
-    items: Iterable[Any], rng: random.Random, cache: _Cache | None
-) -> Iterator[Any]:
+    items: Iterable[Example], rng: random.Random, cache: _Cache | None
+) -> Iterator[Example]:
     """``items`` shuffled within windows of SHUFFLE_WINDOW, added to ``cache`` too."""
-    window: list[Any] = []
+    window: list[Example] = []
     for item in items:
         window.append(item)
         if len(window) >= SHUFFLE_WINDOW:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -29,6 +29,9 @@ from treadle.errors import ConfigError
 from treadle.ml.architectures.tagger import encode_packed, encoder_width
 from treadle.ml.layers.linear import Linear
 from treadle.ml.modules import set_module_ref
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc
 
 # Feature tokens per state type (must match the transition systems' n_features).
 N_FEATURES = {("parser", False): 13, ("parser", True): 17, ("ner", False): 3, ("ner", True): 6}
@@ -155,7 +158,7 @@ class TransitionModel(torch.nn.Module):
 
     # ------------------------------------------------------------------ forward pieces
 
-    def encode(self, docs: Sequence[Any]) -> torch.Tensor:
+    def encode(self, docs: Sequence[Doc]) -> torch.Tensor:
         """The packed (N, width) token vectors of the batch."""
         return encode_packed(self.tok2vec, docs).data
 
@@ -228,7 +231,7 @@ class TransitionModel(torch.nn.Module):
 
         return run
 
-    def forward(self, docs: Sequence[Any]) -> torch.Tensor:
+    def forward(self, docs: Sequence[Doc]) -> torch.Tensor:
         """The precomputed hidden-layer table of a batch (see :meth:`precompute`)."""
         return self.precompute(self.encode(docs))
 

@@ -8,7 +8,7 @@ prediction (argmax) both work on the packed rows, so there is no per-Doc loop.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -17,6 +17,9 @@ from treadle.errors import ConfigError
 from treadle.ml.layers.linear import Linear
 from treadle.ml.modules import set_module_ref
 from treadle.ml.ragged import Ragged
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc
 
 
 def encoder_width(tok2vec: torch.nn.Module) -> int | None:
@@ -28,7 +31,7 @@ def encoder_width(tok2vec: torch.nn.Module) -> int | None:
     return None
 
 
-def encode_packed(tok2vec: torch.nn.Module, docs: Sequence[Any]) -> Ragged:
+def encode_packed(tok2vec: torch.nn.Module, docs: Sequence[Doc]) -> Ragged:
     """Run an encoder and return its rows for the whole batch packed in one Ragged.
     A batch without tokens doesn't run the encoder (some layers reject empty input)."""
     if not any(len(doc) for doc in docs):
@@ -71,7 +74,7 @@ class Tagger(torch.nn.Module):
     def resize_output(self, n: int) -> None:
         self.output.resize_output(n)
 
-    def forward(self, docs: Sequence[Any]) -> Ragged:
+    def forward(self, docs: Sequence[Doc]) -> Ragged:
         X = encode_packed(self.tok2vec, docs)
         if self.output.nO is None:
             raise ConfigError("Tagger: the number of tags (nO) is not set; initialize the tagger first")

@@ -17,7 +17,7 @@ model can grow its output (``resize_output``) keeping the learned label weights.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -30,6 +30,9 @@ from treadle.ml.layers.linear import Linear
 from treadle.ml.layers.reduce import ReduceMax, ReduceMean
 from treadle.ml.modules import set_module_ref
 from treadle.tokens.attrs import LOWER
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -65,7 +68,7 @@ def _with_edges(ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def ngram_features(
-    docs: Sequence[Any], ngram_size: int, n_buckets: int, mark_edges: bool = False
+    docs: Sequence[Doc], ngram_size: int, n_buckets: int, mark_edges: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Hash buckets of every 1..ngram_size-gram of lowercased words, and the Doc each
     belongs to. n-grams never cross Doc edges. Vectorized over the whole batch.
@@ -165,7 +168,7 @@ class TextCatBOW(torch.nn.Module):
     def resize_output(self, n: int) -> None:
         self.linear.resize_output(n)
 
-    def forward(self, docs: Sequence[Any]) -> torch.Tensor:
+    def forward(self, docs: Sequence[Doc]) -> torch.Tensor:
         buckets, owners = ngram_features(
             docs, self.ngram_size, self.linear.n_buckets, self.mark_edges
         )
@@ -187,7 +190,7 @@ class PooledDocEncoder(torch.nn.Module):
         self.width = 2 * width if width is not None else None
         set_module_ref(self, "tok2vec", tok2vec)
 
-    def forward(self, docs: Sequence[Any]) -> torch.Tensor:
+    def forward(self, docs: Sequence[Doc]) -> torch.Tensor:
         X = encode_packed(self.tok2vec, docs)
         return torch.cat([self.mean(X), self.max(X)], dim=1)
 
@@ -210,7 +213,7 @@ class TextCatCNN(torch.nn.Module):
     def resize_output(self, n: int) -> None:
         self.output.resize_output(n)
 
-    def forward(self, docs: Sequence[Any]) -> torch.Tensor:
+    def forward(self, docs: Sequence[Doc]) -> torch.Tensor:
         return self.output(self.dropout(self.encoder(docs)))
 
 
@@ -235,7 +238,7 @@ class TextCatEnsemble(torch.nn.Module):
         self.cnn.resize_output(n)
         self.linear_model.resize_output(n)
 
-    def forward(self, docs: Sequence[Any]) -> torch.Tensor:
+    def forward(self, docs: Sequence[Doc]) -> torch.Tensor:
         return self.cnn(docs) + self.linear_model(docs)
 
 

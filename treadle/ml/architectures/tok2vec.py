@@ -10,7 +10,7 @@ batch is embedded and encoded at once; window layers never cross Doc edges.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -27,6 +27,9 @@ from treadle.ml.layers.static_vectors import StaticVectors
 from treadle.ml.layers.with_ragged import OnRows
 from treadle.ml.modules import set_module_ref
 from treadle.ml.ragged import Ragged, as_ragged
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc
 
 
 class MultiHashEmbed(torch.nn.Module):
@@ -58,7 +61,7 @@ class MultiHashEmbed(torch.nn.Module):
         self.mix = Maxout(width, n_in, maxout_pieces, normalize=True, dropout=dropout)
         self.register_buffer("_device_probe", torch.zeros(0), persistent=False)
 
-    def forward(self, docs: Sequence[Any]) -> Ragged:
+    def forward(self, docs: Sequence[Doc]) -> Ragged:
         feats = extract_features(docs, self.attrs, self._device_probe.device)
         parts = [embed(feats.data) for embed in self.embeds]
         if self.static_vectors is not None:
@@ -96,7 +99,7 @@ class CharacterEmbed(torch.nn.Module):
         self.mix = Maxout(width, n_in, 3, normalize=True)
         self.register_buffer("_device_probe", torch.zeros(0), persistent=False)
 
-    def forward(self, docs: Sequence[Any]) -> Ragged:
+    def forward(self, docs: Sequence[Doc]) -> Ragged:
         feats = extract_features(docs, self.attrs, self._device_probe.device)
         chars = self.chars(docs).data  # (n, nC)
         n = chars.shape[0]
@@ -140,13 +143,13 @@ class Tok2Vec(torch.nn.Module):
         set_module_ref(self, "embed", embed)
         set_module_ref(self, "encode", encode)
 
-    def forward_ragged(self, docs: Sequence[Any]) -> Ragged:
+    def forward_ragged(self, docs: Sequence[Doc]) -> Ragged:
         X = self.embed(docs)
         if not isinstance(X, Ragged):
             X = as_ragged(X)
         return self.encode(X)
 
-    def forward(self, docs: Sequence[Any]) -> list[torch.Tensor]:
+    def forward(self, docs: Sequence[Doc]) -> list[torch.Tensor]:
         return self.forward_ragged(docs).split()
 
 

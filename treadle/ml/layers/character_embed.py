@@ -10,13 +10,16 @@ the words it has not seen before.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from treadle.ml.ragged import Ragged
 from treadle.tokens.attrs import ORTH
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc, StringStore
 
 
 def word_char_ids(word: str, nC: int) -> np.ndarray:
@@ -41,7 +44,7 @@ class CharacterIds(torch.nn.Module):
         self._table = np.zeros((0, nC), dtype=np.int64)
         self.register_buffer("_device_probe", torch.zeros(0), persistent=False)
 
-    def _rows(self, orths: np.ndarray, strings: Any) -> np.ndarray:
+    def _rows(self, orths: np.ndarray, strings: StringStore) -> np.ndarray:
         uniq, inverse = np.unique(orths, return_inverse=True)
         row_of = self._row_of
         new = [int(h) for h in uniq.tolist() if int(h) not in row_of]
@@ -54,7 +57,7 @@ class CharacterIds(torch.nn.Module):
         uniq_rows = np.fromiter((row_of[int(h)] for h in uniq.tolist()), dtype=np.int64, count=len(uniq))
         return uniq_rows[inverse]
 
-    def forward(self, docs: Sequence[Any]) -> Ragged:
+    def forward(self, docs: Sequence[Doc]) -> Ragged:
         lengths = [len(doc) for doc in docs]
         device = self._device_probe.device
         if not docs or sum(lengths) == 0:

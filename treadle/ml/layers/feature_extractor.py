@@ -7,7 +7,7 @@ one transfer to the device.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -16,12 +16,15 @@ from treadle.config import registry
 from treadle.ml.ragged import Ragged
 from treadle.tokens.attrs import intify_attr
 
+if TYPE_CHECKING:
+    from treadle.tokens import Doc
+
 
 def attr_ids(attrs: Sequence[int | str]) -> list[int]:
     return [a if isinstance(a, int) else intify_attr(a) for a in attrs]
 
 
-def extract_features(docs: Sequence[Any], attrs: list[int], device: torch.device) -> Ragged:
+def extract_features(docs: Sequence[Doc], attrs: list[int], device: torch.device) -> Ragged:
     arrays = []
     lengths = []
     for doc in docs:
@@ -43,7 +46,7 @@ class FeatureExtractor(torch.nn.Module):
         self.attrs = attr_ids(attrs)
         self.register_buffer("_device_probe", torch.zeros(0), persistent=False)
 
-    def forward(self, docs: Sequence[Any]) -> Ragged:
+    def forward(self, docs: Sequence[Doc]) -> Ragged:
         return extract_features(docs, self.attrs, self._device_probe.device)
 
 

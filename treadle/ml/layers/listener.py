@@ -15,13 +15,16 @@ matching batch (prediction, or a frozen upstream), it reads ``doc.tensor``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from treadle.config import registry
 from treadle.errors import TreadleError
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc
 
 
 class _ScaleGrad(torch.autograd.Function):
@@ -46,7 +49,7 @@ class Tok2VecListener(torch.nn.Module):
         self.register_buffer("_device_probe", torch.zeros(0), persistent=False)
 
     @staticmethod
-    def batch_id(docs: Sequence[Any]) -> tuple[int, ...]:
+    def batch_id(docs: Sequence[Doc]) -> tuple[int, ...]:
         """Identity of a batch: the ids of its Doc objects, in order."""
         return tuple(id(doc) for doc in docs)
 
@@ -58,10 +61,10 @@ class Tok2VecListener(torch.nn.Module):
         self._batch_id = None
         self._outputs = None
 
-    def has_batch(self, docs: Sequence[Any]) -> bool:
+    def has_batch(self, docs: Sequence[Doc]) -> bool:
         return self._outputs is not None and self._batch_id == self.batch_id(docs)
 
-    def forward(self, docs: Sequence[Any]) -> list[torch.Tensor]:
+    def forward(self, docs: Sequence[Doc]) -> list[torch.Tensor]:
         if self.has_batch(docs):
             assert self._outputs is not None
             outs = self._outputs
@@ -70,7 +73,7 @@ class Tok2VecListener(torch.nn.Module):
             return list(outs)
         return self._from_doc_tensors(docs)
 
-    def _from_doc_tensors(self, docs: Sequence[Any]) -> list[torch.Tensor]:
+    def _from_doc_tensors(self, docs: Sequence[Doc]) -> list[torch.Tensor]:
         device = self._device_probe.device
         out = []
         for i, doc in enumerate(docs):

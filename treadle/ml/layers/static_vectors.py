@@ -9,7 +9,7 @@ from the table get a zero vector. Only the projection ``W`` (nO x nM) is learned
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -20,6 +20,9 @@ from treadle.errors import TreadleError
 from treadle.ml.layers._init import glorot_uniform_
 from treadle.ml.layers.feature_extractor import attr_ids
 from treadle.ml.ragged import Ragged
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc, Vectors
 
 
 class StaticVectors(torch.nn.Module):
@@ -34,7 +37,7 @@ class StaticVectors(torch.nn.Module):
         self._table_src: Any = None  # the numpy table the cache was made from (held: ids stay valid)
         self._table: torch.Tensor | None = None
 
-    def _device_table(self, vectors: Any) -> torch.Tensor:
+    def _device_table(self, vectors: Vectors) -> torch.Tensor:
         data = vectors.data
         device = self.weight.device
         dtype = self.weight.dtype
@@ -56,7 +59,7 @@ class StaticVectors(torch.nn.Module):
             self.weight = torch.nn.Parameter(torch.zeros(shape, device=self.weight.device))
             self.nM = shape[1]
 
-    def forward(self, docs: Sequence[Any]) -> Ragged:
+    def forward(self, docs: Sequence[Doc]) -> Ragged:
         lengths = [len(doc) for doc in docs]
         if not docs:
             return Ragged(self.weight.new_zeros(0, self.nO), [])

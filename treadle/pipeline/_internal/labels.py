@@ -8,7 +8,7 @@ store them, and mapped to class indices with one vectorized lookup per batch.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -16,6 +16,9 @@ import torch
 from treadle.ml.ragged import Ragged
 from treadle.tokens import Doc
 from treadle.tokens.attrs import IDX, ORTH, SPACY
+
+if TYPE_CHECKING:
+    from treadle.tokens.example import Example
 
 IGNORE = -100  # cross_entropy's ignore_index: a token without a gold value
 
@@ -42,7 +45,7 @@ class LabelIndex:
         return np.where(found, self.order[pos], missing).astype(np.int64)
 
 
-def aligned_token_values(examples: Iterable[Any], attr: int | list[int]) -> np.ndarray:
+def aligned_token_values(examples: Iterable[Example], attr: int | list[int]) -> np.ndarray:
     """Gold ``attr`` values on the predicted tokens of every example, concatenated;
     0 (missing) where a predicted token has no one-to-one gold token. A list of
     attributes gives one column each, as ``Doc.to_array`` does."""
@@ -62,7 +65,7 @@ def aligned_token_values(examples: Iterable[Any], attr: int | list[int]) -> np.n
     return np.concatenate(parts)
 
 
-def same_tokens(a: Any, b: Any) -> bool:
+def same_tokens(a: Doc, b: Doc) -> bool:
     """Same tokens: same texts at the same offsets with the same trailing space (so the
     same text), compared as arrays rather than by building both texts."""
     if len(a) != len(b):

@@ -38,6 +38,7 @@ from treadle.pipeline._internal.serialize import (
 if TYPE_CHECKING:
     from treadle.language import Language
     from treadle.tokens import Doc
+    from treadle.tokens.example import Example
 
 CFG_FILE = "cfg.json"
 
@@ -67,7 +68,7 @@ class Pipe:
 
     def initialize(
         self,
-        get_examples: Callable[[], Iterable[Any]] | None = None,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
         *,
         nlp: Language | None = None,
         **settings: Any,
@@ -75,7 +76,7 @@ class Pipe:
         """Rule-based components need no initialization by default."""
         return None
 
-    def score(self, examples: Iterable[Any], **kwargs: Any) -> dict[str, Any]:
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         raise NotImplementedError(f"{type(self).__name__} {self.name!r} has no score method")
 
     # --- settings: subclasses that keep settings in attributes override these two ---

@@ -23,6 +23,7 @@ from treadle.util import ensure_path
 if TYPE_CHECKING:
     from treadle.language import Language
     from treadle.tokens import Doc
+    from treadle.tokens.example import Example
 
 PATTERNS_FILE = "patterns.jsonl"
 DEFAULT_SPANS_KEY = "ruler"
@@ -357,7 +358,9 @@ class BaseSpanRuler(Pipe):
             self._key_hashes[match_id] = (strings.add(label), strings.add(pid) if pid else 0)
             self._patterns.append(_mark_checked(p))
 
-    def _add_to(self, matcher: Any, key: str, items: list[Any], pattern: dict, index: int) -> None:
+    def _add_to(
+        self, matcher: Matcher | PhraseMatcher, key: str, items: list[Any], pattern: dict, index: int
+    ) -> None:
         try:
             matcher.add(key, items)
         except (DataError, ValueError, KeyError, TypeError) as err:
@@ -460,7 +463,7 @@ class BaseSpanRuler(Pipe):
 
     def initialize(
         self,
-        get_examples: Callable[[], Iterable[Any]] | None = None,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
         *,
         nlp: Language | None = None,
         patterns: Sequence[dict[str, Any]] | str | Path | None = None,

@@ -36,7 +36,9 @@ from treadle.util import batched
 
 if TYPE_CHECKING:
     from treadle.language import Language
-    from treadle.tokens import Doc
+    from treadle.ml.optimizers import Optimizer
+    from treadle.tokens import Doc, Vocab
+    from treadle.tokens.example import Example
 
 MODEL_FILE = "model.safetensors"
 
@@ -45,9 +47,9 @@ class TrainablePipe(Pipe):
     """A component whose ``model`` (a torch ``nn.Module`` built by a registered
     architecture) is trained from Examples."""
 
-    model: Any = None
+    model: torch.nn.Module | None = None
 
-    def __init__(self, vocab: Any, model: Any, name: str = "", **cfg: Any) -> None:
+    def __init__(self, vocab: Vocab, model: torch.nn.Module | None, name: str = "", **cfg: Any) -> None:
         super().__init__(name, **cfg)
         self.vocab = vocab
         if isinstance(model, torch.nn.Module):
@@ -105,7 +107,7 @@ class TrainablePipe(Pipe):
         if getattr(layer, "nO", None) != n:
             layer.resize_output(n)
 
-    def _labels_from_examples(self, examples: Iterable[Any]) -> list[str]:
+    def _labels_from_examples(self, examples: Iterable[Example]) -> list[str]:
         """The labels found in the reference Docs (components with labels override)."""
         return []
 
@@ -113,7 +115,7 @@ class TrainablePipe(Pipe):
 
     def initialize(
         self,
-        get_examples: Callable[[], Iterable[Any]] | None = None,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
         *,
         nlp: Language | None = None,
         labels: Iterable[str] | None = None,
@@ -182,11 +184,11 @@ class TrainablePipe(Pipe):
 
     # ------------------------------------------------------------------ training
 
-    def get_loss(self, examples: list[Any], scores: Any) -> torch.Tensor | None:
+    def get_loss(self, examples: list[Example], scores: Any) -> torch.Tensor | None:
         raise self._not_yet("get_loss")
 
     def forward_loss(
-        self, examples: Iterable[Any], *, drop: float = 0.0, set_annotations: bool = False
+        self, examples: Iterable[Example], *, drop: float = 0.0, set_annotations: bool = False
     ) -> torch.Tensor | None:
         """Training-mode forward over the predicted Docs; the loss with its graph, or
         None when the batch carries no annotation for this component."""
@@ -204,10 +206,10 @@ class TrainablePipe(Pipe):
 
     def update(
         self,
-        examples: Iterable[Any],
+        examples: Iterable[Example],
         *,
         drop: float = 0.0,
-        sgd: Any = None,
+        sgd: Optimizer | None = None,
         losses: dict[str, float] | None = None,
     ) -> dict[str, float]:
         """One training step for this component alone: loss, backward, optimizer step."""
@@ -230,7 +232,7 @@ class TrainablePipe(Pipe):
     # Lets ``optimizer.use_params(component)`` (averaged weights) find the same keys.
     keyed_params = parameters_for_optimizer
 
-    def finish_update(self, sgd: Any) -> None:
+    def finish_update(self, sgd: Optimizer) -> None:
         """Apply the accumulated gradients with ``sgd``, then clear them."""
         params = self.parameters_for_optimizer()
         sgd.step(params)
@@ -269,7 +271,7 @@ class TrainablePipe(Pipe):
             self._resize_output(len(self.labels))
 
 
-def _check_examples(examples: Iterable[Any], name: str) -> list[Any]:
+def _check_examples(examples: Iterable[Any], name: str) -> list[Example]:
     out = list(examples)
     for i, eg in enumerate(out):
         if not hasattr(eg, "predicted") or not hasattr(eg, "reference"):

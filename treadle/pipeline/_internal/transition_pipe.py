@@ -36,11 +36,13 @@ from treadle.errors import ConfigError, DataError, PipelineError
 from treadle.ml.dropout import set_dropout_rate
 from treadle.pipeline._internal.trainable import TrainablePipe, _check_examples
 from treadle.pipeline._internal.transition.beam import beam_search
-from treadle.pipeline._internal.transition.system import INVALID_COST
+from treadle.pipeline._internal.transition.system import INVALID_COST, StateBatch, TransitionSystem
 
 if TYPE_CHECKING:
     from treadle.language import Language
-    from treadle.tokens import Doc
+    from treadle.ml.architectures.parser import TransitionModel
+    from treadle.tokens import Doc, Vocab
+    from treadle.tokens.example import Example
 
 
 def doc_offsets(docs: list[Doc]) -> np.ndarray:
@@ -56,10 +58,13 @@ class TransitionPipe(TrainablePipe):
     """A component driven by a transition system (``self.moves``) and a
     ``treadle.TransitionBasedParser.v1`` model."""
 
+    model: TransitionModel
+    moves: TransitionSystem
+
     def __init__(
         self,
-        vocab: Any,
-        model: Any,
+        vocab: Vocab,
+        model: torch.nn.Module,
         name: str = "",
         *,
         update_with_oracle_cut_size: int = 100,
@@ -89,7 +94,7 @@ class TransitionPipe(TrainablePipe):
 
     # ------------------------------------------------------------------ system and labels
 
-    def make_moves(self, labels: Iterable[str]) -> Any:
+    def make_moves(self, labels: Iterable[str]) -> TransitionSystem:
         raise self._not_yet("make_moves")
 
     @property
@@ -127,12 +132,12 @@ class TransitionPipe(TrainablePipe):
     def move_names(self) -> list[str]:
         return list(self.moves.action_names)
 
-    def _labels_from_examples(self, examples: Iterable[Any]) -> list[str]:
+    def _labels_from_examples(self, examples: Iterable[Example]) -> list[str]:
         return list(self.moves.labels_from_examples(examples))
 
     def initialize(
         self,
-        get_examples: Callable[[], Iterable[Any]] | None = None,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
         *,
         nlp: Language | None = None,
         labels: Iterable[str] | None = None,
@@ -143,7 +148,7 @@ class TransitionPipe(TrainablePipe):
 
     # ------------------------------------------------------------------ prediction
 
-    def _forward(self, docs: list[Doc]) -> Any:
+    def _forward(self, docs: list[Doc]) -> StateBatch:
         """Parse ``docs`` (greedy, or beam search with ``beam_width`` > 1): the batch of
         final states, one per Doc."""
         width = int(self.cfg.get("beam_width", 1))
@@ -151,7 +156,7 @@ class TransitionPipe(TrainablePipe):
             return self.beam_parse(docs, width, float(self.cfg.get("beam_density", 0.0)))
         return self.greedy_parse(docs)
 
-    def _start(self, docs: list[Doc]) -> tuple[Any, Callable[[np.ndarray], np.ndarray] | None]:
+    def _start(self, docs: list[Doc]) -> tuple[StateBatch, Callable[[np.ndarray], np.ndarray] | None]:
         """The Docs' initial states and the model's step function over their tokens;
         no step function when no Doc has a token (the states are already final)."""
         batch = self.moves.init_batch(docs, doc_offsets(docs))
@@ -159,7 +164,7 @@ class TransitionPipe(TrainablePipe):
             return batch, None
         return batch, self.model.stepper(self.model(docs))
 
-    def beam_parse(self, docs: list[Doc], width: int, density: float = 0.0) -> Any:
+    def beam_parse(self, docs: list[Doc], width: int, density: float = 0.0) -> StateBatch:
         batch, step = self._start(docs)
         if step is None:
             return batch
@@ -168,7 +173,7 @@ class TransitionPipe(TrainablePipe):
             extra_state_tokens=self.extra_state_tokens,
         )  # fmt: skip
 
-    def greedy_parse(self, docs: list[Doc]) -> Any:
+    def greedy_parse(self, docs: list[Doc]) -> StateBatch:
         batch, step = self._start(docs)
         if step is None:
             return batch
@@ -184,16 +189,16 @@ class TransitionPipe(TrainablePipe):
             scores[~valid] = -np.inf
             moves.apply(batch, active, scores.argmax(axis=1))
 
-    def set_annotations(self, docs: list[Doc], batch: Any) -> None:
+    def set_annotations(self, docs: list[Doc], batch: StateBatch) -> None:
         if docs:
             self.moves.set_annotations(batch, docs)
 
     # ------------------------------------------------------------------ training
 
-    def _golds(self, examples: list[Any]) -> list[Any]:
+    def _golds(self, examples: list[Example]) -> list[Any]:
         return [self.moves.make_gold(eg) for eg in examples]
 
-    def _training_states(self, docs: list[Doc], offsets: np.ndarray, golds: list[Any]) -> Any:
+    def _training_states(self, docs: list[Doc], offsets: np.ndarray, golds: list[Any]) -> StateBatch:
         cut = int(self.cfg.get("update_with_oracle_cut_size", 0) or 0)
         if getattr(self.moves, "walk_to_cut", False):
             # Pieces spawned by gold-path walkers during the rollout (arc-eager).
@@ -204,7 +209,7 @@ class TransitionPipe(TrainablePipe):
         return self.moves.init_batch(docs, offsets)
 
     def forward_loss(
-        self, examples: Iterable[Any], *, drop: float = 0.0, set_annotations: bool = False
+        self, examples: Iterable[Example], *, drop: float = 0.0, set_annotations: bool = False
     ) -> torch.Tensor | None:
         """Roll out the model's own decisions and return the dynamic-oracle loss."""
         examples = _check_examples(examples, self.name)

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from treadle.errors import DataError
 from treadle.training.converters.docs import Sentence, sentences_to_docs
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc, Vocab
 
 
 def _value(col: str) -> str:
@@ -188,12 +191,12 @@ def read_conllu(
 
 def conllu_to_docs(
     source: str | Path | Iterable[str],
-    vocab: Any = None,
+    vocab: Vocab | None = None,
     *,
     n_sents: int = 1,
     merge_subtokens: bool = False,
     name: str | None = None,
-) -> Iterator[Any]:
+) -> Iterator[Doc]:
     """Docs of ``n_sents`` sentences each (sentence starts kept) from a CoNLL-U source."""
     sents = read_conllu(source, merge_subtokens=merge_subtokens, name=name)
     yield from sentences_to_docs(sents, vocab, n_sents=n_sents)

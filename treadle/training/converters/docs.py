@@ -38,7 +38,7 @@ def _none_if_empty(values: list[str]) -> list[str | None]:
     return [v or None for v in values]
 
 
-def sentences_to_doc(vocab: Any, sents: list[Sentence], *, group_size: int | None = None) -> Any:
+def sentences_to_doc(vocab: Vocab, sents: list[Sentence], *, group_size: int | None = None) -> Doc:
     """One Doc holding ``sents`` in order, sentence starts marked.
 
     Inside each run of ``group_size`` sentences (default: all) a sentence's last token
@@ -75,7 +75,7 @@ def sentences_to_doc(vocab: Any, sents: list[Sentence], *, group_size: int | Non
     return Doc(vocab, words=words, spaces=spaces, sent_starts=sent_starts, **kwargs)
 
 
-def _locate(vocab: Any, chunk: list[Sentence], err: DataError) -> DataError:
+def _locate(vocab: Vocab, chunk: list[Sentence], err: DataError) -> DataError:
     """Rebuild sentence by sentence to name the file and line of the invalid one."""
     for sent in chunk:
         try:
@@ -90,7 +90,7 @@ def _locate(vocab: Any, chunk: list[Sentence], err: DataError) -> DataError:
 _CHUNK_SENTS = 512
 
 
-def sentences_to_docs(sents: Iterable[Sentence], vocab: Any = None, *, n_sents: int = 1) -> Iterator[Any]:
+def sentences_to_docs(sents: Iterable[Sentence], vocab: Vocab | None = None, *, n_sents: int = 1) -> Iterator[Doc]:
     """Group sentences ``n_sents`` at a time into Docs sharing ``vocab`` (a new one if None)."""
     if n_sents < 1:
         raise ValueError(f"n_sents must be at least 1, got {n_sents}")

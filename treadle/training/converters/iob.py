@@ -16,11 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from treadle.errors import DataError
 from treadle.tokens.iob_utils import biluo_to_iob, iob_to_biluo
 from treadle.training.converters.docs import Sentence, sentences_to_docs
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc, Vocab
 
 
 def _spaces_from_text(words: list[str], text: str | None) -> list[bool]:
@@ -152,10 +155,10 @@ def _read_lines(lines: Iterable[str], source: str) -> Iterator[Sentence]:
 
 def iob_to_docs(
     source: str | Path | Iterable[str],
-    vocab: Any = None,
+    vocab: Vocab | None = None,
     *,
     n_sents: int = 1,
     name: str | None = None,
-) -> Iterator[Any]:
+) -> Iterator[Doc]:
     """Docs of ``n_sents`` sentences each, with their entities, from an IOB source."""
     yield from sentences_to_docs(read_iob(source, name=name), vocab, n_sents=n_sents)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from treadle.errors import DataError
 from treadle.tokens.example import set_biluo_ents
 from treadle.tokens.iob_utils import offsets_to_biluo_tags
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc, Span
 
 KNOWN_KEYS = ("text", "entities", "cats", "spans", "meta")
 
@@ -84,10 +87,10 @@ def _records(lines: Iterable[str], source: str) -> Iterator[tuple[int, dict]]:
 
 def jsonl_to_docs(
     source: str | Path | Iterable[str],
-    tokenizer: Callable[[str], Any],
+    tokenizer: Callable[[str], Doc],
     *,
     name: str | None = None,
-) -> Iterator[Any]:
+) -> Iterator[Doc]:
     """One Doc per line, tokenized by ``tokenizer``, with entities, span groups and cats."""
     for lineno, rec in read_jsonl(source, name=name):
         doc = tokenizer(rec["text"])
@@ -102,7 +105,7 @@ def jsonl_to_docs(
         yield doc
 
 
-def _char_spans(doc: Any, triples: list[tuple[int, int, str]], where: str) -> list[Any]:
+def _char_spans(doc: Doc, triples: list[tuple[int, int, str]], where: str) -> list[Span]:
     spans = []
     for start, end, label in triples:
         span = doc.char_span(start, end, label=label)
@@ -115,7 +118,7 @@ def _char_spans(doc: Any, triples: list[tuple[int, int, str]], where: str) -> li
     return spans
 
 
-def _set_biluo(doc: Any, tags: list[str], where: str) -> None:
+def _set_biluo(doc: Doc, tags: list[str], where: str) -> None:
     try:
         set_biluo_ents(doc, tags)
     except DataError as err:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from treadle.training.converters import (
     jsonl_to_docs,
 )
 from treadle.util import write_json
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc
 
 FILE_TYPES = ("docbin", "json")
 
@@ -75,7 +78,7 @@ def input_files(input_path: str | Path, converter: str = "auto") -> list[Path]:
 
 
 def _docs(path: Path, converter: str, *, n_sents: int, merge_subtokens: bool, lang: str,
-          vocab: Any) -> Iterator[Any]:  # fmt: skip
+          vocab: Vocab) -> Iterator[Doc]:  # fmt: skip
 
     if converter == "conllu":
         return conllu_to_docs(path, vocab, n_sents=n_sents, merge_subtokens=merge_subtokens)

@@ -27,13 +27,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from treadle.pipeline._internal.transition.system import INVALID_COST, StateBatch, TransitionSystem
 from treadle.tokens import attrs as A
 from treadle.tokens import nonproj
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc
+    from treadle.tokens.example import Example
 
 SHIFT, REDUCE, BREAK, LEFT, RIGHT = 0, 1, 2, 3, 4
 _DEPTHS = np.arange(3, dtype=np.int64)[None, :]
@@ -58,7 +62,7 @@ class ParseGold:
         return len(self.heads)
 
 
-def gold_label_strings(example: Any, projectivize: bool = True) -> tuple[list[Any], list[Any]]:
+def gold_label_strings(example: Example, projectivize: bool = True) -> tuple[list[Any], list[Any]]:
     """(heads, labels) of the gold parse on the predicted tokens, non-projective arcs
     lifted; None where unknown."""
     return example.get_aligned_parse(projectivize=projectivize)
@@ -81,7 +85,7 @@ class ArcEager(TransitionSystem):
 
     # ------------------------------------------------------------------ labels
 
-    def label_counts(self, examples: Iterable[Any]) -> tuple[Counter, Counter]:
+    def label_counts(self, examples: Iterable[Example]) -> tuple[Counter, Counter]:
         """(arc label counts after lifting, root label counts) over the examples."""
         arcs: Counter = Counter()
         roots: Counter = Counter()
@@ -96,7 +100,7 @@ class ArcEager(TransitionSystem):
                     arcs[d] += 1
         return arcs, roots
 
-    def labels_from_examples(self, examples: Iterable[Any]) -> list[str]:
+    def labels_from_examples(self, examples: Iterable[Example]) -> list[str]:
         arcs, _ = self.label_counts(examples)
         return sorted(arcs)
 
@@ -104,7 +108,7 @@ class ArcEager(TransitionSystem):
 
     def init_batch(
         self,
-        docs: Sequence[Any],
+        docs: Sequence[Doc],
         offsets: np.ndarray | Sequence[int] | None = None,
         *,
         doc_index: np.ndarray | Sequence[int] | None = None,
@@ -253,7 +257,7 @@ class ArcEager(TransitionSystem):
 
     # ------------------------------------------------------------------ gold and oracle
 
-    def make_gold(self, example: Any) -> ParseGold:
+    def make_gold(self, example: Example) -> ParseGold:
         heads, deps = gold_label_strings(example)
         n = len(heads)
         backoff = self.label_id(BACKOFF_LABEL)
@@ -375,7 +379,7 @@ class ArcEager(TransitionSystem):
                     labels[r] = BACKOFF_LABEL
         return heads.tolist(), labels, starts
 
-    def set_annotations(self, batch: StateBatch, docs: Sequence[Any]) -> None:
+    def set_annotations(self, batch: StateBatch, docs: Sequence[Doc]) -> None:
         strings = None
         for s in range(batch.n_states):
             doc = docs[int(batch.doc_index[s])]
@@ -393,7 +397,7 @@ class ArcEager(TransitionSystem):
             doc.from_array([A.HEAD, A.DEP, A.SENT_START], arr)
 
 
-def _gold_sent_starts(example: Any, heads: np.ndarray) -> np.ndarray:
+def _gold_sent_starts(example: Example, heads: np.ndarray) -> np.ndarray:
     """Gold sentence starts on the predicted tokens: 1, -1, or 0 (unknown). A complete
     gold tree sets the reference's SENT_START values, so they are read from there."""
     n = len(heads)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,10 @@ from treadle.errors import DataError
 from treadle.pipeline._internal.transition.system import INVALID_COST, StateBatch, TransitionSystem
 from treadle.tokens import Span, hash_string
 from treadle.tokens import attrs as A
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc
+    from treadle.tokens.example import Example
 
 # Gold moves per token (int8); MISSING: nothing is known.
 MISSING, OUT, BEGIN, IN, LAST, UNIT = -1, 0, 1, 2, 3, 4
@@ -89,7 +93,7 @@ class BiluoSystem(TransitionSystem):
             raise DataError(f"ner: invalid entity label {label!r}")
         return super().add_label(label)
 
-    def labels_from_examples(self, examples: Iterable[Any]) -> list[str]:
+    def labels_from_examples(self, examples: Iterable[Example]) -> list[str]:
         found: set[str] = set()
         for eg in examples:
             found.update(ent.label_ for ent in eg.reference.ents)
@@ -105,7 +109,7 @@ class BiluoSystem(TransitionSystem):
 
     # ------------------------------------------------------------------ states
 
-    def init_batch(self, docs: Sequence[Any], offsets: np.ndarray | Sequence[int] | None = None) -> StateBatch:
+    def init_batch(self, docs: Sequence[Doc], offsets: np.ndarray | Sequence[int] | None = None) -> StateBatch:
         """One state per Doc; ``offsets``: each Doc's first row in the packed token
         matrix (default: the cumulative lengths)."""
         lengths = np.array([len(d) for d in docs], dtype=np.int64)
@@ -187,7 +191,7 @@ class BiluoSystem(TransitionSystem):
 
     # ------------------------------------------------------------------ gold
 
-    def make_gold(self, example: Any) -> NerGold:
+    def make_gold(self, example: Example) -> NerGold:
         """The Example's entities on its predicted tokens. Missing values stay missing;
         entities of labels this system doesn't know are treated as missing."""
         if example.alignment.is_identity:
@@ -222,7 +226,7 @@ class BiluoSystem(TransitionSystem):
                     label[i] = j
         return move, label
 
-    def make_golds(self, examples: Sequence[Any]) -> list[NerGold]:
+    def make_golds(self, examples: Sequence[Example]) -> list[NerGold]:
         """``make_gold`` for a batch: Examples with the same tokens on both sides (the
         usual case) are read from their IOB columns concatenated, in one pass."""
         out: list[NerGold | None] = [None] * len(examples)
@@ -359,7 +363,7 @@ class BiluoSystem(TransitionSystem):
 
     def cut_states(
         self,
-        docs: Sequence[Any],
+        docs: Sequence[Doc],
         offsets: np.ndarray,
         golds: Sequence[NerGold],
         cut_size: int,
@@ -496,7 +500,7 @@ class BiluoSystem(TransitionSystem):
         starts = starts[: len(ends)]
         return [(int(a), int(b), self._labels[int(label[a])]) for a, b in zip(starts, ends, strict=True)]
 
-    def set_annotations(self, batch: StateBatch, docs: Sequence[Any]) -> None:
+    def set_annotations(self, batch: StateBatch, docs: Sequence[Doc]) -> None:
         """Write each state's entities onto its Doc. The IOB and type columns of the
         whole batch are computed at once and written with ``doc.from_array``; a Doc
         that already has entities (e.g. from an entity ruler) keeps them, and the
@@ -558,7 +562,7 @@ def _entity_starts(move: np.ndarray) -> np.ndarray:
     return np.where(inside, last_start, -1).astype(np.int64)
 
 
-def _aligned_blocked(example: Any) -> np.ndarray:
+def _aligned_blocked(example: Example) -> np.ndarray:
     """Predicted tokens covering a blocked gold token (IOB "B" without a type)."""
     ref = example.reference
     arr = ref.to_array([A.ENT_IOB, A.ENT_TYPE])

@@ -15,9 +15,13 @@ learned for the existing actions keep their meaning when the output layer grows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc
+    from treadle.tokens.example import Example
 
 # Cost given to invalid actions (finite, so min/compare arithmetic stays simple).
 INVALID_COST = np.float32(1e9)
@@ -154,18 +158,20 @@ class TransitionSystem:
         label = np.where(is_label, np.where(is_label, rel, 0) // max(self.block, 1), -1)
         return kind, label
 
-    def labels_from_examples(self, examples: Iterable[Any]) -> list[str]:
+    def labels_from_examples(self, examples: Iterable[Example]) -> list[str]:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ batch protocol
 
-    def init_batch(self, docs: Sequence[Any], offsets: np.ndarray | None = None) -> StateBatch:
+    def init_batch(self, docs: Sequence[Doc], offsets: np.ndarray | None = None) -> StateBatch:
         raise NotImplementedError
 
     def n_features(self, state_type: str = "parser", extra_state_tokens: bool = False) -> int:
         raise NotImplementedError
 
-    def features(self, batch: StateBatch, active: np.ndarray) -> np.ndarray:
+    def features(
+        self, batch: StateBatch, active: np.ndarray, extra_state_tokens: bool = False
+    ) -> np.ndarray:
         """(len(active), n_features) int64 rows into the packed token matrix; -1 = none."""
         raise NotImplementedError
 
@@ -178,7 +184,7 @@ class TransitionSystem:
     def is_final(self, batch: StateBatch) -> np.ndarray:
         raise NotImplementedError
 
-    def make_gold(self, example: Any) -> Any:
+    def make_gold(self, example: Example) -> Any:
         raise NotImplementedError
 
     def set_gold(self, batch: StateBatch, golds: Sequence[Any]) -> None:
@@ -191,12 +197,12 @@ class TransitionSystem:
         state) are stacked into the batch on first use."""
         raise NotImplementedError
 
-    def set_annotations(self, batch: StateBatch, docs: Sequence[Any]) -> None:
+    def set_annotations(self, batch: StateBatch, docs: Sequence[Doc]) -> None:
         raise NotImplementedError
 
     def cut_states(
         self,
-        docs: Sequence[Any],
+        docs: Sequence[Doc],
         offsets: np.ndarray,
         golds: Sequence[Any],
         cut_size: int,
@@ -229,7 +235,7 @@ class TransitionSystem:
         return StateBatch.concat(pieces)
 
     def training_batch(
-        self, docs: Sequence[Any], offsets: np.ndarray, golds: Sequence[Any], cut_size: int
+        self, docs: Sequence[Doc], offsets: np.ndarray, golds: Sequence[Any], cut_size: int
     ) -> StateBatch:
         """The states a training rollout starts from: each Doc's initial state, plus a
         *walker* copy (``batch.walker``) of each Doc whose gold sequence is longer than
