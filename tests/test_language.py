@@ -1,4 +1,6 @@
-"""The nlp object: pipeline assembly, processing, factories and config validation."""
+"""The nlp object (treadle/language.py): pipeline assembly, processing, from_config,
+sourcing, evaluate, initialize, and nlp.update (one backward over all losses, shared
+tok2vec, frozen and annotating components, gradient accumulation, dropout)."""
 
 from __future__ import annotations
 
@@ -6,94 +8,17 @@ import itertools
 from typing import Any
 
 import pytest
+import torch
 
-from treadle.config import registry
-from treadle.errors import ConfigValidationError, DataError, PipelineError
+import treadle
+from tests.helpers import TRAIN_CONFIG, make_listener_config, make_tok2vec_config
+from tests.toy_pipeline import WS_CONFIG, make_nlp, mark_a, sentencized_nlp
+from treadle.config import Config, registry
+from treadle.errors import ConfigError, DataError, PipelineError
 from treadle.language import Language
+from treadle.ml import Adam, fix_random_seed
 from treadle.tokens import Doc
-
-
-class WhitespaceTokenizer:
-    """Splits on single spaces: enough to test the pipeline without language rules."""
-
-    def __init__(self, vocab: Any) -> None:
-        self.vocab = vocab
-
-    def __call__(self, text: str) -> Doc:
-        words = text.split(" ") if text else []
-        spaces = [True] * len(words)
-        if words:
-            spaces[-1] = False
-        return Doc(self.vocab, words=words, spaces=spaces)
-
-
-@registry.tokenizers("test.Whitespace.v1")
-def make_whitespace_tokenizer() -> Any:
-    def create(nlp: Language) -> WhitespaceTokenizer:
-        return WhitespaceTokenizer(nlp.vocab)
-
-    return create
-
-
-WS_CONFIG = {
-    "nlp": {"lang": "xx", "pipeline": [], "tokenizer": {"@tokenizers": "test.Whitespace.v1"}},
-    "components": {},
-}
-
-
-def make_nlp() -> Language:
-    return Language.from_config(WS_CONFIG)
-
-
-# --- components used by the tests, registered once at import ---
-
-
-@Language.component("test_mark_a")
-def mark_a(doc: Doc) -> Doc:
-    doc.user_data.setdefault("trace", []).append("a")
-    return doc
-
-
-@Language.component("test_mark_b")
-def mark_b(doc: Doc) -> Doc:
-    doc.user_data.setdefault("trace", []).append("b")
-    return doc
-
-
-@Language.component("test_returns_none")
-def returns_none(doc: Doc) -> None:
-    return None
-
-
-class Counter:
-    """A component with settings and a batched pipe method."""
-
-    def __init__(self, name: str, label: str, times: int) -> None:
-        self.name = name
-        self.label = label
-        self.times = times
-        self.batches: list[int] = []
-
-    def __call__(self, doc: Doc) -> Doc:
-        doc.user_data[self.label] = self.times * len(doc)
-        return doc
-
-    def pipe(self, docs, *, batch_size: int = 128):
-        docs = list(docs)
-        self.batches.append(len(docs))
-        for doc in docs:
-            yield self(doc)
-
-
-@Language.factory("test_counter", default_config={"label": "count", "times": 1})
-def make_counter(nlp: Language, name: str, label: str, times: int) -> Counter:
-    return Counter(name, label, times)
-
-
-@Language.factory("test_needs_setting")
-def make_needs_setting(nlp: Language, name: str, threshold: float) -> Counter:
-    return Counter(name, "x", int(threshold))
-
+from treadle.training import Example
 
 # --- assembly ---
 
@@ -264,70 +189,7 @@ def test_pipe_disable_and_docs_input() -> None:
         nlp.pipe(["x"], disable=["zzz"])  # checked at the call, not on iteration
 
 
-# --- factories and config ---
-
-
-def test_factory_defaults_and_config() -> None:
-    nlp = make_nlp()
-    counter = nlp.add_pipe("test_counter", config={"times": 2})
-    assert (counter.label, counter.times) == ("count", 2)
-    block = nlp.config["components"]["test_counter"]
-    assert block == {"factory": "test_counter", "label": "count", "times": 2}
-    meta = Language.get_factory_meta("test_counter")
-    assert meta.default_config == {"label": "count", "times": 1}
-    assert nlp.config["nlp"]["pipeline"] == ["test_counter"]
-
-
-def test_factory_config_errors_name_component_and_key() -> None:
-    nlp = make_nlp()
-    with pytest.raises(ConfigValidationError) as excinfo:
-        nlp.add_pipe("test_counter", name="my_counter", config={"tims": 2})
-    msg = str(excinfo.value)
-    assert "my_counter" in msg and "tims" in msg and "times" in msg  # suggests the fix
-    with pytest.raises(ConfigValidationError, match="threshold.*required"):
-        nlp.add_pipe("test_needs_setting")
-    with pytest.raises(ConfigValidationError, match="components.c.times"):
-        nlp.add_pipe("test_counter", name="c", config={"times": "many"})
-    # Lax coercion as in config files: "3" is a fine int.
-    assert nlp.add_pipe("test_counter", config={"times": "3"}).times == 3
-    assert nlp.pipe_names == ["test_counter"]
-
-
-def test_factory_must_take_nlp_and_name() -> None:
-    with pytest.raises(PipelineError, match="'nlp' and 'name'"):
-
-        @Language.factory("test_bad_signature")
-        def bad(settings: int) -> Any:  # pragma: no cover - never called
-            return None
-
-
-def test_component_registered_function_is_returned_as_is() -> None:
-    nlp = make_nlp()
-    comp = nlp.add_pipe("test_mark_a")
-    assert comp is mark_a
-    assert nlp.config["components"]["test_mark_a"] == {"factory": "test_mark_a"}
-    with pytest.raises(ConfigValidationError, match="unknown setting 'x'"):
-        nlp.add_pipe("test_mark_b", config={"x": 1})
-
-
-def test_factory_with_nested_registered_function() -> None:
-    @registry.misc("test.make_label.v1")
-    def make_label(prefix: str, n: int) -> str:
-        return f"{prefix}{n}"
-
-    nlp = make_nlp()
-    counter = nlp.add_pipe(
-        "test_counter", config={"label": {"@misc": "test.make_label.v1", "prefix": "n", "n": 3}}
-    )
-    assert counter.label == "n3"
-    # The config keeps the block, not its result, so it can rebuild the component.
-    assert nlp.config["components"]["test_counter"]["label"]["@misc"] == "test.make_label.v1"
-    with pytest.raises(ConfigValidationError, match="components.bad.label.n"):
-        nlp.add_pipe(
-            "test_counter",
-            name="bad",
-            config={"label": {"@misc": "test.make_label.v1", "prefix": "n", "n": "x"}},
-        )
+# --- meta, tokenizer, extensions, initialize ---
 
 
 def test_meta_lists_pipeline() -> None:
@@ -394,3 +256,357 @@ def test_initialize_calls_components() -> None:
     assert calls == [(get_examples, nlp)]
     with pytest.raises(PipelineError, match="function"):
         nlp.initialize([])  # type: ignore[arg-type]
+
+
+# --- evaluate, and initialize from a training config ---
+
+
+def test_nlp_evaluate_leaves_the_examples_alone(trained_tagger):
+    model, _ = trained_tagger
+    nlp = treadle.load(model)
+    words = ["the", "cat", "sees", "a", "dog"]
+    ref = Doc(nlp.vocab, words=words, tags=["DT", "NN", "VB", "DT", "NN"])
+    eg = Example(Doc(nlp.vocab, words=words), ref)
+    scores = nlp.evaluate([eg])
+    assert scores["tag_acc"] == 1.0
+    assert not eg.predicted.has_annotation("TAG")
+    with pytest.raises(treadle.errors.DataError, match="Example"):
+        nlp.evaluate(["not an example"])
+
+
+def test_initialize_reads_labels_from_config_and_runs_callbacks():
+    from treadle.config import Config, registry
+
+    calls = []
+
+    @registry.callbacks("test_init_cb.v1")
+    def make_cb(tag: str):
+        def cb(nlp):
+            calls.append(tag)
+            return nlp
+
+        return cb
+
+    cfg = Config().from_str(TRAIN_CONFIG)
+    cfg["initialize"] = {
+        "before_init": {"@callbacks": "test_init_cb.v1", "tag": "before"},
+        "after_init": {"@callbacks": "test_init_cb.v1", "tag": "after"},
+        "components": {"tagger": {"labels": ["A", "B", "C"]}},
+    }
+    nlp = treadle.language.Language.from_config(cfg)
+    optimizer = nlp.initialize()
+    assert calls == ["before", "after"]
+    assert nlp.get_pipe("tagger").labels == ("A", "B", "C")
+    assert optimizer.learn_rate == 0.01  # from [training.optimizer]
+    assert nlp.begin_training() is not None
+
+
+# --- from_config, sourcing, blank ---
+
+
+def test_from_config_callbacks() -> None:
+    calls: list[str] = []
+
+    @registry.callbacks("test.before_creation.v1")
+    def make_before(extra_stop: str) -> Any:
+        def before(lang_cls: type[Language]) -> type[Language]:
+            calls.append("before")
+            lang_cls.Defaults.stop_words = lang_cls.Defaults.stop_words | {extra_stop}
+            return lang_cls
+
+        return before
+
+    @registry.callbacks("test.after_creation.v1")
+    def make_after() -> Any:
+        def after(nlp: Language) -> Language:
+            calls.append(f"after:{nlp.pipe_names}")
+            nlp.max_length = 123
+            return nlp
+
+        return after
+
+    @registry.callbacks("test.after_pipeline.v1")
+    def make_after_pipeline() -> Any:
+        def after_pipeline(nlp: Language) -> Language:
+            calls.append(f"after_pipeline:{nlp.pipe_names}")
+            nlp.get_pipe("test_counter").times = 7
+            return nlp
+
+        return after_pipeline
+
+    config = Config().from_str(
+        """
+[nlp]
+lang = "xx"
+pipeline = ["test_counter"]
+
+[nlp.tokenizer]
+@tokenizers = "test.Whitespace.v1"
+
+[nlp.before_creation]
+@callbacks = "test.before_creation.v1"
+extra_stop = "zorp"
+
+[nlp.after_creation]
+@callbacks = "test.after_creation.v1"
+
+[nlp.after_pipeline_creation]
+@callbacks = "test.after_pipeline.v1"
+
+[components.test_counter]
+factory = "test_counter"
+times = 2
+"""
+    )
+    nlp = Language.from_config(config)
+    assert calls == ["before", "after:[]", "after_pipeline:['test_counter']"]
+    assert nlp.max_length == 123
+    assert nlp.get_pipe("test_counter").times == 7
+    assert "zorp" in nlp.lang_data.stop_words
+    assert nlp.vocab["zorp"].is_stop
+    # The callback edited a copy: a fresh nlp for the same language is unaffected.
+    assert "zorp" not in treadle.blank("xx").lang_data.stop_words
+    # The callbacks stay in the config, so a saved pipeline runs them again.
+    assert nlp.config["nlp"]["after_creation"] == {"@callbacks": "test.after_creation.v1"}
+
+
+def test_from_config_errors() -> None:
+    with pytest.raises(ConfigError, match=r"no \[components.missing\]"):
+        Language.from_config({**WS_CONFIG, "nlp": {**WS_CONFIG["nlp"], "pipeline": ["missing"]}})
+    bad = {
+        "nlp": {**WS_CONFIG["nlp"], "pipeline": ["x"]},
+        "components": {"x": {"times": 2}},
+    }
+    with pytest.raises(ConfigError, match=r"\[components.x\] needs either factory"):
+        Language.from_config(bad)
+    with pytest.raises(ConfigError, match="nlp.lang"):
+        Language.from_config({"nlp": {"pipeline": []}})
+    with pytest.raises(ConfigError, match=r"nlp.pipline: unknown setting \(did you mean 'pipeline'"):
+        Language.from_config({**WS_CONFIG, "nlp": {**WS_CONFIG["nlp"], "pipline": ["x"]}})
+
+
+def test_from_config_keeps_other_sections() -> None:
+    config = {
+        **WS_CONFIG,
+        "nlp": {**WS_CONFIG["nlp"], "pipeline": ["sentencizer"], "disabled": ["sentencizer"]},
+        "components": {"sentencizer": {"factory": "sentencizer"}},
+        "training": {"max_steps": 5},
+    }
+    nlp = Language.from_config(config)
+    assert nlp.disabled == ["sentencizer"]
+    assert nlp.config["training"] == {"max_steps": 5}
+    assert nlp.config["components"]["sentencizer"] == {
+        "factory": "sentencizer",
+        "punct_chars": None,
+        "overwrite": False,
+    }
+    assert Language.from_config(nlp.config).config == nlp.config
+
+
+def test_add_pipe_source_object() -> None:
+    src = sentencized_nlp()
+    src.get_pipe("sentencizer").punct_chars = ["#"]
+    nlp = make_nlp()
+    comp = nlp.add_pipe("sentencizer", name="sents", source=src)
+    assert comp is not src.get_pipe("sentencizer")  # a copy on this nlp's vocab
+    assert comp.punct_chars == ("#",)
+    assert nlp.get_pipe_config("sents")["factory"] == "sentencizer"
+    with pytest.raises(treadle.errors.PipelineError, match="has only"):
+        nlp.add_pipe("nope", source=src)
+
+
+def test_blank_with_default_tokenizer() -> None:
+    nlp = treadle.blank("en")
+    assert nlp.lang == "en" and nlp.pipe_names == []
+    doc = nlp("Hello, world!")
+    assert [t.text for t in doc] == ["Hello", ",", "world", "!"]
+    assert nlp.config["nlp"]["tokenizer"] == {"@tokenizers": "treadle.Tokenizer.v1"}
+
+
+# --- update: one backward over all losses, shared tok2vec, frozen and annotating
+# components, gradient accumulation, dropout ---
+
+T2V = make_tok2vec_config()
+LISTENER = make_listener_config()
+TAGGER_CFG = {"model": {"@architectures": "treadle.Tagger.v1", "nO": None, "tok2vec": LISTENER}}
+TEXTCAT_CFG = {"model": {"@architectures": "treadle.TextCatCNN.v1", "exclusive_classes": True, "nO": None,
+                         "tok2vec": LISTENER}}
+DATA = [
+    ("I like green eggs", ["PRP", "VBP", "JJ", "NNS"], "POS"),
+    ("I hate blue ham", ["PRP", "VBP", "JJ", "NN"], "NEG"),
+    ("They like ham", ["PRP", "VBP", "NN"], "POS"),
+    ("They hate eggs", ["PRP", "VBP", "NNS"], "NEG"),
+]
+SEEN: list[list[str]] = []
+
+
+@Language.component("test_update_record_tags")
+def record_tags(doc):  # type: ignore[no-untyped-def]
+    SEEN.append([t.tag_ for t in doc])
+    return doc
+
+
+def shared_nlp(with_textcat: bool = True) -> Language:
+    fix_random_seed(0)
+    nlp = treadle.blank("en")
+    nlp.add_pipe("tok2vec", config={"model": T2V})
+    nlp.add_pipe("tagger", config=TAGGER_CFG)
+    if with_textcat:
+        nlp.add_pipe("textcat", config=TEXTCAT_CFG)
+    return nlp
+
+
+def examples(nlp: Language) -> list[Example]:
+    return [
+        Example.from_dict(nlp.make_doc(t), {"tags": tags, "cats": {"POS": float(c == "POS"), "NEG": float(c == "NEG")}})
+        for t, tags, c in DATA
+    ]
+
+
+def snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def changed(before: dict[str, torch.Tensor], module: torch.nn.Module) -> bool:
+    return any(not torch.equal(before[k], v) for k, v in module.state_dict().items())
+
+
+def test_shared_tok2vec_one_backward_and_all_weights_move(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    nlp = shared_nlp()
+    exs = examples(nlp)
+    nlp.initialize(lambda: exs)
+    t2v = nlp.get_pipe("tok2vec")
+    assert t2v.listening_components == ["tagger", "textcat"]
+    opt = Adam(0.01)
+    # the output layers start at zero, so the first step sends no gradient to tok2vec
+    nlp.update(exs, sgd=opt)
+    calls = []
+    original = torch.Tensor.backward
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.Tensor, "backward", counting)
+    before = {name: snapshot(nlp.get_pipe(name).model) for name in ("tok2vec", "tagger", "textcat")}
+    losses = nlp.update(exs, sgd=opt)
+    assert len(calls) == 1
+    assert set(losses) == {"tok2vec", "tagger", "textcat"} and losses["tagger"] > 0 and losses["textcat"] > 0
+    for name in ("tok2vec", "tagger", "textcat"):
+        assert changed(before[name], nlp.get_pipe(name).model), name
+    monkeypatch.setattr(torch.Tensor, "backward", original)
+    for _ in range(40):
+        nlp.update(exs, sgd=opt)
+    doc = nlp("They like green eggs")
+    assert [t.tag_ for t in doc] == ["PRP", "VBP", "JJ", "NNS"]
+    assert doc.cats["POS"] > 0.5
+    # keys of one optimizer: tok2vec weights under the tok2vec's name only
+    keys = [k for name in ("tok2vec", "tagger", "textcat") for k, _ in nlp.get_pipe(name).parameters_for_optimizer()]
+    assert len(keys) == len(set(keys))
+    assert not any(k.startswith("tagger.") and "embed" in k for k in keys)
+
+
+def test_frozen_tok2vec_unchanged_listener_still_trains() -> None:
+    nlp = shared_nlp(with_textcat=False)
+    exs = examples(nlp)
+    nlp.initialize(lambda: exs)
+    t2v_before = snapshot(nlp.get_pipe("tok2vec").model)
+    tagger_before = snapshot(nlp.get_pipe("tagger").model)
+    opt = Adam(0.01)
+    for _ in range(60):
+        losses = nlp.update(exs, sgd=opt, exclude=["tok2vec"])
+    assert "tok2vec" not in losses and losses["tagger"] > 0
+    assert not changed(t2v_before, nlp.get_pipe("tok2vec").model)
+    assert changed(tagger_before, nlp.get_pipe("tagger").model)
+    for text, tags, _ in DATA:
+        assert [t.tag_ for t in nlp(text)] == tags
+
+
+def test_annotating_component_visible_to_later_ones() -> None:
+    nlp = shared_nlp(with_textcat=False)
+    nlp.add_pipe("test_update_record_tags")
+    exs = examples(nlp)
+    nlp.initialize(lambda: exs)
+    opt = Adam(0.01)
+    for _ in range(30):
+        nlp.update(exs, sgd=opt)
+    SEEN.clear()
+    nlp.update(exs, sgd=opt)
+    assert SEEN == []  # not annotating: a rule-based component doesn't run
+    nlp.update(exs, sgd=opt, annotates=["tagger", "test_update_record_tags"])
+    assert [tags for _, tags, _ in DATA] == SEEN
+    assert [t.tag_ for t in exs[0].predicted] == DATA[0][1]
+
+
+def test_gradients_accumulate_without_sgd() -> None:
+    nlp = shared_nlp(with_textcat=False)
+    exs = examples(nlp)
+    nlp.initialize(lambda: exs)
+    weight = nlp.get_pipe("tagger").model.output.weight
+    nlp.update(exs[:2])
+    g1 = weight.grad.clone()
+    nlp.update(exs[:2])
+    assert torch.allclose(weight.grad, 2 * g1, atol=1e-6)
+    before = weight.detach().clone()
+    nlp.finish_update(Adam(0.01))
+    assert weight.grad is None and not torch.equal(before, nlp.get_pipe("tagger").model.output.weight)
+
+
+def test_dropout_acts_in_update_not_in_predict() -> None:
+    nlp = shared_nlp(with_textcat=False)
+    exs = examples(nlp)
+    nlp.initialize(lambda: exs)
+    opt = Adam(0.01)
+    for _ in range(5):
+        nlp.update(exs, sgd=opt)
+    tagger = nlp.get_pipe("tagger")
+
+    def loss(drop: float) -> float:
+        nlp.get_pipe("tok2vec").forward_loss(exs, drop=drop)
+        return float(tagger.forward_loss(exs, drop=drop).detach())
+
+    assert loss(0.0) == loss(0.0)
+    assert loss(0.5) != loss(0.5)
+    nlp.update(exs, drop=0.5)  # leaves dropout modules at p=0.5
+    docs = [nlp.make_doc(t) for t, _, _ in DATA]
+    nlp.get_pipe("tok2vec").set_annotations(docs, nlp.get_pipe("tok2vec").predict(docs))
+    a = tagger.predict(docs).data
+    b = tagger.predict(docs).data
+    assert torch.equal(a, b)
+
+
+def test_update_rejects_non_examples() -> None:
+    import pytest
+
+    from treadle.errors import DataError
+
+    nlp = shared_nlp(with_textcat=False)
+    with pytest.raises(DataError, match="Example"):
+        nlp.update(["some text"])
+
+
+# Rule-based components have nothing to learn: update runs them only when they annotate.
+RULERS_SEEN: list[list[str]] = []
+
+
+@Language.component("test_rulers_spy")
+def rulers_spy(doc: Doc) -> Doc:
+    RULERS_SEEN.append([t.lemma_ for t in doc] + [e.label_ for e in doc.ents])
+    return doc
+
+
+def test_rulers_in_nlp_update_as_annotating_components():
+    """Rulers have nothing to learn: nlp.update runs them only when they annotate, and
+    then later components see their output."""
+    nlp = treadle.blank("en")
+    nlp.add_pipe("attribute_ruler").add([[{"LOWER": "dogs"}]], {"LEMMA": "dog"})
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "ANIMAL", "pattern": "dogs"}])
+    nlp.add_pipe("test_rulers_spy", name="spy")
+    RULERS_SEEN.clear()
+    gold = Doc(nlp.vocab, words=["dogs", "bark"])
+    examples = [Example(Doc(nlp.vocab, words=["dogs", "bark"]), gold)]
+    nlp.update(examples, annotates=["attribute_ruler", "entity_ruler", "spy"])
+    assert RULERS_SEEN == [["dog", "", "ANIMAL"]]
+    examples = [Example(Doc(nlp.vocab, words=["dogs", "bark"]), gold)]
+    nlp.update(examples)  # not annotating: the rulers do not run
+    assert examples[0].predicted[0].lemma_ == ""

@@ -1,13 +1,8 @@
 import pytest
 
 from treadle.scoring import PRFScore, Scorer, get_score_weights, roc_auc, weighted_score
-from treadle.tokens import Doc, Vocab
+from treadle.tokens import Doc
 from treadle.training import Example
-
-
-@pytest.fixture
-def vocab():
-    return Vocab()
 
 
 def make_example(vocab, gold_words, pred_words, **gold_annotations):

@@ -153,3 +153,89 @@ def test_subprocess_error_has_no_traceback(tmp_path):
     )
     assert proc.returncode == 1
     assert "line 2" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# --- debug config rejects what train rejects, with the same message ---------------------
+
+BAD_SCHEDULE = textwrap.dedent(
+    """
+    from treadle.config import registry
+
+    @registry.schedules("cli_test.bad_schedule.v1")
+    def bad_schedule(rate: float = 0.1) -> float:
+        return "not a schedule"
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def starter_config(tmp_path_factory):
+    path = tmp_path_factory.mktemp("starter") / "tagger.cfg"
+    assert run_app(app, ["init", "config", str(path), "--lang", "en", "--pipeline", "tagger"]) == 0
+    return path.read_text(encoding="utf8")
+
+
+def _broken(text: str, case: str) -> str:
+    if case == "factory typo":
+        return text.replace('factory = "tagger"', 'factory = "taggr"')
+    if case == "pipeline name without a block":
+        return text.replace('pipeline = ["tagger"]', 'pipeline = ["tagger", "parser"]')
+    assert case == "schedule of the wrong type"
+    return text.replace(
+        "learn_rate = 0.001\n",
+        '\n[training.optimizer.learn_rate]\n@schedules = "cli_test.bad_schedule.v1"\n',
+        1,
+    )
+
+
+@pytest.mark.parametrize(
+    "case", ["factory typo", "pipeline name without a block", "schedule of the wrong type"]
+)
+def test_debug_config_rejects_what_train_rejects(starter_config, tmp_path, capsys, case):
+    code = tmp_path / "funcs.py"
+    code.write_text(BAD_SCHEDULE, encoding="utf8")
+    cfg = tmp_path / "config.cfg"
+    cfg.write_text(_broken(starter_config, case), encoding="utf8")
+    assert cfg.read_text(encoding="utf8") != starter_config
+    common = [str(cfg), "--code", str(code)]
+    assert run_app(app, ["debug", "config", *common]) == 1
+    debug_err = capsys.readouterr().err
+    paths = ["--paths.train", str(tmp_path / "t.docbin"), "--paths.dev", str(tmp_path / "d.docbin")]
+    assert run_app(app, ["train", *common, *paths]) == 1
+    train_err = capsys.readouterr().err
+    assert "Traceback" not in debug_err and "Config is valid" not in debug_err
+    # Train prints its progress lines first; its error is the same text debug printed.
+    assert debug_err.strip() and debug_err.strip() in train_err
+    expected = {
+        "factory typo": "components.tagger.factory: Can't find 'taggr'",
+        "pipeline name without a block": "no [components.parser] block",
+        "schedule of the wrong type": "training.optimizer.learn_rate: Input should be",
+    }[case]
+    assert expected in debug_err
+
+
+def test_debug_config_accepts_the_starter_config(starter_config, tmp_path, capsys):
+    cfg = tmp_path / "config.cfg"
+    cfg.write_text(starter_config, encoding="utf8")
+    assert run_app(app, ["debug", "config", str(cfg)]) == 0
+    out, err = capsys.readouterr()
+    assert "Config is valid" in err
+    assert Config().from_str(out, interpolate=False)["components"]["tagger"]["factory"] == "tagger"
+
+
+def test_component_and_training_errors_have_one_form(starter_config, tmp_path, capsys):
+    text = starter_config.replace("beta1 = 0.9", 'beta1 = "high"').replace(
+        "width = 96", 'width = "wide"', 1
+    )
+    cfg = tmp_path / "config.cfg"
+    cfg.write_text(text, encoding="utf8")
+    assert run_app(app, ["debug", "config", str(cfg)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    ours = [line.strip() for line in lines if line.strip().startswith(("components.", "training."))]
+    # One error block from one engine: the same wording, the full dotted key.
+    assert ours == [
+        "components.tagger.model.tok2vec.embed.width: Input should be a valid integer, "
+        "unable to parse string as an integer",
+        "training.optimizer.beta1: Input should be a number or an Iterator or a list; "
+        "got 'high' (str)",
+    ]

@@ -72,3 +72,26 @@ def test_fill_config_validation_error(tmp_path, capsys, default_functions):
     base.write_text("[training]\nmax_step = 10\n", encoding="utf8")
     assert run_app(app, ["init", "fill-config", str(base), "-"]) == 1
     assert "training.max_step: Extra inputs are not permitted" in capsys.readouterr().err
+
+
+def test_fill_config_writes_every_component_default(tmp_path, capsys):
+    base = tmp_path / "base.cfg"
+    base.write_text(
+        '[nlp]\nlang = "en"\npipeline = ["tagger"]\n\n[components]\n\n'
+        '[components.tagger]\nfactory = "tagger"\n',
+        encoding="utf8",
+    )
+    out = tmp_path / "filled.cfg"
+    assert run_app(app, ["init", "fill-config", str(base), str(out)]) == 0
+    tagger = Config().from_disk(out, interpolate=False)["components"]["tagger"]
+    # The factory's keyword defaults, its default_config's model, and that model's
+    # own defaults, down to the innermost architecture.
+    assert tagger["factory"] == "tagger"
+    assert {"overwrite", "label_smoothing"} <= set(tagger)
+    assert tagger["model"]["@architectures"] == "treadle.Tagger.v1"
+    tok2vec = tagger["model"]["tok2vec"]
+    assert tok2vec["@architectures"] and {"width", "depth"} <= set(tok2vec)
+    # What fill-config wrote builds the same pipeline as the bare block.
+    assert registry.fill(Config().from_disk(out, interpolate=False)) == Config().from_disk(
+        out, interpolate=False
+    )

@@ -264,3 +264,112 @@ def test_used_functions(reg):
         (("training", "optimizer", "learn_rate"), "compounding.test.v1"),
     ]
     assert reg.schedules.find("constant.test.v1")["module"] == __name__
+
+
+# --- the engine's features the components use -------------------------------------
+
+
+def _with_declared_defaults(reg: Registries) -> Registries:
+    @reg.misc("inner.test.v1")
+    def inner(width: int = 4, depth: int = 1) -> tuple:
+        return ("inner", width, depth)
+
+    @reg.misc("other_inner.test.v1")
+    def other_inner(size: int = 9) -> tuple:
+        return ("other", size)
+
+    def outer(model: tuple, threshold: float = 0.5) -> dict:
+        return {"model": model, "threshold": threshold}
+
+    # Declared defaults go beyond the signature: a nested block the config may leave out.
+    reg.misc.register(
+        "outer.test.v1",
+        func=outer,
+        defaults={"model": {"@misc": "inner.test.v1", "width": 8}, "threshold": 0.7},
+    )
+    return reg
+
+
+def test_declared_defaults_fill_and_resolve_the_same(reg):
+    reg = _with_declared_defaults(reg)
+    block = {"x": {"@misc": "outer.test.v1"}}
+    filled = reg.fill(block)
+    assert filled["x"] == {
+        "@misc": "outer.test.v1",
+        "model": {"@misc": "inner.test.v1", "width": 8, "depth": 1},
+        "threshold": 0.7,
+    }
+    assert reg.resolve(block)["x"] == {"model": ("inner", 8, 1), "threshold": 0.7}
+    assert reg.resolve(filled)["x"] == reg.resolve(block)["x"]
+
+
+def test_declared_defaults_merge_key_by_key_unless_the_function_changes(reg):
+    reg = _with_declared_defaults(reg)
+    same_fn = {"x": {"@misc": "outer.test.v1", "model": {"depth": 3}}}
+    assert reg.resolve(same_fn)["x"]["model"] == ("inner", 8, 3)
+    other_fn = {"x": {"@misc": "outer.test.v1", "model": {"@misc": "other_inner.test.v1"}}}
+    # The default's width = 8 belongs to inner.test.v1: it must not leak into another call.
+    assert reg.resolve(other_fn)["x"]["model"] == ("other", 9)
+    assert reg.fill(other_fn)["x"]["model"] == {"@misc": "other_inner.test.v1", "size": 9}
+
+
+def test_unknown_setting_suggests_the_accepted_names(reg):
+    cfg = {"opt": {"@optimizers": "Adam.test.v1", "beta": 0.9}}
+    with pytest.raises(ConfigValidationError) as err:
+        reg.resolve(cfg)
+    msg = str(err.value)
+    assert "opt.beta: Extra inputs are not permitted (unknown setting 'beta'" in msg
+    assert "did you mean 'beta1'" in msg and "it takes" in msg and "use_averages" in msg
+
+
+def test_a_value_fitting_no_member_of_a_union_is_one_error(reg):
+    @reg.misc("union.test.v1")
+    def with_union(rate: float | list) -> float:
+        return 0.0
+
+    with pytest.raises(ConfigValidationError) as err:
+        reg.resolve({"a": {"@misc": "union.test.v1", "rate": "fast"}})
+    lines = [line for line in str(err.value).splitlines() if line.startswith("  ")]
+    assert lines == ["  a.rate: Input should be a number or a list; got 'fast' (str)"]
+
+
+def test_hints_that_do_not_resolve_at_run_time_leave_the_others_checked(reg):
+    # A name imported only for type checkers can't be evaluated at run time; the
+    # parameters whose hints do resolve must still be validated.
+    namespace: dict = {}
+    exec(
+        "from __future__ import annotations\n"
+        "def make(nlp: OnlyForTypeCheckers, width: int = 1):\n"
+        "    return (nlp, width)\n",
+        namespace,
+    )
+    reg.misc.register("forward_ref.test.v1", func=namespace["make"])
+    assert reg.resolve({"a": {"@misc": "forward_ref.test.v1", "nlp": 1, "width": "2"}})["a"] == (1, 2)
+    with pytest.raises(ConfigValidationError, match="a.width"):
+        reg.resolve({"a": {"@misc": "forward_ref.test.v1", "nlp": 1, "width": "wide"}})
+
+
+def test_fill_reads_component_blocks_as_factory_calls(reg):
+    def make_thing(nlp: object, name: str, size: int = 3, label: str = "x") -> object:
+        return object()
+
+    reg.factories.register("thing.test", func=make_thing, defaults={"label": "T"})
+    cfg = {"components": {"t": {"factory": "thing.test"}, "s": {"source": "/elsewhere"}}}
+    filled = reg.fill(cfg)
+    # nlp and name are Language's to pass, never written into the config.
+    assert filled["components"]["t"] == {"factory": "thing.test", "label": "T", "size": 3}
+    assert filled["components"]["s"] == {"source": "/elsewhere"}
+    with pytest.raises(ConfigValidationError) as err:
+        reg.fill({"components": {"t": {"factory": "thing.test", "size": "big", "colour": 1}}})
+    msg = str(err.value)
+    assert "components.t.size: Input should be a valid integer" in msg
+    assert "components.t.colour: Extra inputs are not permitted" in msg
+    with pytest.raises(RegistryError, match=r"components\.t\.factory: Can't find 'thing\.tset'"):
+        reg.fill({"components": {"t": {"factory": "thing.tset"}}})
+
+
+def test_resolve_at_names_the_path_in_errors(reg):
+    block = {"@optimizers": "Adam.test.v1", "beta1": "high"}
+    with pytest.raises(ConfigValidationError, match="training.optimizer.beta1"):
+        reg.resolve_at("training.optimizer", block)
+    assert isinstance(reg.resolve_at("training.optimizer", {"@optimizers": "Adam.test.v1"}), Optimizer)

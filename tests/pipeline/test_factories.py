@@ -11,6 +11,7 @@ from tests.toy_pipeline import make_nlp, mark_a
 from treadle.config import registry
 from treadle.errors import ConfigValidationError, PipelineError
 from treadle.language import Language
+from treadle.pipeline import factories
 
 
 def test_factory_defaults_and_config() -> None:
@@ -74,3 +75,20 @@ def test_factory_with_nested_registered_function() -> None:
             name="bad",
             config={"label": {"@misc": "test.make_label.v1", "prefix": "n", "n": "x"}},
         )
+
+
+def test_registration_lives_beside_the_config_engine() -> None:
+    assert Language.factory is factories.factory and Language.component is factories.component
+
+    @factories.factory("test_declared", default_config={"size": 2})
+    def make_declared(nlp: Language, name: str, size: int) -> Any:
+        return mark_a
+
+    # The engine gets the default_config with the function: resolve and fill use it.
+    assert registry.factories.get("test_declared") is make_declared
+    assert registry.factories.get_defaults("test_declared") == {"size": 2}
+    nlp = make_nlp()
+    nlp.add_pipe("test_declared")
+    assert nlp.config["components"]["test_declared"] == {"factory": "test_declared", "size": 2}
+    with pytest.raises(ConfigValidationError, match="components.d.size: Input should be"):
+        nlp.add_pipe("test_declared", name="d", config={"size": "two"})
