@@ -319,7 +319,7 @@ def test_unknown_setting_suggests_the_accepted_names(reg):
         reg.resolve(cfg)
     msg = str(err.value)
     assert "opt.beta: Extra inputs are not permitted (unknown setting 'beta'" in msg
-    assert "did you mean 'beta1'" in msg and "it takes" in msg and "use_averages" in msg
+    assert "did you mean 'beta1'? It takes: beta1, learn_rate, names, tag, use_averages)" in msg
 
 
 def test_a_value_fitting_no_member_of_a_union_is_one_error(reg):

@@ -277,9 +277,9 @@ def extra_input_message(key: str, accepted: Iterable[str]) -> str:
     accepted names: the same wording for every section of a config."""
     names = sorted(n for n in accepted if n not in FACTORY_RUNTIME_ARGS)
     close = difflib.get_close_matches(key, names, n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    takes = ", ".join(names) or "no settings"
-    return f"Extra inputs are not permitted (unknown setting {key!r}{hint}; it takes {takes})"
+    hint = f", did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
+    takes = ", ".join(names) or "nothing"
+    return f"Extra inputs are not permitted (unknown setting {key!r}{hint} It takes: {takes})"
 
 
 class _Resolver:
