@@ -38,7 +38,10 @@ def test_package_imports_and_registers_without_the_extra():
         import treadle.transformers
         assert "transformers" not in sys.modules, "imported at load time"
         sys.modules["transformers"] = None
+        from treadle.config import registry
         from treadle.errors import MissingDependencyError
+        getter = registry.span_getters.get("treadle.strided_spans.v1")(window=4, stride=2)
+        assert callable(getter)
         try:
             treadle.transformers.require_transformers()
         except MissingDependencyError:
