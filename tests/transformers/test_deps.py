@@ -42,6 +42,7 @@ def test_package_imports_and_registers_without_the_extra():
         from treadle.errors import MissingDependencyError
         getter = registry.span_getters.get("treadle.strided_spans.v1")(window=4, stride=2)
         assert callable(getter)
+        assert registry.layers.get("treadle.reduce_mean.v1")() is not None
         try:
             treadle.transformers.require_transformers()
         except MissingDependencyError:
