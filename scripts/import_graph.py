@@ -34,6 +34,9 @@ LAYERS["treadle.pipeline"] = {
     *LAYERS["treadle.ml"], *LAYERS["treadle.lang"], "treadle.ml", "treadle.matcher",
     "treadle.scoring", "treadle.lang",
 }
+# The Hugging Face bridge: model-independent glue between Docs and wordpieces, on top
+# of the pipeline layer (the transformer component will live here too).
+LAYERS["treadle.transformers"] = {*LAYERS["treadle.pipeline"], "treadle.pipeline"}
 # Modules that hold part of what Language does, below it: they know it by type only.
 for helper in ("treadle.serialization", "treadle.train_step"):
     LAYERS[helper] = {"treadle.errors", "treadle.util"}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv (if missing) and installs treadle with its dev tools.
+# Creates .venv (if missing) and installs treadle with its dev tools and the
+# transformers extra (the transformer tests run on a tiny local model, no download).
 # torch is pinned here, not in pyproject: the pin picks the local CPU wheel on
 # machines that ship one instead of pulling the multi-GB CUDA build.
 set -euo pipefail
@@ -21,5 +22,5 @@ pip_install() {
 if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
     pip_install "torch==${TREADLE_TORCH_VERSION:-2.13.0}"
 fi
-pip_install -e ".[dev]"
+pip_install -e ".[dev,transformers]"
 echo "setup: .venv ready ($(.venv/bin/python -c 'import treadle, torch; print("treadle", treadle.__version__, "torch", torch.__version__)'))"

@@ -18,6 +18,10 @@ class TreadleWarning(UserWarning):
     """Base class of treadle's warnings."""
 
 
+class MissingDependencyError(TreadleError, ImportError):
+    """An optional extra a feature needs is not installed; the message names the pip command."""
+
+
 class ConfigError(TreadleError):
     """A config file or override is malformed (syntax, interpolation, unknown key)."""
 

@@ -156,6 +156,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "treadle.ml",
     "treadle.pipeline.factories:load_builtin_components",
     "treadle.training",
+    "treadle.transformers",
 )
 """What registers treadle's built-in functions, run on the first miss: modules to
 import, or ``module:function`` to import and call (the components are found by
