@@ -35,7 +35,8 @@ LAYERS["treadle.pipeline"] = {
     "treadle.scoring", "treadle.lang",
 }
 # The Hugging Face bridge: model-independent glue between Docs and wordpieces, on top
-# of the pipeline layer (the transformer component will live here too).
+# of the pipeline layer (the transformer component is treadle.pipeline.transformer,
+# which imports none of it).
 LAYERS["treadle.transformers"] = {*LAYERS["treadle.pipeline"], "treadle.pipeline"}
 # Modules that hold part of what Language does, below it: they know it by type only.
 for helper in ("treadle.serialization", "treadle.train_step"):

@@ -22,6 +22,9 @@ import treadle  # noqa: E402
 from tests import helpers  # noqa: E402
 from treadle.tokens import Vocab  # noqa: E402
 
+# The tiny local BERT fixtures (tests/transformers and tests/pipeline/test_transformer.py).
+pytest_plugins = ["tests.transformers.tiny_bert"]
+
 # ------------------------------------------------------------------------ basic objects
 
 

@@ -196,7 +196,8 @@ class Language:
         filled = registry.fill({"components": {name: block}}, validate=False)
         settings = {k: v for k, v in filled["components"][name].items() if k != "factory"}
         call = {f"@{FACTORY_CATEGORY}": factory_name, "nlp": self, "name": name, **settings}
-        component = registry.resolve_at(f"components.{name}", call, validate=validate)
+        with factories.building_component_for(self):
+            component = registry.resolve_at(f"components.{name}", call, validate=validate)
         if component is None or not callable(component):
             raise PipelineError(
                 f"Factory {factory_name!r} for component {name!r} returned {component!r}, "

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.transformers.conftest import MAX_POSITIONS, WORDS
+from tests.transformers.tiny_bert import MAX_POSITIONS, WORDS
 from treadle.config import registry
 from treadle.errors import TreadleError
 from treadle.tokens import Doc

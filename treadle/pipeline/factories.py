@@ -16,11 +16,13 @@ register themselves without importing ``Language`` (``Language.factory`` and
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -51,6 +53,26 @@ class FactoryMeta:
 
 
 _FACTORY_META: dict[str, FactoryMeta] = {}
+
+# The pipeline a component is being created for, while its config block resolves: a
+# nested model block (a transformer listener) can read the components already built
+# before it, e.g. the upstream transformer's width, which only its model knows.
+_BUILDING: ContextVar[Language | None] = ContextVar("treadle_pipeline_being_built", default=None)
+
+
+@contextlib.contextmanager
+def building_component_for(nlp: Language) -> Iterator[None]:
+    """While a component for ``nlp`` is created (``Language`` wraps the resolve)."""
+    token = _BUILDING.set(nlp)
+    try:
+        yield
+    finally:
+        _BUILDING.reset(token)
+
+
+def pipeline_being_built() -> Language | None:
+    """The ``nlp`` a component is being created for right now, if any."""
+    return _BUILDING.get()
 _BUILTIN_IMPORT_ERRORS: dict[str, str] = {}
 _builtins_loaded = False
 

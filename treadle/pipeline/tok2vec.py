@@ -13,7 +13,6 @@ hands its detached outputs to the listeners, so listening components keep traini
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,7 @@ import torch
 
 from treadle.ml.architectures.tagger import encode_packed
 from treadle.ml.dropout import set_dropout_rate
-from treadle.ml.layers.listener import Tok2VecListener
+from treadle.pipeline._internal.listeners import ListenedTo
 from treadle.pipeline._internal.trainable import TrainablePipe, _check_examples
 from treadle.pipeline.factories import factory
 
@@ -42,17 +41,16 @@ DEFAULT_TOK2VEC_MODEL: dict[str, Any] = {
 }
 
 
-class Tok2Vec(TrainablePipe):
+class Tok2Vec(ListenedTo, TrainablePipe):
     """Runs ``model`` (list[Doc] -> one (n_tokens, width) tensor per Doc) for the pipeline."""
 
     model: torch.nn.Module
+    listener_kind = "tok2vec"
 
     def __init__(self, vocab: Vocab, model: torch.nn.Module, name: str = "tok2vec", *, nlp: Language | None = None) -> None:
         super().__init__(vocab, model, name)
         self.cfg.pop("labels", None)
-        self._nlp_ref: weakref.ref[Language] | None = weakref.ref(nlp) if nlp is not None else None
-        self._listener_key: Any = None
-        self._listener_map: dict[str, list[Tok2VecListener]] = {}
+        self._init_listeners(nlp)
 
     def _needs_labels(self) -> bool:
         return False
@@ -63,61 +61,6 @@ class Tok2Vec(TrainablePipe):
 
     def add_label(self, label: str) -> int:
         raise NotImplementedError(f"Component {self.name!r} (tok2vec) has no labels")
-
-    # ------------------------------------------------------------------ listeners
-
-    def find_listeners(self, nlp: Language | None = None) -> dict[str, list[Tok2VecListener]]:
-        """Find the listeners of this tok2vec in ``nlp`` (by default the pipeline it was
-        created for). Cheap when the pipeline did not change since the last call."""
-        if nlp is not None:
-            self._nlp_ref = weakref.ref(nlp)
-        nlp = self._nlp_ref() if self._nlp_ref is not None else None
-        if nlp is None:
-            return self._listener_map
-        comps = nlp.components
-        key = tuple((n, id(c), id(getattr(c, "model", None))) for n, c in comps)
-        if key == self._listener_key:
-            return self._listener_map
-        found: dict[str, list[Tok2VecListener]] = {}
-        nearest: Any = None  # the last tok2vec-like component seen so far
-        for comp_name, comp in comps:
-            model = getattr(comp, "model", None)
-            if comp is not self and isinstance(model, torch.nn.Module) and nearest is not None:
-                for sub in model.modules():
-                    if not isinstance(sub, Tok2VecListener):
-                        continue
-                    up = sub.upstream_name
-                    if up == self.name or (up == "*" and nearest is self):
-                        found.setdefault(comp_name, []).append(sub)
-            if isinstance(comp, Tok2Vec) or hasattr(comp, "find_listeners"):
-                nearest = comp
-        self._listener_key = key
-        self._listener_map = found
-        return found
-
-    @property
-    def listeners(self) -> list[Tok2VecListener]:
-        return [lst for group in self.find_listeners().values() for lst in group]
-
-    @property
-    def listening_components(self) -> list[str]:
-        return list(self.find_listeners())
-
-    def add_listener(self, listener: Tok2VecListener, component_name: str) -> None:
-        """Register a listener by hand (e.g. a model built outside the pipeline)."""
-        group = self._listener_map.setdefault(component_name, [])
-        if listener not in group:
-            group.append(listener)
-
-    def clear_listeners(self) -> None:
-        """Drop the batch the listeners hold (frees the graph after a backward pass)."""
-        for lst in self.listeners:
-            lst.clear()
-
-    def _broadcast(self, docs: list[Doc], outputs: list[torch.Tensor]) -> None:
-        batch_id = Tok2VecListener.batch_id(docs)
-        for lst in self.listeners:
-            lst.receive(batch_id, outputs)
 
     # ------------------------------------------------------------------ running
 

@@ -39,6 +39,9 @@ class _ScaleGrad(torch.autograd.Function):
 
 
 class Tok2VecListener(torch.nn.Module):
+    # Which upstream components find it (treadle.pipeline._internal.listeners).
+    listens_to = "tok2vec"
+
     def __init__(self, width: int, upstream: str = "*", grad_factor: float = 1.0) -> None:
         super().__init__()
         self.width = width

@@ -3,7 +3,8 @@
 ``bert_tokenizer`` is a ``BertTokenizerFast`` on a few dozen words and ``##`` pieces
 written to a tmp ``vocab.txt``; ``bert_model`` a randomly initialised 2-layer
 ``BertModel`` with 64 positions. Tests using them skip when the transformers extra
-is not installed, so the rest of this folder runs without it.
+is not installed, so the rest of the suite runs without it. A plugin of the root
+``tests/conftest.py``, so ``tests/pipeline`` uses them too.
 """
 
 from __future__ import annotations
@@ -54,3 +55,12 @@ def bert_model(transformers_mod):
     model = transformers_mod.BertModel(config)
     model.eval()
     return model
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(bert_tokenizer, bert_model, tmp_path_factory) -> Path:
+    """The tiny tokenizer and model saved as a Hugging Face folder, to load by path."""
+    folder: Path = tmp_path_factory.mktemp("tiny_bert_saved")
+    bert_tokenizer.save_pretrained(folder)
+    bert_model.save_pretrained(folder)
+    return folder

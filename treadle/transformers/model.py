@@ -1,0 +1,237 @@
+"""``treadle.TransformerModel.v1``: a Hugging Face encoder as ``list[Doc] -> per-Doc outputs``.
+
+:class:`TransformerModel` holds a fast tokenizer and an ``AutoModel``. Its forward
+tokenizes each Doc once, whole (:func:`tokenize_docs`), cuts the span getter's Spans
+into windows that fit the model (:func:`span_windows`), runs the model on padded
+windows in batches of at most ``max_batch_items`` padded positions, and averages the
+positions several windows share back onto the Doc's wordpieces
+(:func:`average_windows`). Each Doc gets a :class:`DocTransformerOutput`: its
+wordpieces, the last hidden state per wordpiece (graph attached in training) and the
+token -> wordpiece alignment.
+
+``transformers`` is imported only when a model is built (:func:`require_transformers`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from treadle.config import registry
+from treadle.errors import ConfigError
+from treadle.transformers._deps import require_transformers
+from treadle.transformers.alignment import PieceAlignment
+from treadle.transformers.span_getters import SpanGetter
+from treadle.transformers.windows import (
+    DocPieces,
+    Window,
+    average_windows,
+    pad_windows,
+    span_windows,
+    tokenize_docs,
+)
+
+if TYPE_CHECKING:
+    from treadle.tokens import Doc
+
+# Models whose position ids start after the padding id (RoBERTa's
+# ``create_position_ids_from_input_ids``): ``pad_token_id + 1`` positions are lost.
+_OFFSET_POSITION_MODELS = frozenset(
+    {"roberta", "xlm-roberta", "camembert", "longformer", "data2vec-text", "xlm-roberta-xl"}
+)
+
+
+@dataclass
+class DocTransformerOutput:
+    """What the transformer computed for one Doc."""
+
+    input_ids: np.ndarray  # (n_pieces,) int64, the Doc's wordpieces (no special tokens)
+    wordpieces: list[str]  # the same pieces as strings
+    hidden: torch.Tensor  # (n_pieces, width) last hidden state per wordpiece
+    alignment: PieceAlignment  # token -> wordpiece indices
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+    def detach(self) -> DocTransformerOutput:
+        return DocTransformerOutput(self.input_ids, self.wordpieces, self.hidden.detach(), self.alignment)
+
+
+def model_max_length(config: Any, tokenizer: Any) -> int:
+    """How many positions (special tokens included) one window may have."""
+    n_pos = getattr(config, "max_position_embeddings", None)
+    if isinstance(n_pos, int) and n_pos > 0:
+        pad = getattr(config, "pad_token_id", None)
+        if getattr(config, "model_type", "") in _OFFSET_POSITION_MODELS and isinstance(pad, int):
+            n_pos -= pad + 1
+    else:
+        n_pos = None
+    tok_max = getattr(tokenizer, "model_max_length", None)
+    # Tokenizers without a limit report a huge sentinel (int(1e30)).
+    if not isinstance(tok_max, int) or tok_max <= 0 or tok_max > 1_000_000:
+        tok_max = None
+    found = [n for n in (n_pos, tok_max) if n is not None]
+    if not found:
+        raise ConfigError(
+            "TransformerModel: neither the model config (max_position_embeddings) nor the "
+            "tokenizer (model_max_length) says how long an input may be."
+        )
+    return min(found)
+
+
+class TransformerModel(torch.nn.Module):
+    """A fast Hugging Face tokenizer and encoder, run over windows of each Doc."""
+
+    def __init__(
+        self,
+        tokenizer: Any,
+        transformer: torch.nn.Module,
+        get_spans: SpanGetter,
+        *,
+        mixed_precision: bool = False,
+        grad_scaler_config: dict[str, Any] | None = None,
+        max_batch_items: int = 4096,
+        name: str = "",
+    ) -> None:
+        super().__init__()
+        if not getattr(tokenizer, "is_fast", False):
+            raise ConfigError(
+                f"TransformerModel {name!r}: {type(tokenizer).__name__} is not a fast tokenizer. "
+                "treadle aligns wordpieces to tokens through character offsets, which only "
+                "fast (Rust) tokenizers give; use a model that has one."
+            )
+        self.tokenizer = tokenizer
+        self.transformer = transformer
+        self.get_spans = get_spans
+        self.name = name
+        self.mixed_precision = mixed_precision
+        # Kept for the training loop's loss scaling under fp16; not used by forward.
+        self.grad_scaler_config = dict(grad_scaler_config or {})
+        self.max_batch_items = max_batch_items
+        config = transformer.config
+        self.width: int = int(config.hidden_size)
+        self.max_length = model_max_length(config, tokenizer)
+        pad = tokenizer.pad_token_id
+        self.pad_token_id = int(pad if pad is not None else 0)
+        self._warned_cpu_amp = False
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        name: str | Path,
+        get_spans: SpanGetter,
+        *,
+        tokenizer_config: dict[str, Any] | None = None,
+        transformer_config: dict[str, Any] | None = None,
+        mixed_precision: bool = False,
+        grad_scaler_config: dict[str, Any] | None = None,
+    ) -> TransformerModel:
+        """Load the tokenizer and encoder of a Hugging Face model name or local folder."""
+        transformers = require_transformers()
+        tok_cfg = dict(tokenizer_config or {})
+        if tok_cfg.pop("use_fast", True) is not True:
+            raise ConfigError(
+                "TransformerModel: tokenizer_config.use_fast must be true: treadle needs the "
+                "wordpieces' character offsets, which only fast tokenizers give."
+            )
+        trf_cfg = dict(transformer_config or {})
+        # Code from a model repository never runs.
+        tok_cfg["trust_remote_code"] = False
+        trf_cfg["trust_remote_code"] = False
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(name), use_fast=True, **tok_cfg)
+        transformer = transformers.AutoModel.from_pretrained(str(name), **trf_cfg)
+        return cls(
+            tokenizer,
+            transformer,
+            get_spans,
+            mixed_precision=mixed_precision,
+            grad_scaler_config=grad_scaler_config,
+            name=str(name),
+        )
+
+    # ------------------------------------------------------------------ running
+
+    def _autocast(self, device: torch.device) -> Any:
+        if not self.mixed_precision:
+            return nullcontext()
+        if device.type != "cuda":
+            if not self._warned_cpu_amp:
+                warnings.warn(
+                    "TransformerModel: mixed_precision is ignored on the CPU.", stacklevel=3
+                )
+                self._warned_cpu_amp = True
+            return nullcontext()
+        return torch.autocast(device_type="cuda", dtype=torch.float16)
+
+    def _run_windows(self, windows: Sequence[Window], device: torch.device) -> list[torch.Tensor]:
+        """Each window's last hidden states (length_k, width), batching windows of
+        similar length so no model call exceeds ``max_batch_items`` padded positions."""
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+        out: list[torch.Tensor | None] = [None] * len(windows)
+        groups: list[list[int]] = []
+        for i in order:
+            # Sorted by length, so the window being added is the group's longest.
+            if groups and (len(groups[-1]) + 1) * len(windows[i]) <= self.max_batch_items:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        with self._autocast(device):
+            for group in groups:
+                ids, mask = pad_windows([windows[i] for i in group], self.pad_token_id, device)
+                hidden = self.transformer(input_ids=ids, attention_mask=mask).last_hidden_state
+                hidden = hidden.float()
+                for row, i in enumerate(group):
+                    out[i] = hidden[row, : len(windows[i])]
+        return out  # type: ignore[return-value]
+
+    def forward(self, docs: Sequence[Doc]) -> list[DocTransformerOutput]:
+        docs = list(docs)
+        pieces: list[DocPieces] = tokenize_docs(self.tokenizer, docs)
+        windows = span_windows(self.tokenizer, self.get_spans(docs), pieces, self.max_length)
+        device = next(self.transformer.parameters()).device
+        hidden = self._run_windows(windows, device) if windows else []
+        per_doc: list[list[int]] = [[] for _ in docs]
+        for k, w in enumerate(windows):
+            per_doc[w.doc_index].append(k)
+        outputs = []
+        for i, doc_pieces in enumerate(pieces):
+            ks = per_doc[i]
+            if ks:
+                rows = average_windows(
+                    [hidden[k] for k in ks], [windows[k].positions for k in ks], len(doc_pieces)
+                )
+            else:  # an empty Doc, or one the span getter gave nothing to read
+                rows = torch.zeros(len(doc_pieces), self.width, device=device)
+            strings = self.tokenizer.convert_ids_to_tokens(doc_pieces.input_ids.tolist())
+            outputs.append(DocTransformerOutput(doc_pieces.input_ids, strings, rows, doc_pieces.alignment))
+        return outputs
+
+    def extra_repr(self) -> str:
+        return f"name={self.name!r}, width={self.width}, max_length={self.max_length}"
+
+
+@registry.architectures("treadle.TransformerModel.v1")
+def make_TransformerModel(
+    name: str,
+    get_spans: SpanGetter,
+    tokenizer_config: dict[str, Any] = {},  # noqa: B006  (config defaults, never mutated)
+    transformer_config: dict[str, Any] = {},  # noqa: B006
+    mixed_precision: bool = False,
+    grad_scaler_config: dict[str, Any] = {},  # noqa: B006
+) -> TransformerModel:
+    """A Hugging Face model (hub name or local folder) over the span getter's windows."""
+    return TransformerModel.from_pretrained(
+        name,
+        get_spans,
+        tokenizer_config=tokenizer_config,
+        transformer_config=transformer_config,
+        mixed_precision=mixed_precision,
+        grad_scaler_config=grad_scaler_config,
+    )
