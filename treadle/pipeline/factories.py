@@ -73,6 +73,8 @@ def building_component_for(nlp: Language) -> Iterator[None]:
 def pipeline_being_built() -> Language | None:
     """The ``nlp`` a component is being created for right now, if any."""
     return _BUILDING.get()
+
+
 _BUILTIN_IMPORT_ERRORS: dict[str, str] = {}
 _builtins_loaded = False
 
