@@ -87,6 +87,9 @@ class Part:
     - ``after(where)``: runs once this part's turn is over, whether it was read,
       excluded or absent, for state derived from it and from what the component
       already had (e.g. sizing the output layer for the labels in ``cfg``).
+    - ``folder``: the value is a map ``{file name: bytes}`` saved as the files of the
+      folder ``file`` (files another library writes and reads as they are, e.g. a
+      Hugging Face config and tokenizer); ``codec`` is not used.
     """
 
     file: str
@@ -95,6 +98,7 @@ class Part:
     codec: Codec = JSON
     required: bool = False
     after: Callable[[str], None] | None = None
+    folder: bool = False
 
 
 Parts = Mapping[str, Part]
@@ -110,14 +114,52 @@ def save_parts(parts: Parts, path: str | Path, exclude: Iterable[str] = ()) -> N
     skip = _names(exclude)
     # Encode everything before replacing any file: a part that fails to produce its
     # value leaves a previous save in the folder as it was.
-    files = [
-        (path / part.file, part.codec.encode(part.dump()))
-        for name, part in parts.items()
-        if name not in skip
-    ]
+    files: list[tuple[Path, bytes]] = []
+    folders: list[tuple[Path, Mapping[str, bytes]]] = []
+    for name, part in parts.items():
+        if name in skip:
+            continue
+        if part.folder:
+            folders.append((path / part.file, _check_folder_value(part.dump(), name)))
+        else:
+            files.append((path / part.file, part.codec.encode(part.dump())))
     path.mkdir(parents=True, exist_ok=True)
     for file, data in files:
         atomic_write_bytes(file, data)
+    for folder, contents in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        # Files of an earlier save that this one lacks would be read back with it.
+        for old in folder.iterdir():
+            if old.is_file() and old.name not in contents:
+                old.unlink()
+        for file_name, data in contents.items():
+            atomic_write_bytes(folder / file_name, data)
+
+
+def _check_folder_value(value: Any, name: str) -> Mapping[str, bytes]:
+    """A folder part's value: plain file names (no paths) to bytes."""
+    if not isinstance(value, Mapping):
+        raise SerializationError(f"part {name!r}: expected a map of file names to bytes")
+    for file_name, data in value.items():
+        if (
+            not isinstance(file_name, str)
+            or file_name in ("", ".", "..")
+            or "/" in file_name
+            or "\\" in file_name
+            or not isinstance(data, bytes)
+        ):
+            raise SerializationError(
+                f"part {name!r}: {file_name!r} is not a plain file name with bytes"
+            )
+    return value
+
+
+def _read_folder(folder: Path, where: str) -> dict[str, bytes]:
+    """The plain files of a folder part (sub-folders are not part of it)."""
+    try:
+        return {f.name: f.read_bytes() for f in sorted(folder.iterdir()) if f.is_file()}
+    except OSError as err:
+        raise SerializationError(f"{where}: could not read it ({err})") from None
 
 
 def load_parts(parts: Parts, path: str | Path, exclude: Iterable[str], desc: str) -> None:
@@ -135,6 +177,11 @@ def load_parts(parts: Parts, path: str | Path, exclude: Iterable[str], desc: str
                 raise SerializationError(
                     f"{where}: the file is missing (part {name!r} of the saved component)"
                 )
+            continue
+        if part.folder:
+            if not file.is_dir():
+                raise SerializationError(f"{where}: expected a folder (part {name!r})")
+            found[name] = _read_folder(file, where)
             continue
         try:
             data = file.read_bytes()
@@ -170,7 +217,13 @@ def unpack_parts(parts: Parts, data: bytes, exclude: Iterable[str], desc: str) -
             if part.required:
                 raise SerializationError(f"{desc}: its bytes have no {name!r} part")
             continue
-        found[name] = msg[name]
+        value = msg[name]
+        if part.folder:
+            try:
+                value = dict(_check_folder_value(value, name))
+            except SerializationError as err:
+                raise SerializationError(f"{desc}: its bytes hold a bad {err}") from None
+        found[name] = value
     _apply(parts, found, lambda name: f"{desc}: {name!r} in its bytes")
 
 
