@@ -196,7 +196,7 @@ class Language:
         filled = registry.fill({"components": {name: block}}, validate=False)
         settings = {k: v for k, v in filled["components"][name].items() if k != "factory"}
         call = {f"@{FACTORY_CATEGORY}": factory_name, "nlp": self, "name": name, **settings}
-        with factories.building_component_for(self):
+        with factories.building_component_for(self, name):
             component = registry.resolve_at(f"components.{name}", call, validate=validate)
         if component is None or not callable(component):
             raise PipelineError(
@@ -890,5 +890,8 @@ def load(
             node[last] = value
     cfg = cfg.interpolate()
     exclude = {exclude} if isinstance(exclude, str) else set(exclude)
-    nlp = Language.from_config(cfg, disable=disable, enable=enable, exclude=exclude)
+    # Components that can't be rebuilt from the config alone (a transformer) build
+    # from their saved folders in ``path`` (factories.saved_component_folder).
+    with factories.loading_pipeline_from(path):
+        nlp = Language.from_config(cfg, disable=disable, enable=enable, exclude=exclude)
     return nlp.from_disk(path, exclude=exclude)

@@ -24,6 +24,7 @@ import pkgutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from treadle.config import registry
@@ -58,21 +59,50 @@ _FACTORY_META: dict[str, FactoryMeta] = {}
 # nested model block (a transformer listener) can read the components already built
 # before it, e.g. the upstream transformer's width, which only its model knows.
 _BUILDING: ContextVar[Language | None] = ContextVar("treadle_pipeline_being_built", default=None)
+# The name of that component, so a model block can find the component's saved folder.
+_BUILDING_NAME: ContextVar[str | None] = ContextVar("treadle_component_being_built", default=None)
+# The saved pipeline folder ``treadle.load`` is building from. Components are built
+# from config.cfg before their folders are read, so a model that can't be built from
+# its config alone (a transformer whose ``name`` folder may be gone) reads its saved
+# files from here instead.
+_LOADING_FROM: ContextVar[Path | None] = ContextVar("treadle_pipeline_loading_from", default=None)
 
 
 @contextlib.contextmanager
-def building_component_for(nlp: Language) -> Iterator[None]:
-    """While a component for ``nlp`` is created (``Language`` wraps the resolve)."""
+def building_component_for(nlp: Language, name: str | None = None) -> Iterator[None]:
+    """While component ``name`` for ``nlp`` is created (``Language`` wraps the resolve)."""
     token = _BUILDING.set(nlp)
+    name_token = _BUILDING_NAME.set(name)
     try:
         yield
     finally:
+        _BUILDING_NAME.reset(name_token)
         _BUILDING.reset(token)
 
 
 def pipeline_being_built() -> Language | None:
     """The ``nlp`` a component is being created for right now, if any."""
     return _BUILDING.get()
+
+
+@contextlib.contextmanager
+def loading_pipeline_from(path: Path) -> Iterator[None]:
+    """While ``treadle.load`` builds the pipeline saved in ``path`` from its config."""
+    token = _LOADING_FROM.set(path)
+    try:
+        yield
+    finally:
+        _LOADING_FROM.reset(token)
+
+
+def saved_component_folder() -> Path | None:
+    """The saved folder of the component being built, when ``treadle.load`` builds it
+    and the folder exists; None otherwise (a fresh pipeline, or nothing was saved)."""
+    root, name = _LOADING_FROM.get(), _BUILDING_NAME.get()
+    if root is None or name is None:
+        return None
+    folder = root / name
+    return folder if folder.is_dir() else None
 
 
 _BUILTIN_IMPORT_ERRORS: dict[str, str] = {}
@@ -224,4 +254,6 @@ __all__ = [
     "get_factory_meta",
     "has_factory",
     "load_builtin_components",
+    "loading_pipeline_from",
+    "saved_component_folder",
 ]
