@@ -3,6 +3,7 @@ training through one backward pass (grad_factor, frozen), the missing extra."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -172,3 +173,114 @@ def test_textcat_with_listener(tiny_bert_dir, factory):
     sgd = nlp.initialize(lambda: examples)
     nlp.update(examples, sgd=sgd)
     assert set(nlp("the cat").cats) == set(textcat.labels)
+
+
+# ---------------------------------------------------------------------- saving
+
+
+TEXTS = ["the cat sat on the mat", "she was happy and he ran", "hello world !"]
+
+
+def outputs_of(nlp) -> tuple[list[torch.Tensor], list[list[str]]]:
+    """The tagger's listener rows and its tags for TEXTS."""
+    docs = list(nlp.pipe(TEXTS))
+    rows = [r.detach() for r in nlp.get_pipe("tagger").model.tok2vec(docs)]
+    return rows, [[t.tag_ for t in doc] for doc in docs]
+
+
+def trained_tagger(path):
+    nlp, examples = tagger_nlp(path)
+    sgd = nlp.initialize(lambda: examples)
+    for _ in range(3):
+        nlp.update(examples, sgd=sgd)
+    return nlp
+
+
+def test_load_rebuilds_from_saved_files_after_name_folder_is_gone(tiny_bert_dir, tmp_path, monkeypatch):
+    source = tmp_path / "A"
+    shutil.copytree(tiny_bert_dir, source)
+    nlp = trained_tagger(source)
+    rows, tags = outputs_of(nlp)
+    nlp.to_disk(tmp_path / "B")
+    shutil.rmtree(source)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    loaded = treadle.load(tmp_path / "B")
+    rows2, tags2 = outputs_of(loaded)
+    assert tags2 == tags
+    for a, b in zip(rows, rows2, strict=True):
+        torch.testing.assert_close(a, b)
+    assert loaded.get_pipe("tagger").model.tok2vec.width == 32
+    saved = tmp_path / "B" / "transformer"
+    assert {"config.json", "tokenizer.json", "tokenizer_config.json"} <= {f.name for f in (saved / "hf").iterdir()}
+    assert (saved / "model.safetensors").is_file()
+    # Nothing pickled: no torch/pickle files anywhere in the saved pipeline.
+    files = [f for f in (tmp_path / "B").rglob("*") if f.is_file()]
+    assert not [f for f in files if f.suffix in {".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt"}]
+
+
+def test_load_reads_only_local_files_and_no_weights_file(tiny_bert_dir, tmp_path, transformers_mod, monkeypatch):
+    nlp = trained_tagger(tiny_bert_dir)
+    rows, _ = outputs_of(nlp)
+    nlp.to_disk(tmp_path / "B")
+    calls = []
+
+    def spy(cls_name, real):
+        def from_pretrained(name, *args, **kwargs):
+            calls.append((cls_name, str(name), kwargs))
+            return real(name, *args, **kwargs)
+        return from_pretrained
+
+    def no_weights(*args, **kwargs):
+        raise AssertionError("treadle.load must not load weights through AutoModel.from_pretrained")
+
+    monkeypatch.setattr(transformers_mod.AutoModel, "from_pretrained", no_weights)
+    for cls_name in ("AutoTokenizer", "AutoConfig"):
+        auto = getattr(transformers_mod, cls_name)
+        monkeypatch.setattr(auto, "from_pretrained", spy(cls_name, auto.from_pretrained))
+    loaded = treadle.load(tmp_path / "B")
+    assert sorted(c[0] for c in calls) == ["AutoConfig", "AutoTokenizer"]
+    for _, name, kwargs in calls:
+        assert name == str(tmp_path / "B" / "transformer" / "hf")
+        assert kwargs["local_files_only"] is True and kwargs["trust_remote_code"] is False
+    torch.testing.assert_close(outputs_of(loaded)[0], rows)
+
+
+def test_bytes_round_trip(tiny_bert_dir):
+    nlp = trained_tagger(tiny_bert_dir)
+    rows, tags = outputs_of(nlp)
+    data = nlp.to_bytes()
+    fresh, _ = tagger_nlp(tiny_bert_dir)  # same config, untrained
+    fresh.from_bytes(data)
+    rows2, tags2 = outputs_of(fresh)
+    assert tags2 == tags
+    torch.testing.assert_close(rows2, rows)
+
+
+def test_from_disk_into_a_pipeline_built_from_another_model(tiny_bert_dir, tmp_path, transformers_mod):
+    """nlp.from_disk (not treadle.load) on a pipeline whose transformer has another
+    architecture: the saved config and tokenizer files win."""
+    nlp = trained_tagger(tiny_bert_dir)
+    rows, tags = outputs_of(nlp)
+    nlp.to_disk(tmp_path / "B")
+    other = tmp_path / "one_layer"
+    shutil.copytree(tiny_bert_dir, other)
+    config = transformers_mod.BertConfig.from_pretrained(other)
+    config.num_hidden_layers = 1
+    transformers_mod.BertModel(config).save_pretrained(other)
+    target, _ = tagger_nlp(other)
+    assert target.get_pipe("transformer").model.transformer.config.num_hidden_layers == 1
+    target.from_disk(tmp_path / "B")
+    assert target.get_pipe("transformer").model.transformer.config.num_hidden_layers == 2
+    rows2, tags2 = outputs_of(target)
+    assert tags2 == tags
+    torch.testing.assert_close(rows2, rows)
+
+
+def test_component_to_disk_drops_stale_hf_files(tiny_bert_dir, tmp_path):
+    nlp = trained_tagger(tiny_bert_dir)
+    trf = nlp.get_pipe("transformer")
+    (tmp_path / "t" / "hf").mkdir(parents=True)
+    (tmp_path / "t" / "hf" / "stale.json").write_text("{}")
+    trf.to_disk(tmp_path / "t")
+    assert not (tmp_path / "t" / "hf" / "stale.json").exists()
+    assert (tmp_path / "t" / "hf" / "config.json").exists()

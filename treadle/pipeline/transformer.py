@@ -29,6 +29,7 @@ import torch
 from treadle.config import registry
 from treadle.ml.dropout import set_dropout_rate
 from treadle.pipeline._internal.listeners import ListenedTo
+from treadle.pipeline._internal.serialize import Part
 from treadle.pipeline._internal.trainable import TrainablePipe, _check_examples
 from treadle.pipeline.factories import factory
 from treadle.tokens import Doc
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
     from treadle.tokens.example import Example
 
 AnnotationSetter = Callable[[list[Doc], list[Any]], None]
+
+# The component's sub-folder of Hugging Face files; the model reads it by the same
+# name (treadle.transformers.model.HF_FOLDER), which this module can't import.
+HF_FOLDER = "hf"
 
 DEFAULT_TRANSFORMER_MODEL: dict[str, Any] = {
     "@architectures": "treadle.TransformerModel.v1",
@@ -154,6 +159,22 @@ class Transformer(ListenedTo, TrainablePipe):
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         return {}
+
+    # ------------------------------------------------------------------ serialization
+
+    def serialization_parts(self) -> dict[str, Part]:
+        """cfg, then ``hf`` (the Hugging Face config and tokenizer files, a folder),
+        then the weights (``model.safetensors``): the files say what architecture and
+        tokenizer the weights are read into, so they come first."""
+        parts = super().serialization_parts()
+        hf_files = getattr(self.model, "hf_files", None)
+        if hf_files is None:  # a model that is not treadle.TransformerModel.v1
+            return parts
+        weights = parts.pop("model", None)
+        parts["hf"] = Part(HF_FOLDER, hf_files, self.model.load_hf_files, folder=True)
+        if weights is not None:
+            parts["model"] = weights
+        return parts
 
 
 def _set_trf_data(docs: Sequence[Doc], outputs: Sequence[Any]) -> None:

@@ -9,13 +9,21 @@ positions several windows share back onto the Doc's wordpieces
 wordpieces, the last hidden state per wordpiece (graph attached in training) and the
 token -> wordpiece alignment.
 
+Saving: the Hugging Face config and tokenizer files travel with the component
+(:meth:`TransformerModel.hf_files`, the transformer component's ``hf`` folder) and its
+weights as the component's safetensors. ``treadle.load`` builds the model from those
+saved files (:meth:`TransformerModel.from_saved`: hub off, no remote code, random
+weights the saved ones then replace), never from ``name``, which may be a hub name or a
+folder that is gone; nothing is unpickled.
+
 ``transformers`` is imported only when a model is built (:func:`require_transformers`).
 """
 
 from __future__ import annotations
 
+import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +33,8 @@ import numpy as np
 import torch
 
 from treadle.config import registry
-from treadle.errors import ConfigError
+from treadle.errors import ConfigError, SerializationError
+from treadle.pipeline.factories import saved_component_folder
 from treadle.transformers._deps import require_transformers
 from treadle.transformers.alignment import PieceAlignment
 from treadle.transformers.span_getters import SpanGetter
@@ -46,6 +55,11 @@ if TYPE_CHECKING:
 _OFFSET_POSITION_MODELS = frozenset(
     {"roberta", "xlm-roberta", "camembert", "longformer", "data2vec-text", "xlm-roberta-xl"}
 )
+# Where the transformer component saves the Hugging Face files, inside its folder.
+HF_FOLDER = "hf"
+# transformer_config keys that still apply when the model is built from a saved config
+# (the rest either went into that config.json or only matter for downloading).
+_FROM_CONFIG_KEYS = ("torch_dtype", "dtype", "attn_implementation")
 
 
 @dataclass
@@ -107,20 +121,28 @@ class TransformerModel(torch.nn.Module):
                 "treadle aligns wordpieces to tokens through character offsets, which only "
                 "fast (Rust) tokenizers give; use a model that has one."
             )
-        self.tokenizer = tokenizer
-        self.transformer = transformer
         self.get_spans = get_spans
         self.name = name
         self.mixed_precision = mixed_precision
         # Kept for the training loop's loss scaling under fp16; not used by forward.
         self.grad_scaler_config = dict(grad_scaler_config or {})
         self.max_batch_items = max_batch_items
+        self._warned_cpu_amp = False
+        # The settings the tokenizer and model were loaded with, to rebuild them the
+        # same way from saved files (:meth:`load_hf_files`).
+        self.tokenizer_config: dict[str, Any] = {}
+        self.transformer_config: dict[str, Any] = {}
+        self._set_hf(tokenizer, transformer)
+
+    def _set_hf(self, tokenizer: Any, transformer: torch.nn.Module) -> None:
+        """Use this tokenizer and encoder, and what is derived from them."""
+        self.tokenizer = tokenizer
+        self.transformer = transformer
         config = transformer.config
-        self.width: int = int(config.hidden_size)
+        self.width = int(config.hidden_size)
         self.max_length = model_max_length(config, tokenizer)
         pad = tokenizer.pad_token_id
         self.pad_token_id = int(pad if pad is not None else 0)
-        self._warned_cpu_amp = False
 
     @classmethod
     def from_pretrained(
@@ -135,19 +157,10 @@ class TransformerModel(torch.nn.Module):
     ) -> TransformerModel:
         """Load the tokenizer and encoder of a Hugging Face model name or local folder."""
         transformers = require_transformers()
-        tok_cfg = dict(tokenizer_config or {})
-        if tok_cfg.pop("use_fast", True) is not True:
-            raise ConfigError(
-                "TransformerModel: tokenizer_config.use_fast must be true: treadle needs the "
-                "wordpieces' character offsets, which only fast tokenizers give."
-            )
-        trf_cfg = dict(transformer_config or {})
-        # Code from a model repository never runs.
-        tok_cfg["trust_remote_code"] = False
-        trf_cfg["trust_remote_code"] = False
+        tok_cfg, trf_cfg = _checked_configs(tokenizer_config, transformer_config)
         tokenizer = transformers.AutoTokenizer.from_pretrained(str(name), use_fast=True, **tok_cfg)
         transformer = transformers.AutoModel.from_pretrained(str(name), **trf_cfg)
-        return cls(
+        model = cls(
             tokenizer,
             transformer,
             get_spans,
@@ -155,6 +168,69 @@ class TransformerModel(torch.nn.Module):
             grad_scaler_config=grad_scaler_config,
             name=str(name),
         )
+        model.tokenizer_config, model.transformer_config = tok_cfg, trf_cfg
+        return model
+
+    @classmethod
+    def from_saved(
+        cls,
+        folder: str | Path,
+        get_spans: SpanGetter,
+        *,
+        tokenizer_config: dict[str, Any] | None = None,
+        transformer_config: dict[str, Any] | None = None,
+        mixed_precision: bool = False,
+        grad_scaler_config: dict[str, Any] | None = None,
+        name: str = "",
+    ) -> TransformerModel:
+        """Build from the config and tokenizer files :meth:`hf_files` saved in
+        ``folder``; the weights are random until the component reads its saved ones."""
+        tok_cfg, trf_cfg = _checked_configs(tokenizer_config, transformer_config)
+        tokenizer, transformer = _build_from_files(Path(folder), tok_cfg, trf_cfg)
+        model = cls(
+            tokenizer,
+            transformer,
+            get_spans,
+            mixed_precision=mixed_precision,
+            grad_scaler_config=grad_scaler_config,
+            name=name or str(folder),
+        )
+        model.tokenizer_config, model.transformer_config = tok_cfg, trf_cfg
+        return model
+
+    # ------------------------------------------------------------------ saving
+
+    def hf_files(self) -> dict[str, bytes]:
+        """The Hugging Face config and tokenizer files (``save_pretrained``), by name:
+        what the saved weights need to be read into and the wordpieces they expect."""
+        with tempfile.TemporaryDirectory(prefix="treadle-hf-") as tmp:
+            folder = Path(tmp)
+            self.tokenizer.save_pretrained(folder)
+            self.transformer.config.save_pretrained(folder)
+            return {f.name: f.read_bytes() for f in sorted(folder.iterdir()) if f.is_file()}
+
+    def load_hf_files(self, files: Mapping[str, bytes], where: str) -> None:
+        """Use the tokenizer and architecture that ``files`` (from :meth:`hf_files`)
+        describe. A no-op when they are what this model has already (``treadle.load``
+        built it from them, or it was built from the same model); otherwise both are
+        rebuilt from the files, with random weights the saved ones then replace."""
+        if dict(files) == self.hf_files():
+            return
+        device = next((p.device for p in self.transformer.parameters()), torch.device("cpu"))
+        with tempfile.TemporaryDirectory(prefix="treadle-hf-") as tmp:
+            folder = Path(tmp)
+            for file_name, data in files.items():
+                (folder / file_name).write_bytes(data)
+            try:
+                tokenizer, transformer = _build_from_files(
+                    folder, self.tokenizer_config, self.transformer_config
+                )
+            except (OSError, ValueError) as err:
+                raise SerializationError(
+                    f"{where}: could not build the Hugging Face model from the saved "
+                    f"files: {err}"
+                ) from err
+        self._set_hf(tokenizer, transformer.to(device))
 
     # ------------------------------------------------------------------ running
 
@@ -217,6 +293,42 @@ class TransformerModel(torch.nn.Module):
         return f"name={self.name!r}, width={self.width}, max_length={self.max_length}"
 
 
+def _checked_configs(
+    tokenizer_config: dict[str, Any] | None, transformer_config: dict[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Copies of the two settings blocks, with what treadle insists on."""
+    tok_cfg = dict(tokenizer_config or {})
+    if tok_cfg.pop("use_fast", True) is not True:
+        raise ConfigError(
+            "TransformerModel: tokenizer_config.use_fast must be true: treadle needs the "
+            "wordpieces' character offsets, which only fast tokenizers give."
+        )
+    trf_cfg = dict(transformer_config or {})
+    # Code from a model repository never runs.
+    tok_cfg["trust_remote_code"] = False
+    trf_cfg["trust_remote_code"] = False
+    return tok_cfg, trf_cfg
+
+
+def _build_from_files(
+    folder: Path, tok_cfg: dict[str, Any], trf_cfg: dict[str, Any]
+) -> tuple[Any, torch.nn.Module]:
+    """A fast tokenizer and a randomly initialised encoder from saved config and
+    tokenizer files: local files only (no hub), no remote code, no weights file read."""
+    transformers = require_transformers()
+    local = {"local_files_only": True, "trust_remote_code": False}
+    tok_kwargs = {**tok_cfg, **local}
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder), use_fast=True, **tok_kwargs)
+    config = transformers.AutoConfig.from_pretrained(str(folder), **local)
+    model_kwargs = {k: trf_cfg[k] for k in _FROM_CONFIG_KEYS if k in trf_cfg}
+    # The random initialisation would otherwise move the caller's random state.
+    with torch.random.fork_rng(devices=[]):
+        transformer = transformers.AutoModel.from_config(
+            config, trust_remote_code=False, **model_kwargs
+        )
+    return tokenizer, transformer
+
+
 @registry.architectures("treadle.TransformerModel.v1")
 def make_TransformerModel(
     name: str,
@@ -226,7 +338,21 @@ def make_TransformerModel(
     mixed_precision: bool = False,
     grad_scaler_config: dict[str, Any] = {},  # noqa: B006
 ) -> TransformerModel:
-    """A Hugging Face model (hub name or local folder) over the span getter's windows."""
+    """A Hugging Face model (hub name or local folder) over the span getter's windows.
+
+    While ``treadle.load`` builds a saved pipeline, the model is built from the files
+    saved in the component's folder instead of from ``name``."""
+    saved = saved_component_folder()
+    if saved is not None and (saved / HF_FOLDER / "config.json").is_file():
+        return TransformerModel.from_saved(
+            saved / HF_FOLDER,
+            get_spans,
+            tokenizer_config=tokenizer_config,
+            transformer_config=transformer_config,
+            mixed_precision=mixed_precision,
+            grad_scaler_config=grad_scaler_config,
+            name=name,
+        )
     return TransformerModel.from_pretrained(
         name,
         get_spans,
