@@ -13,7 +13,7 @@ hands its detached outputs to the listeners, so listening components keep traini
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,15 +52,6 @@ class Tok2Vec(ListenedTo, TrainablePipe):
         self.cfg.pop("labels", None)
         self._init_listeners(nlp)
 
-    def _needs_labels(self) -> bool:
-        return False
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return ()
-
-    def add_label(self, label: str) -> int:
-        raise NotImplementedError(f"Component {self.name!r} (tok2vec) has no labels")
 
     # ------------------------------------------------------------------ running
 
@@ -90,20 +81,6 @@ class Tok2Vec(ListenedTo, TrainablePipe):
         self._broadcast(docs, outputs)
         return None
 
-    def initialize(
-        self,
-        get_examples: Callable[[], Iterable[Example]] | None = None,
-        *,
-        nlp: Language | None = None,
-        labels: Iterable[str] | None = None,
-        **settings: Any,
-    ) -> None:
-        if nlp is not None:
-            self.find_listeners(nlp)
-        self._initialized = True
-
-    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
-        return {}
 
 
 def _set_doc_tensors(docs: list[Doc], outputs: list[torch.Tensor]) -> None:

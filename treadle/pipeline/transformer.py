@@ -103,15 +103,6 @@ class Transformer(ListenedTo, TrainablePipe):
             model.max_batch_items = max_batch_items
         self._init_listeners(nlp)
 
-    def _needs_labels(self) -> bool:
-        return False
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return ()
-
-    def add_label(self, label: str) -> int:
-        raise NotImplementedError(f"Component {self.name!r} (transformer) has no labels")
 
     def _on_listener_found(self, listener: torch.nn.Module) -> None:
         width = getattr(self.model, "width", None)
@@ -145,20 +136,6 @@ class Transformer(ListenedTo, TrainablePipe):
             self.set_extra_annotations(docs, [o.detach() for o in outputs])
         return None
 
-    def initialize(
-        self,
-        get_examples: Callable[[], Iterable[Example]] | None = None,
-        *,
-        nlp: Language | None = None,
-        labels: Iterable[str] | None = None,
-        **settings: Any,
-    ) -> None:
-        if nlp is not None:
-            self.find_listeners(nlp)
-        self._initialized = True
-
-    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
-        return {}
 
     # ------------------------------------------------------------------ serialization
 

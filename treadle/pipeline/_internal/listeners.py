@@ -16,7 +16,7 @@ layers of their own (``treadle.ml.layers.listener``, ``treadle.transformers``).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -24,6 +24,7 @@ import torch
 if TYPE_CHECKING:
     from treadle.language import Language
     from treadle.tokens import Doc
+    from treadle.tokens.example import Example
 
 
 def batch_id(docs: Sequence[Doc]) -> tuple[int, ...]:
@@ -36,10 +37,37 @@ class ListenedTo:
 
     Subclasses set ``listener_kind`` (what their listeners' ``listens_to`` says) and
     call ``_init_listeners(nlp)`` in ``__init__``; ``name`` is the component's name.
+    Such a component has no labels, loss or scores of its own: its listeners' losses
+    train it.
     """
 
     listener_kind: str = ""
     name: str
+
+    def _needs_labels(self) -> bool:
+        return False
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return ()
+
+    def add_label(self, label: str) -> int:
+        raise NotImplementedError(f"Component {self.name!r} ({self.listener_kind}) has no labels")
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
+        *,
+        nlp: Language | None = None,
+        labels: Iterable[str] | None = None,
+        **settings: Any,
+    ) -> None:
+        if nlp is not None:
+            self.find_listeners(nlp)
+        self._initialized = True
+
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        return {}
 
     def _init_listeners(self, nlp: Language | None) -> None:
         self._nlp_ref: weakref.ref[Language] | None = weakref.ref(nlp) if nlp is not None else None
