@@ -22,6 +22,15 @@ update count, starting at 1):
 Parameters are identified by keys (``"<component>.<parameter name>"`` when a
 component calls ``finish_update``), so optimizer state can be saved and restored for
 resuming.
+
+``param_groups`` gives one component's parameters their own hyperparameters:
+``{"transformer": {"learn_rate": ..., "L2": ...}}`` applies to every key starting with
+``"transformer."`` (the longest matching group wins); the hyperparameters a group does
+not set, and every key no group matches, use the optimizer's own values. A group may
+set ``learn_rate``, ``L2``, ``beta1``, ``beta2`` and ``eps`` (``learn_rate`` and ``L2``
+for SGD); each may be a float, list or schedule and advances with ``step_schedules``.
+``grad_clip`` stays global: the norm is taken over all parameters together. Parameters
+whose hyperparameters come out equal are updated in one fused/foreach call.
 """
 
 from __future__ import annotations
@@ -29,11 +38,13 @@ from __future__ import annotations
 import json
 import math
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any, NamedTuple, Protocol
 
 import torch
+from pydantic import BaseModel, ConfigDict
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
@@ -52,7 +63,90 @@ def _same_device(ps: list[torch.Tensor]) -> bool:
 
 
 HYPERPARAMS = ("learn_rate", "L2", "beta1", "beta2", "eps", "grad_clip")
+# What a param group may override (grad_clip is a global norm, so it can't be per group).
+GROUP_HYPERPARAMS = ("learn_rate", "L2", "beta1", "beta2", "eps")
+_SGD_GROUP_HYPERPARAMS = ("learn_rate", "L2")
 _FORMAT_VERSION = 1
+
+
+class ParamGroup(BaseModel):
+    """The settings a ``[training.optimizer.param_groups.<component>]`` block may hold.
+
+    Only the names are checked here (a value may be a nested schedule block, which
+    resolves after this check); the optimizer checks the values."""
+
+    model_config = ConfigDict(extra="forbid")
+    learn_rate: Any = None
+    L2: Any = None
+    beta1: Any = None
+    beta2: Any = None
+    eps: Any = None
+
+
+# Type of the optimizer functions' ``param_groups`` argument; not a ``| None`` union so
+# that the config engine reports a wrong name under its own key.
+ParamGroups = dict[str, ParamGroup]
+_NO_GROUPS: Any = MappingProxyType({})
+
+
+class _Hypers(NamedTuple):
+    """The values one update uses; parameters with equal ones share a kernel call."""
+
+    lr: float
+    L2: float
+    beta1: float
+    beta2: float
+    eps: float
+
+
+class _HyperTable:
+    """Named hyperparameters, each a float or a schedule with its position."""
+
+    def __init__(self) -> None:
+        self.schedules: dict[str, Iterator[Any]] = {}
+        self.schedule_steps: dict[str, int] = {}
+        self.values: dict[str, float] = {}
+
+    def set(self, name: str, value: Any) -> None:
+        value = as_schedule(value)
+        if isinstance(value, int | float):
+            self.schedules.pop(name, None)
+            self.values[name] = float(value)
+        else:
+            self.schedules[name] = value
+            self.schedule_steps[name] = 1
+            self.values[name] = float(next(value))
+
+    def advance(self) -> None:
+        for name, sched in self.schedules.items():
+            self.values[name] = float(next(sched))
+            self.schedule_steps[name] += 1
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "values": dict(self.values),
+            "scheduled": sorted(self.schedules),
+            "schedule_steps": dict(self.schedule_steps),
+        }
+
+    def load(self, meta: dict[str, Any]) -> None:
+        for name, value in meta["values"].items():
+            if name not in self.schedules:
+                self.values[name] = float(value)
+        for name, target in meta["schedule_steps"].items():
+            sched = self.schedules.get(name)
+            if sched is None:
+                continue
+            current = self.schedule_steps.get(name, 1)
+            if isinstance(sched, Schedule):
+                sched.step = target
+                self.schedule_steps[name] = target
+                self.values[name] = float(sched(target - 1))
+            else:
+                while current < target:  # plain generators can only move forward
+                    self.values[name] = float(next(sched))
+                    current += 1
+                self.schedule_steps[name] = current
 
 
 class OptimizerError(TreadleError):
@@ -88,8 +182,9 @@ def keyed_params(target: ParamSource) -> list[tuple[str, torch.Tensor]]:
 class Optimizer:
     """Adam-family or SGD optimizer; hyperparameters may be floats, lists or schedules.
 
-    ``learn_rate`` etc. always read as the current float; ``step_schedules()`` draws
-    the next value of every scheduled hyperparameter.
+    ``learn_rate`` etc. always read as the current float (the defaults; see
+    ``hyperparameter`` for a group's); ``step_schedules()`` draws the next value of
+    every scheduled hyperparameter, those of the ``param_groups`` included.
     """
 
     def __init__(
@@ -104,19 +199,21 @@ class Optimizer:
         use_averages: bool = True,
         L2_is_weight_decay: bool = True,
         algorithm: str = "adam",
+        param_groups: Mapping[str, Mapping[str, Hyperparameter] | ParamGroup] | None = None,
     ) -> None:
         if algorithm not in ("adam", "radam", "sgd"):
             raise ValueError(f"unknown optimizer algorithm {algorithm!r}")
         self.algorithm = algorithm
         self.use_averages = use_averages
         self.L2_is_weight_decay = L2_is_weight_decay
-        self._schedules: dict[str, Iterator[Any]] = {}
-        self._schedule_steps: dict[str, int] = {}
-        self._values: dict[str, float] = {}
+        self._defaults = _HyperTable()
         for name, value in zip(
             HYPERPARAMS, (learn_rate, L2, beta1, beta2, eps, grad_clip), strict=True
         ):
-            self._set_hyper(name, value)
+            self._defaults.set(name, value)
+        self._groups: dict[str, _HyperTable] = {}
+        for group, overrides in (param_groups or {}).items():
+            self._add_group(str(group), overrides)
         self.steps: dict[str, int] = {}
         self.mom1: dict[str, torch.Tensor] = {}
         self.mom2: dict[str, torch.Tensor] = {}
@@ -126,32 +223,78 @@ class Optimizer:
 
     # --- hyperparameters -------------------------------------------------
 
-    def _set_hyper(self, name: str, value: Any) -> None:
-        value = as_schedule(value)
-        if isinstance(value, int | float):
-            self._schedules.pop(name, None)
-            self._values[name] = float(value)
-        else:
-            self._schedules[name] = value
-            self._schedule_steps[name] = 1
-            self._values[name] = float(next(value))
+    def _add_group(self, group: str, overrides: Mapping[str, Any] | ParamGroup) -> None:
+        if isinstance(overrides, ParamGroup):
+            overrides = overrides.model_dump(exclude_unset=True)
+        if not isinstance(overrides, Mapping):
+            raise OptimizerError(
+                f"param_groups.{group}: expected a block of hyperparameters, got {overrides!r}"
+            )
+        allowed = _SGD_GROUP_HYPERPARAMS if self.algorithm == "sgd" else GROUP_HYPERPARAMS
+        table = _HyperTable()
+        for name, value in overrides.items():
+            if name not in allowed:
+                raise OptimizerError(
+                    f"param_groups.{group}.{name}: unknown hyperparameter {name!r} for a "
+                    f"param group of {self.algorithm}; a group may set: {', '.join(allowed)}"
+                )
+            if value is None:
+                continue
+            try:
+                table.set(name, value)
+            except (TypeError, ValueError) as err:
+                raise OptimizerError(
+                    f"param_groups.{group}.{name}: expected a float, list or schedule, "
+                    f"got {value!r}"
+                ) from err
+        self._groups[group] = table
+
+    @property
+    def param_groups(self) -> list[str]:
+        """The component names that have their own hyperparameters."""
+        return list(self._groups)
+
+    def hyperparameter(self, name: str, group: str | None = None) -> float:
+        """The current value of ``name`` for ``group`` (its own, else the default)."""
+        table = self._groups.get(group) if group is not None else None
+        if group is not None and table is None:
+            raise KeyError(f"no param group {group!r}; groups: {self.param_groups}")
+        if table is not None and name in table.values:
+            return table.values[name]
+        return self._defaults.values[name]
 
     def __getattr__(self, name: str) -> Any:
         if name in HYPERPARAMS:
-            return self.__dict__["_values"][name]
+            return self.__dict__["_defaults"].values[name]
         raise AttributeError(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in HYPERPARAMS:
-            self._set_hyper(name, value)
+            self._defaults.set(name, value)
         else:
             super().__setattr__(name, value)
 
     def step_schedules(self) -> None:
         """Advance every scheduled hyperparameter to its next value."""
-        for name, sched in self._schedules.items():
-            self._values[name] = float(next(sched))
-            self._schedule_steps[name] += 1
+        self._defaults.advance()
+        for table in self._groups.values():
+            table.advance()
+
+    def _group_of(self, key: str) -> str | None:
+        """The longest group name ``g`` with ``key`` starting with ``g + "."``."""
+        best: str | None = None
+        for group in self._groups:
+            if key.startswith(group + ".") and (best is None or len(group) > len(best)):
+                best = group
+        return best
+
+    def _hypers(self, group: str | None) -> _Hypers:
+        d = self._defaults.values
+        own = self._groups[group].values if group is not None else {}
+        return _Hypers(
+            own.get("learn_rate", d["learn_rate"]), own.get("L2", d["L2"]),
+            own.get("beta1", d["beta1"]), own.get("beta2", d["beta2"]), own.get("eps", d["eps"]),
+        )
 
     # --- updates ---------------------------------------------------------
 
@@ -190,25 +333,35 @@ class Optimizer:
             self._check_owner(key, p)
         keys = [k for k, _ in keyed]
         ps = [p for _, p in keyed]
-        gs = [p.grad for p in ps]
-        lr, L2 = self.learn_rate, self.L2
-        if L2 > 0 and not self.L2_is_weight_decay:
-            torch._foreach_add_(gs, ps, alpha=L2)
+        # One bucket per distinct set of hyperparameter values, so that groups that
+        # happen to agree (and everything without groups) share one kernel call.
+        buckets: dict[_Hypers, tuple[list[str], list[torch.Tensor], list[torch.Tensor]]] = {}
+        group_hypers = {g: self._hypers(g) for g in (None, *self._groups)}
+        for key, p in keyed:
+            bk, bp, bg = buckets.setdefault(group_hypers[self._group_of(key)], ([], [], []))
+            bk.append(key)
+            bp.append(p)
+            bg.append(p.grad)
+        if not self.L2_is_weight_decay:
+            for h, (_, bp, bg) in buckets.items():
+                if h.L2 > 0:
+                    torch._foreach_add_(bg, bp, alpha=h.L2)
         if self.grad_clip > 0:
             norm = torch.nn.utils.clip_grad_norm_(ps, self.grad_clip, foreach=True)
             self.last_grad_norm = float(norm)
         for k in keys:
             self.steps[k] = self.steps.get(k, 0) + 1
-        if self.algorithm == "adam" and _HAS_FUSED and _same_device(ps):
-            self._fused_adam(keys, ps, gs, lr)
-        else:
-            if L2 > 0 and self.L2_is_weight_decay:
-                torch._foreach_mul_(ps, 1.0 - lr * L2)
-            self._unfused_update(keys, ps, gs, lr)
+        for h, (bk, bp, bg) in buckets.items():
+            if self.algorithm == "adam" and _HAS_FUSED and _same_device(bp):
+                self._fused_adam(bk, bp, bg, h)
+            else:
+                if h.L2 > 0 and self.L2_is_weight_decay:
+                    torch._foreach_mul_(bp, 1.0 - h.lr * h.L2)
+                self._unfused_update(bk, bp, bg, h)
         if self.use_averages:
             self._update_averages(keys, ps)
 
-    def _fused_adam(self, keys: list[str], ps: list[torch.Tensor], gs: list[torch.Tensor], lr: float) -> None:
+    def _fused_adam(self, keys: list[str], ps: list[torch.Tensor], gs: list[torch.Tensor], h: _Hypers) -> None:
         """torch's fused Adam/AdamW kernel: the same arithmetic as the foreach path, one pass."""
         ms = [self._state(k, p, self.mom1) for k, p in zip(keys, ps, strict=True)]
         vs = [self._state(k, p, self.mom2) for k, p in zip(keys, ps, strict=True)]
@@ -216,23 +369,23 @@ class Optimizer:
             torch.tensor(float(self.steps[k]), dtype=torch.float32, device=p.device)
             for k, p in zip(keys, ps, strict=True)
         ]
-        decoupled = self.L2 > 0 and self.L2_is_weight_decay
+        decoupled = h.L2 > 0 and self.L2_is_weight_decay
         kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
         kernel(
             ps, gs, ms, vs, [], steps,
-            lr=lr, beta1=self.beta1, beta2=self.beta2,
-            weight_decay=self.L2 if decoupled else 0.0,
-            eps=self.eps, amsgrad=False, maximize=False,
+            lr=h.lr, beta1=h.beta1, beta2=h.beta2,
+            weight_decay=h.L2 if decoupled else 0.0,
+            eps=h.eps, amsgrad=False, maximize=False,
         )
 
-    def _unfused_update(self, keys: list[str], ps: list[torch.Tensor], gs: list[torch.Tensor], lr: float) -> None:
+    def _unfused_update(self, keys: list[str], ps: list[torch.Tensor], gs: list[torch.Tensor], h: _Hypers) -> None:
         if self.algorithm == "sgd":
-            torch._foreach_add_(ps, gs, alpha=-lr)
+            torch._foreach_add_(ps, gs, alpha=-h.lr)
         else:
-            self._adam(keys, ps, gs, lr)
+            self._adam(keys, ps, gs, h)
 
-    def _adam(self, keys: list[str], ps: list[torch.Tensor], gs: list[torch.Tensor], lr: float) -> None:
-        b1, b2, eps = self.beta1, self.beta2, self.eps
+    def _adam(self, keys: list[str], ps: list[torch.Tensor], gs: list[torch.Tensor], h: _Hypers) -> None:
+        lr, b1, b2, eps = h.lr, h.beta1, h.beta2, h.eps
         ms = [self._state(k, p, self.mom1) for k, p in zip(keys, ps, strict=True)]
         vs = [self._state(k, p, self.mom2) for k, p in zip(keys, ps, strict=True)]
         torch._foreach_lerp_(ms, gs, 1.0 - b1)
@@ -240,15 +393,15 @@ class Optimizer:
         torch._foreach_addcmul_(vs, gs, gs, value=1.0 - b2)
         ts = [self.steps[k] for k in keys]
         if self.algorithm == "radam":
-            self._radam_apply(ps, ms, vs, ts, lr)
+            self._radam_apply(ps, ms, vs, ts, h)
             return
         denom = torch._foreach_sqrt(vs)
         torch._foreach_div_(denom, [math.sqrt(1.0 - b2**t) for t in ts])
         torch._foreach_add_(denom, eps)
         torch._foreach_addcdiv_(ps, ms, denom, [-lr / (1.0 - b1**t) for t in ts])
 
-    def _radam_apply(self, ps, ms, vs, ts, lr) -> None:  # type: ignore[no-untyped-def]
-        b1, b2, eps = self.beta1, self.beta2, self.eps
+    def _radam_apply(self, ps, ms, vs, ts, h: _Hypers) -> None:  # type: ignore[no-untyped-def]
+        lr, b1, b2, eps = h.lr, h.beta1, h.beta2, h.eps
         rho_inf = 2.0 / (1.0 - b2) - 1.0
         rect_p, rect_m, rect_v, rect_s, plain_p, plain_m, plain_s = [], [], [], [], [], [], []
         for p, m, v, t in zip(ps, ms, vs, ts, strict=True):
@@ -305,9 +458,8 @@ class Optimizer:
         meta = {
             "version": _FORMAT_VERSION,
             "algorithm": self.algorithm,
-            "values": dict(self._values),
-            "scheduled": sorted(self._schedules),
-            "schedule_steps": dict(self._schedule_steps),
+            **self._defaults.state(),
+            "param_groups": {g: table.state() for g, table in self._groups.items()},
             "steps": dict(self.steps),
             "use_averages": self.use_averages,
             "L2_is_weight_decay": self.L2_is_weight_decay,
@@ -323,23 +475,13 @@ class Optimizer:
         if meta.get("version") != _FORMAT_VERSION:
             raise SerializationError(f"Unsupported optimizer state version {meta.get('version')!r}")
         self.steps = {k: int(v) for k, v in meta["steps"].items()}
-        for name, value in meta["values"].items():
-            if name not in self._schedules:
-                self._values[name] = float(value)
-        for name, target in meta["schedule_steps"].items():
-            sched = self._schedules.get(name)
-            if sched is None:
-                continue
-            current = self._schedule_steps.get(name, 1)
-            if isinstance(sched, Schedule):
-                sched.step = target
-                self._schedule_steps[name] = target
-                self._values[name] = float(sched(target - 1))
-            else:
-                while current < target:  # plain generators can only move forward
-                    self._values[name] = float(next(sched))
-                    current += 1
-                self._schedule_steps[name] = current
+        self._defaults.load(meta)
+        # A group saved but not configured now is dropped (its keys use the defaults);
+        # a group configured now but not saved keeps its configured start.
+        for group, group_meta in meta.get("param_groups", {}).items():
+            table = self._groups.get(group)
+            if table is not None:
+                table.load(group_meta)
         self.mom1, self.mom2, self.averages = {}, {}, {}
         tables = {"m": self.mom1, "v": self.mom2, "avg": self.averages}
         for name, t in tensors.items():
@@ -401,10 +543,12 @@ def Adam(
     grad_clip: Hyperparameter = 1.0,
     use_averages: bool = True,
     L2_is_weight_decay: bool = True,
+    param_groups: ParamGroups = _NO_GROUPS,
 ) -> Optimizer:
     return Optimizer(
         learn_rate, L2=L2, beta1=beta1, beta2=beta2, eps=eps, grad_clip=grad_clip,
         use_averages=use_averages, L2_is_weight_decay=L2_is_weight_decay, algorithm="adam",
+        param_groups=param_groups,
     )
 
 
@@ -419,10 +563,12 @@ def RAdam(
     grad_clip: Hyperparameter = 1.0,
     use_averages: bool = True,
     L2_is_weight_decay: bool = True,
+    param_groups: ParamGroups = _NO_GROUPS,
 ) -> Optimizer:
     return Optimizer(
         learn_rate, L2=L2, beta1=beta1, beta2=beta2, eps=eps, grad_clip=grad_clip,
         use_averages=use_averages, L2_is_weight_decay=L2_is_weight_decay, algorithm="radam",
+        param_groups=param_groups,
     )
 
 
@@ -436,11 +582,13 @@ def AdamW(
     eps: Hyperparameter = 1e-08,
     grad_clip: Hyperparameter = 1.0,
     use_averages: bool = True,
+    param_groups: ParamGroups = _NO_GROUPS,
 ) -> Optimizer:
     """Adam with decoupled weight decay ``L2`` (default 0.01)."""
     return Optimizer(
         learn_rate, L2=L2, beta1=beta1, beta2=beta2, eps=eps, grad_clip=grad_clip,
         use_averages=use_averages, L2_is_weight_decay=True, algorithm="adam",
+        param_groups=param_groups,
     )
 
 
@@ -452,8 +600,9 @@ def SGD(
     grad_clip: Hyperparameter = 1.0,
     use_averages: bool = True,
     L2_is_weight_decay: bool = True,
+    param_groups: ParamGroups = _NO_GROUPS,
 ) -> Optimizer:
     return Optimizer(
         learn_rate, L2=L2, grad_clip=grad_clip, use_averages=use_averages,
-        L2_is_weight_decay=L2_is_weight_decay, algorithm="sgd",
+        L2_is_weight_decay=L2_is_weight_decay, algorithm="sgd", param_groups=param_groups,
     )
