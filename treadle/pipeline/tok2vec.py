@@ -13,22 +13,19 @@ hands its detached outputs to the listeners, so listening components keep traini
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from treadle.ml.architectures.tagger import encode_packed
-from treadle.ml.dropout import set_dropout_rate
 from treadle.pipeline._internal.listeners import ListenedTo
-from treadle.pipeline._internal.trainable import TrainablePipe, _check_examples
+from treadle.pipeline._internal.trainable import TrainablePipe
 from treadle.pipeline.factories import factory
 
 if TYPE_CHECKING:
     from treadle.language import Language
     from treadle.tokens import Doc, Vocab
-    from treadle.tokens.example import Example
 
 DEFAULT_TOK2VEC_MODEL: dict[str, Any] = {
     "@architectures": "treadle.HashEmbedCNN.v1",
@@ -63,24 +60,8 @@ class Tok2Vec(ListenedTo, TrainablePipe):
         with torch.no_grad():
             return self._forward(docs)
 
-    def set_annotations(self, docs: list[Doc], outputs: list[torch.Tensor]) -> None:
+    def _keep_outputs(self, docs: list[Doc], outputs: list[torch.Tensor], *, annotate: bool) -> None:
         _set_doc_tensors(docs, outputs)
-        self._broadcast(docs, outputs)
-
-    def forward_loss(
-        self, examples: Iterable[Example], *, drop: float = 0.0, set_annotations: bool = False
-    ) -> None:
-        """Encode the batch with grad, hand the outputs to the listeners, set doc.tensor.
-        No loss: the gradients come back through the listeners."""
-        examples = _check_examples(examples, self.name)
-        docs = [eg.predicted for eg in examples]
-        self.model.train()
-        set_dropout_rate(self.model, drop)
-        outputs = self._forward(docs)
-        _set_doc_tensors(docs, outputs)
-        self._broadcast(docs, outputs)
-        return None
-
 
 
 def _set_doc_tensors(docs: list[Doc], outputs: list[torch.Tensor]) -> None:

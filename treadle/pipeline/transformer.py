@@ -19,7 +19,7 @@ config builds it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,17 +27,15 @@ import numpy as np
 import torch
 
 from treadle.config import registry
-from treadle.ml.dropout import set_dropout_rate
 from treadle.pipeline._internal.listeners import ListenedTo
 from treadle.pipeline._internal.serialize import Part
-from treadle.pipeline._internal.trainable import TrainablePipe, _check_examples
+from treadle.pipeline._internal.trainable import TrainablePipe
 from treadle.pipeline.factories import factory
 from treadle.tokens import Doc
 
 if TYPE_CHECKING:
     from treadle.language import Language
     from treadle.tokens import Vocab
-    from treadle.tokens.example import Example
 
 AnnotationSetter = Callable[[list[Doc], list[Any]], None]
 
@@ -114,28 +112,10 @@ class Transformer(ListenedTo, TrainablePipe):
     def _forward(self, docs: list[Doc]) -> list[Any]:
         return self.model(docs)
 
-    def set_annotations(self, docs: list[Doc], outputs: list[Any]) -> None:
+    def _keep_outputs(self, docs: list[Doc], outputs: list[Any], *, annotate: bool) -> None:
         _set_trf_data(docs, outputs)
-        self._broadcast(docs, outputs)
-        if self.set_extra_annotations is not None:
-            self.set_extra_annotations(docs, outputs)
-
-    def forward_loss(
-        self, examples: Iterable[Example], *, drop: float = 0.0, set_annotations: bool = False
-    ) -> None:
-        """Run the model with grad, hand the outputs to the listeners, set trf_data.
-        No loss: the gradients come back through the listeners."""
-        examples = _check_examples(examples, self.name)
-        docs = [eg.predicted for eg in examples]
-        self.model.train()
-        set_dropout_rate(self.model, drop)
-        outputs = self._forward(docs)
-        _set_trf_data(docs, outputs)
-        self._broadcast(docs, outputs)
-        if set_annotations and self.set_extra_annotations is not None:
+        if annotate and self.set_extra_annotations is not None:
             self.set_extra_annotations(docs, [o.detach() for o in outputs])
-        return None
-
 
     # ------------------------------------------------------------------ serialization
 

@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from treadle.ml.dropout import set_dropout_rate
+from treadle.pipeline._internal.trainable import _check_examples
+
 if TYPE_CHECKING:
     from treadle.language import Language
     from treadle.tokens import Doc
@@ -68,6 +71,30 @@ class ListenedTo:
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
         return {}
+
+    # --- one batch: computed once, kept on the Docs, handed to the listeners ---
+
+    def _keep_outputs(self, docs: list[Doc], outputs: Any, *, annotate: bool) -> None:
+        """Write a batch's outputs onto its Docs; ``annotate``: any extra annotations
+        too (in training, only for an annotating component)."""
+        raise NotImplementedError
+
+    def set_annotations(self, docs: list[Doc], outputs: Any) -> None:
+        self._keep_outputs(docs, outputs, annotate=True)
+        self._broadcast(docs, outputs)
+
+    def forward_loss(
+        self, examples: Iterable[Example], *, drop: float = 0.0, set_annotations: bool = False
+    ) -> None:
+        """Run the model with grad, keep its outputs on the Docs and hand them to the
+        listeners. No loss: the gradients come back through the listeners."""
+        examples = _check_examples(examples, self.name)
+        docs = [eg.predicted for eg in examples]
+        self.model.train()
+        set_dropout_rate(self.model, drop)
+        outputs = self._forward(docs)
+        self._keep_outputs(docs, outputs, annotate=set_annotations)
+        self._broadcast(docs, outputs)
 
     def _init_listeners(self, nlp: Language | None) -> None:
         self._nlp_ref: weakref.ref[Language] | None = weakref.ref(nlp) if nlp is not None else None
