@@ -26,7 +26,7 @@ import copy as copy_module
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -467,7 +467,7 @@ class Config(dict):
         A block whose registered function differs in ``other`` replaces the block
         wholesale, so arguments of the old function don't leak into the new one.
         """
-        merged = _deep_merge(copy_module.deepcopy(dict(self)), other)
+        merged = merge_blocks(copy_module.deepcopy(dict(self)), other)
         other_interp = getattr(other, "is_interpolated", self.is_interpolated)
         return Config(merged, is_interpolated=self.is_interpolated and other_interp)
 
@@ -493,16 +493,29 @@ def _walk(path: tuple[str, ...], node: dict[str, Any]) -> Iterator[tuple[tuple[s
             yield from _walk((*path, key), value)
 
 
-def _deep_merge(base: dict[str, Any], other: Mapping[str, Any]) -> dict[str, Any]:
+def _copy_value(value: Any) -> Any:
+    return copy_module.deepcopy(dict(value) if isinstance(value, Mapping) else value)
+
+
+def merge_blocks(
+    base: dict[str, Any],
+    other: Mapping[str, Any],
+    *,
+    copy_value: Callable[[Any], Any] = _copy_value,
+) -> dict[str, Any]:
+    """``other`` merged into ``base`` in place: sections merge key by key, except that a
+    block calling another registered function than ``base``'s replaces it whole, so
+    arguments of the old function don't leak into the new one. ``copy_value`` copies
+    each value taken from ``other`` (a deep copy by default)."""
     for key, value in other.items():
         current = base.get(key)
         if isinstance(value, Mapping) and isinstance(current, dict):
             if _function_of(value) is not None and _function_of(value) != _function_of(current):
                 base[key] = copy_module.deepcopy(dict(value))
             else:
-                base[key] = _deep_merge(current, value)
+                base[key] = merge_blocks(current, value, copy_value=copy_value)
         else:
-            base[key] = copy_module.deepcopy(dict(value) if isinstance(value, Mapping) else value)
+            base[key] = copy_value(value)
     return base
 
 

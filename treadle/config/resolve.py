@@ -41,7 +41,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from treadle.config.config import Config
+from treadle.config.config import Config, merge_blocks
 from treadle.config.schemas import SECTION_SCHEMAS
 from treadle.errors import ConfigError, ConfigValidationError, RegistryError
 
@@ -178,21 +178,13 @@ def _hints_one_by_one(target: Any) -> dict[str, Any]:
 
 
 def merge_defaults(defaults: Mapping[str, Any], block: Mapping[str, Any]) -> dict[str, Any]:
-    """``block`` over ``defaults``, nested blocks merged key by key, except where
-    ``block`` calls another function than the default does (then it replaces it)."""
-    out = copy.deepcopy(dict(defaults))
-    for key, value in block.items():
-        current = out.get(key)
-        if isinstance(current, dict) and isinstance(value, Mapping):
-            cur_fn = next((k for k in current if str(k).startswith("@")), None)
-            new_fn = next((k for k in value if str(k).startswith("@")), None)
-            if new_fn is not None and (cur_fn != new_fn or current.get(cur_fn) != value[new_fn]):
-                out[key] = copy.deepcopy(dict(value))
-            else:
-                out[key] = merge_defaults(current, value)
-        else:
-            out[key] = copy.deepcopy(value) if _is_literal(value) else value
-    return out
+    """``block`` over ``defaults``, merged as ``Config.merge`` merges; values that are
+    not config data (the live ``nlp`` a component block carries) are passed, not copied."""
+    return merge_blocks(copy.deepcopy(dict(defaults)), block, copy_value=_copy_literal)
+
+
+def _copy_literal(value: Any) -> Any:
+    return copy.deepcopy(value) if _is_literal(value) else value
 
 
 def _declared_defaults(registry: Any, category: str, name: str) -> Mapping[str, Any]:
