@@ -308,9 +308,11 @@ def print_comparison(
     *,
     digits: int = 1,
     ref_digits: int | None = None,
+    columns: tuple[str, str] = ("treadle", "spaCy (same run)"),
 ) -> None:
-    """The table treadle | spaCy (same run) | ratio | issue ref, one ``(key, label)``
-    row each; a figure one side lacks shows as ``-``, steps get no ratio."""
+    """The table treadle | spaCy (same run) | ratio | issue ref (``columns`` names the
+    first two), one ``(key, label)`` row each; a figure one side lacks shows as ``-``,
+    steps get no ratio."""
     refs = refs or {}
     ref_digits = digits if ref_digits is None else ref_digits
 
@@ -318,7 +320,7 @@ def print_comparison(
         return missing if value is None else f"{value:,.{places}f}"
 
     print(f"\n{title}")
-    print(f"{'':24}{'treadle':>12}{'spaCy (same run)':>18}{'ratio':>9}{'issue ref':>11}")
+    print(f"{'':24}{columns[0]:>12}{columns[1]:>18}{'ratio':>9}{'issue ref':>11}")
     for key, label in rows:
         mine = ours.get(key)
         t = theirs.get(key) if theirs else None

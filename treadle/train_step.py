@@ -4,6 +4,10 @@ Every trainable component computes its loss on the batch with its graph kept; th
 losses are summed and ONE backward pass runs, so a shared tok2vec (or transformer)
 gets every listener's gradient at once; then one optimizer step covers the keyed
 parameters of every component, a module shared by two components counted once.
+
+Under float16 autocast (a transformer with ``mixed_precision`` on a GPU) the summed
+loss is scaled up for that backward pass and the gradients are scaled down before the
+step, which is skipped when one overflowed (``treadle.ml.grad_scaler``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from treadle.errors import DataError, PipelineError
 
 if TYPE_CHECKING:
     from treadle.language import Language
+    from treadle.ml.grad_scaler import GradScaler
     from treadle.ml.optimizers import Optimizer
     from treadle.tokens import Doc
     from treadle.tokens.example import Example
@@ -78,7 +83,8 @@ def update(
         total = terms[0][1]
         for _, loss in terms[1:]:
             total = total + loss
-        total.backward()
+        scaler = active_grad_scaler(nlp, exclude=exclude_set)
+        (scaler.scale_loss(total) if scaler is not None else total).backward()
         for name, loss in terms:
             losses[name] += float(loss.detach())
     for _name, proc in pipeline:
@@ -121,6 +127,25 @@ def finish_update(nlp: Language, sgd: Optimizer, *, exclude: Iterable[str] = ())
                 seen.add(id(param))
                 keyed.append((key, param))
     if keyed:
-        sgd.step(keyed)
+        scaler = active_grad_scaler(nlp, exclude=exclude_set)
+        overflow = False
+        if scaler is not None:
+            overflow = scaler.unscale_(param for _, param in keyed)
+            scaler.update(overflow)
+        if not overflow:  # an overflowed step's gradients are unusable: skip it
+            sgd.step(keyed)
         for _, param in keyed:
             param.grad = None
+
+
+def active_grad_scaler(nlp: Language, *, exclude: Iterable[str] = ()) -> GradScaler | None:
+    """The loss scaler of this step: the first trainable component (not excluded)
+    that offers one. One backward pass covers every loss, so one scale serves all."""
+    exclude_set = {exclude} if isinstance(exclude, str) else set(exclude)
+    for name, proc in nlp.pipeline:
+        if name in exclude_set or not getattr(proc, "is_trainable", False):
+            continue
+        scaler = getattr(proc, "grad_scaler", None)
+        if scaler is not None:
+            return scaler
+    return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import pytest
-from pydantic import StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt
 
 from treadle.config import Config, ConfigValidationError, Registries
 from treadle.config.resolve import used_functions
@@ -320,6 +320,29 @@ def test_unknown_setting_suggests_the_accepted_names(reg):
     msg = str(err.value)
     assert "opt.beta: Extra inputs are not permitted (unknown setting 'beta'" in msg
     assert "did you mean 'beta1'? It takes: beta1, learn_rate, names, tag, use_averages)" in msg
+
+
+class Group(BaseModel):
+    """A settings block (module level, so the annotation below resolves)."""
+
+    model_config = ConfigDict(extra="forbid")
+    learn_rate: float = 0.1
+    L2: float = 0.0
+
+
+def test_unknown_key_inside_a_settings_block_suggests_its_names(reg):
+    @reg.misc("groups.test.v1")
+    def with_groups(groups: dict[str, Group], single: Group = {}) -> int:  # noqa: B006
+        return len(groups)
+
+    cfg = {"x": {"@misc": "groups.test.v1", "groups": {"encoder": {"learn_rte": 0.1}},
+                 "single": {"l2": 0.0}}}  # fmt: skip
+    with pytest.raises(ConfigValidationError) as err:
+        reg.resolve(cfg)
+    msg = str(err.value)
+    assert "x.groups.encoder.learn_rte: Extra inputs are not permitted (unknown setting " in msg
+    assert "'learn_rte', did you mean 'learn_rate'? It takes: L2, learn_rate)" in msg
+    assert "x.single.l2: Extra inputs are not permitted (unknown setting 'l2', did you mean 'L2'?" in msg
 
 
 def test_a_value_fitting_no_member_of_a_union_is_one_error(reg):

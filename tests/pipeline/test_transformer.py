@@ -24,12 +24,13 @@ SENTS = [
 ]
 
 
-def trf_config(path, window: int = 8, stride: int = 6) -> dict:
+def trf_config(path, window: int = 8, stride: int = 6, **model_settings) -> dict:
     return {
         "model": {
             "@architectures": "treadle.TransformerModel.v1",
             "name": str(path),
             "get_spans": {"@span_getters": "treadle.strided_spans.v1", "window": window, "stride": stride},
+            **model_settings,
         }
     }
 
@@ -38,10 +39,10 @@ def listener(grad_factor: float = 1.0, upstream: str = "*") -> dict:
     return {"@architectures": "treadle.TransformerListener.v1", "grad_factor": grad_factor, "upstream": upstream}
 
 
-def tagger_nlp(path, grad_factor: float = 1.0):
+def tagger_nlp(path, grad_factor: float = 1.0, **model_settings):
     fix_random_seed(0)
     nlp = treadle.blank("en")
-    nlp.add_pipe("transformer", config=trf_config(path))
+    nlp.add_pipe("transformer", config=trf_config(path, **model_settings))
     nlp.add_pipe("tagger", config={"model": {"@architectures": "treadle.Tagger.v1", "nO": None,
                                              "tok2vec": listener(grad_factor)}})
     examples = [
@@ -96,6 +97,37 @@ def test_tagger_trains_the_transformer_in_one_backward(tiny_bert_dir):
     curve = [nlp.update(examples, sgd=sgd)["tagger"] for _ in range(15)]
     assert curve[-1] < curve[0] * 0.9, curve
     assert changed(before, nlp)
+
+
+def test_mixed_precision_offers_a_scaler_only_on_cuda(tiny_bert_dir):
+    nlp, examples = tagger_nlp(
+        tiny_bert_dir, mixed_precision=True, grad_scaler_config={"init_scale": 128.0}
+    )
+    nlp.initialize(lambda: examples)
+    trf = nlp.get_pipe("transformer")
+    assert trf.model.grad_scaler.scale == 128.0
+    assert trf.grad_scaler is None  # on the CPU autocast is off: nothing to scale
+    off, _ = tagger_nlp(tiny_bert_dir, grad_scaler_config={"init_scale": 128.0})
+    assert off.get_pipe("transformer").model.active_grad_scaler() is None
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_mixed_precision_trains_on_cuda(tiny_bert_dir):
+    from treadle.ml import require_cpu, require_gpu
+
+    require_gpu()
+    try:
+        nlp, examples = tagger_nlp(tiny_bert_dir, mixed_precision=True)
+        sgd = nlp.initialize(lambda: examples)
+        trf = nlp.get_pipe("transformer")
+        assert trf.grad_scaler is trf.model.grad_scaler
+        curve = [nlp.update(examples, sgd=sgd)["tagger"] for _ in range(15)]
+        assert all(torch.isfinite(torch.tensor(curve))), curve
+        assert curve[-1] < curve[0] * 0.9, curve
+        assert trf.model.grad_scaler.growth_tracker > 0 or trf.model.grad_scaler.scale < 2.0**16
+    finally:
+        require_cpu()
 
 
 def test_grad_factor_zero_leaves_transformer_unchanged(tiny_bert_dir):

@@ -35,7 +35,7 @@ import difflib
 import inspect
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -268,7 +268,9 @@ def extra_input_message(key: str, accepted: Iterable[str]) -> str:
     """The error for a key the function (or section) does not take, with the closest
     accepted names: the same wording for every section of a config."""
     names = sorted(n for n in accepted if n not in FACTORY_RUNTIME_ARGS)
-    close = difflib.get_close_matches(key, names, n=3, cutoff=0.6)
+    # Compared without case, so 'l2' finds 'L2'.
+    by_lower = {n.lower(): n for n in names}
+    close = [by_lower[c] for c in difflib.get_close_matches(key.lower(), by_lower, n=3, cutoff=0.6)]
     hint = f", did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
     takes = ", ".join(names) or "nothing"
     return f"Extra inputs are not permitted (unknown setting {key!r}{hint} It takes: {takes})"
@@ -414,7 +416,30 @@ def _value_errors(
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
         msg = f"Input should be {' or '.join(members)}; got {shown} ({type(value).__name__})"
         return [{"loc": list(loc), "msg": msg}]
-    return [{"loc": [*loc, *e["loc"]], "msg": e["msg"]} for e in errors]
+    out = []
+    for e in errors:
+        msg = e["msg"]
+        model = _model_at(hint, e["loc"][:-1]) if e["type"] == "extra_forbidden" else None
+        if model is not None:
+            msg = extra_input_message(str(e["loc"][-1]), model.model_fields)
+        out.append({"loc": [*loc, *e["loc"]], "msg": msg})
+    return out
+
+
+def _model_at(hint: Any, loc: Sequence[Any]) -> type[BaseModel] | None:
+    """The settings model found at ``loc`` inside a value of type ``hint`` (through
+    model fields and dict values), to name what an unknown key could have been."""
+    for part in loc:
+        if isinstance(hint, type) and issubclass(hint, BaseModel):
+            field = hint.model_fields.get(str(part))
+            if field is None:
+                return None
+            hint = field.annotation
+        elif typing.get_origin(hint) in (dict, Mapping):
+            hint = typing.get_args(hint)[-1]
+        else:
+            return None
+    return hint if isinstance(hint, type) and issubclass(hint, BaseModel) else None
 
 
 def _union_members(hint: Any) -> list[str]:

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from treadle.config import registry
+from treadle.ml.grad_scaler import GradScaler
 from treadle.pipeline._internal.listeners import ListenedTo
 from treadle.pipeline._internal.serialize import Part
 from treadle.pipeline._internal.trainable import TrainablePipe
@@ -108,6 +109,13 @@ class Transformer(ListenedTo, TrainablePipe):
             listener.set_width(width)
 
     # ------------------------------------------------------------------ running
+
+    @property
+    def grad_scaler(self) -> GradScaler | None:
+        """The loss scaler of the training step while the model runs under float16
+        autocast (``mixed_precision`` on a GPU); None otherwise."""
+        active = getattr(self.model, "active_grad_scaler", None)
+        return active() if active is not None else None
 
     def _forward(self, docs: list[Doc]) -> list[Any]:
         return self.model(docs)

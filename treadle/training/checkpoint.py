@@ -8,7 +8,8 @@ interrupted save leaves the previous folder whole.
 to continue exactly where the run stopped:
 
 - ``state.json``: step, epoch, best score and its step, the checkpoints list, words
-  and seconds so far, and the random states of Python, numpy and torch (as JSON);
+  and seconds so far, the random states of Python, numpy and torch, and the loss
+  scale of a float16 run (``treadle.ml.grad_scaler``), as JSON;
 - ``optimizer.safetensors``: the optimizer's moments, step counts and schedule
   positions (``Optimizer.to_bytes``);
 - ``weights.safetensors``: the raw parameters, only when the optimizer keeps
@@ -59,6 +60,8 @@ class TrainingState:
     words: int = 0
     seconds: float = 0.0
     rng: dict[str, Any] | None = None
+    # Per component, the state of its loss scaler (mixed precision on a GPU).
+    grad_scalers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -80,6 +83,7 @@ class TrainingState:
                 words=int(data["words"]),
                 seconds=float(data["seconds"]),
                 rng=data.get("rng"),
+                grad_scalers=dict(data.get("grad_scalers") or {}),
             )
         except (KeyError, TypeError, ValueError) as err:
             raise SerializationError(f"{where}: incomplete training state ({err}).") from None
@@ -136,6 +140,26 @@ def rng_preserved() -> Iterator[None]:
         yield
     finally:
         restore_rng(saved)
+
+
+# ------------------------------------------------------------------ loss scalers
+
+
+def grad_scaler_states(nlp: Language) -> dict[str, dict[str, Any]]:
+    """The state of every component's active loss scaler, by component name."""
+    out = {}
+    for name, proc in nlp.components:
+        scaler = getattr(proc, "grad_scaler", None)
+        if scaler is not None:
+            out[name] = scaler.state_dict()
+    return out
+
+
+def restore_grad_scalers(nlp: Language, states: dict[str, dict[str, Any]]) -> None:
+    for name, proc in nlp.components:
+        scaler = getattr(proc, "grad_scaler", None)
+        if scaler is not None and name in states:
+            scaler.load_state_dict(states[name])
 
 
 # ------------------------------------------------------------------ parameters
@@ -196,6 +220,7 @@ def save_pipeline(
                 )
             to_save.to_disk(tmp)
         if state is not None:
+            state.grad_scalers = grad_scaler_states(nlp)
             state_dir = tmp / STATE_DIR
             state_dir.mkdir(parents=True, exist_ok=True)
             write_json(state_dir / STATE_FILE, state.to_json())
@@ -220,6 +245,7 @@ def load_training_state(nlp: Language, path: Path, optimizer: Optimizer | None) 
             f"Was it written by treadle train?"
         )
     state = TrainingState.from_json(read_json(state_path), str(state_path))
+    restore_grad_scalers(nlp, state.grad_scalers)
     opt_path = state_dir / OPTIMIZER_FILE
     if optimizer is not None and opt_path.exists():
         optimizer.from_bytes(opt_path.read_bytes())

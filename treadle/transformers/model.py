@@ -34,6 +34,7 @@ import torch
 
 from treadle.config import registry
 from treadle.errors import ConfigError, SerializationError
+from treadle.ml.grad_scaler import GradScaler, GradScalerSettings
 from treadle.pipeline.factories import saved_component_folder
 from treadle.transformers._deps import require_transformers
 from treadle.transformers.alignment import PieceAlignment
@@ -110,7 +111,7 @@ class TransformerModel(torch.nn.Module):
         get_spans: SpanGetter,
         *,
         mixed_precision: bool = False,
-        grad_scaler_config: dict[str, Any] | None = None,
+        grad_scaler_config: GradScalerSettings | dict[str, Any] | None = None,
         max_batch_items: int = 4096,
         name: str = "",
     ) -> None:
@@ -124,8 +125,8 @@ class TransformerModel(torch.nn.Module):
         self.get_spans = get_spans
         self.name = name
         self.mixed_precision = mixed_precision
-        # Kept for the training loop's loss scaling under fp16; not used by forward.
-        self.grad_scaler_config = dict(grad_scaler_config or {})
+        # The training step's loss scaling under float16 (see active_grad_scaler).
+        self.grad_scaler = GradScaler(grad_scaler_config)
         self.max_batch_items = max_batch_items
         self._warned_cpu_amp = False
         # The settings the tokenizer and model were loaded with, to rebuild them the
@@ -153,7 +154,7 @@ class TransformerModel(torch.nn.Module):
         tokenizer_config: dict[str, Any] | None = None,
         transformer_config: dict[str, Any] | None = None,
         mixed_precision: bool = False,
-        grad_scaler_config: dict[str, Any] | None = None,
+        grad_scaler_config: GradScalerSettings | dict[str, Any] | None = None,
     ) -> TransformerModel:
         """Load the tokenizer and encoder of a Hugging Face model name or local folder."""
         transformers = require_transformers()
@@ -180,7 +181,7 @@ class TransformerModel(torch.nn.Module):
         tokenizer_config: dict[str, Any] | None = None,
         transformer_config: dict[str, Any] | None = None,
         mixed_precision: bool = False,
-        grad_scaler_config: dict[str, Any] | None = None,
+        grad_scaler_config: GradScalerSettings | dict[str, Any] | None = None,
         name: str = "",
     ) -> TransformerModel:
         """Build from the config and tokenizer files :meth:`hf_files` saved in
@@ -233,6 +234,14 @@ class TransformerModel(torch.nn.Module):
         self._set_hf(tokenizer, transformer.to(device))
 
     # ------------------------------------------------------------------ running
+
+    def active_grad_scaler(self) -> GradScaler | None:
+        """The loss scaler the training step must use: only while this model runs
+        under float16 autocast, that is with ``mixed_precision`` on a CUDA device."""
+        if not (self.mixed_precision and self.grad_scaler.enabled):
+            return None
+        device = next((p.device for p in self.transformer.parameters()), None)
+        return self.grad_scaler if device is not None and device.type == "cuda" else None
 
     def _autocast(self, device: torch.device) -> Any:
         if not self.mixed_precision:
@@ -336,7 +345,7 @@ def make_TransformerModel(
     tokenizer_config: dict[str, Any] = {},  # noqa: B006  (config defaults, never mutated)
     transformer_config: dict[str, Any] = {},  # noqa: B006
     mixed_precision: bool = False,
-    grad_scaler_config: dict[str, Any] = {},  # noqa: B006
+    grad_scaler_config: GradScalerSettings = {},  # type: ignore[assignment]  # noqa: B006
 ) -> TransformerModel:
     """A Hugging Face model (hub name or local folder) over the span getter's windows.
 
