@@ -1,8 +1,10 @@
 """The transformer component: doc._.trf_data, listeners in tagger/parser/ner/textcat,
-training through one backward pass (grad_factor, frozen), the missing extra."""
+training through one backward pass (grad_factor, frozen), mixed precision, the missing
+extra, saving and loading, and sourced + frozen + annotating in a training config."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -316,3 +318,54 @@ def test_component_to_disk_drops_stale_hf_files(tiny_bert_dir, tmp_path):
     trf.to_disk(tmp_path / "t")
     assert not (tmp_path / "t" / "hf" / "stale.json").exists()
     assert (tmp_path / "t" / "hf" / "config.json").exists()
+
+
+# ---------------------------------------------------------------------- in a training config
+
+
+def test_sourced_transformer_frozen_and_annotating_in_training(tiny_bert_dir, tmp_path):
+    """A transformer sourced from a saved pipeline, frozen and annotating: the new
+    tagger's listener reads doc._.trf_data, learns, and the weights stay the source's."""
+    from treadle.config import Config
+    from treadle.tokens import DocBin
+    from treadle.training import init_nlp, train
+
+    source_dir = tmp_path / "source"
+    trained_tagger(tiny_bert_dir).to_disk(source_dir)
+    source_weights = trf_weights(treadle.load(source_dir))
+    corpus = tmp_path / "train.docbin"
+    db = DocBin()
+    maker = treadle.blank("en")
+    for text, tags in SENTS * 4:
+        doc = maker.make_doc(text)
+        for token, tag in zip(doc, tags, strict=True):
+            token.tag_ = tag
+        db.add(doc)
+    db.to_disk(corpus)
+    log = tmp_path / "log.jsonl"
+    config = Config({
+        "paths": {"train": str(corpus), "dev": str(corpus)},
+        "nlp": {"lang": "en", "pipeline": ["transformer", "tagger"]},
+        "components": {
+            "transformer": {"source": str(source_dir)},
+            "tagger": {"factory": "tagger", "model": {"@architectures": "treadle.Tagger.v1",
+                                                      "nO": None, "tok2vec": listener()}},
+        },
+        "corpora": {
+            "train": {"@readers": "treadle.Corpus.v1", "path": "${paths.train}"},
+            "dev": {"@readers": "treadle.Corpus.v1", "path": "${paths.dev}"},
+        },
+        "training": {
+            "frozen_components": ["transformer"], "annotating_components": ["transformer"],
+            "max_steps": 24, "eval_frequency": 8, "seed": 0,
+            "batcher": {"@batchers": "batch_by_sequence.v1", "size": 5, "get_length": None},
+            "optimizer": {"@optimizers": "Adam.v1", "learn_rate": 0.01},
+            "logger": {"@loggers": "treadle.JSONLLogger.v1", "path": str(log)},
+        },
+    })  # fmt: skip
+    nlp = init_nlp(config)
+    train(nlp)
+    accs = [json.loads(line)["scores"]["tag_acc"] for line in log.read_text().splitlines()]
+    assert accs[-1] > 0.8 and accs[-1] > accs[0], accs
+    after = nlp.get_pipe("transformer").model.state_dict()
+    assert all(torch.equal(source_weights[k], after[k]) for k in source_weights)
