@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -209,3 +210,159 @@ def test_errors_name_the_setting(tmp_path, raw_text):
     del cfg["pretraining"]
     with pytest.raises(ConfigError, match="--pretraining"):
         pretrain(cfg, tmp_path / "d")
+
+
+# ------------------------------------------------------------------ on real text
+
+EWT_TRAIN = Path("/work/shared/data/ud_en_ewt/en_ewt-ud-train.conllu")
+
+EWT_PIPELINE = """
+[paths]
+raw_text = null
+init_tok2vec = null
+train = null
+dev = null
+
+[system]
+seed = 0
+
+[nlp]
+lang = "en"
+pipeline = ["tok2vec", "tagger"]
+
+[components]
+
+[components.tok2vec]
+factory = "tok2vec"
+
+[components.tok2vec.model]
+@architectures = "treadle.HashEmbedCNN.v1"
+width = 64
+depth = 2
+embed_size = 2000
+window_size = 1
+maxout_pieces = 3
+subword_features = true
+
+[components.tagger]
+factory = "tagger"
+
+[components.tagger.model]
+@architectures = "treadle.Tagger.v1"
+
+[components.tagger.model.tok2vec]
+@architectures = "treadle.Tok2VecListener.v1"
+width = 64
+upstream = "tok2vec"
+
+[corpora]
+
+[corpora.train]
+@readers = "treadle.Corpus.v1"
+path = ${paths.train}
+
+[corpora.dev]
+@readers = "treadle.Corpus.v1"
+path = ${paths.dev}
+
+[corpora.pretrain]
+@readers = "treadle.JsonlCorpus.v1"
+path = ${paths.raw_text}
+min_length = 3
+max_length = 60
+
+[training]
+max_steps = 30
+eval_frequency = 30
+dropout = 0.1
+
+[training.batcher]
+@batchers = "treadle.batch_by_words.v1"
+size = 500
+
+[pretraining]
+max_epochs = 3
+dropout = 0.1
+
+[pretraining.batcher]
+@batchers = "treadle.batch_by_words.v1"
+size = 1000
+
+[pretraining.objective]
+@architectures = "treadle.PretrainCharacters.v1"
+maxout_pieces = 3
+hidden_size = 64
+n_characters = 3
+
+[pretraining.optimizer]
+@optimizers = "Adam.v1"
+learn_rate = 0.003
+
+[initialize]
+init_tok2vec = ${paths.init_tok2vec}
+"""
+
+
+def _ewt_blocks(n: int) -> list[str]:
+    blocks, current = [], []
+    with EWT_TRAIN.open(encoding="utf8") as fh:
+        for line in fh:
+            if line.strip():
+                current.append(line)
+            elif current:
+                blocks.append("".join(current))
+                current = []
+                if len(blocks) >= n:
+                    break
+    return blocks
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not EWT_TRAIN.exists(), reason="UD English-EWT is not in /work/shared/data")
+def test_pretrain_on_ewt_then_train_a_tagger(tmp_path):
+    import torch
+
+    from tests.helpers import save_docbin
+    from treadle.tokens import Vocab
+    from treadle.training.converters import conllu_to_docs
+    from treadle.training.corpus import Corpus
+    from treadle.training.initialize import init_nlp
+    from treadle.training.loop import train
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        blocks = _ewt_blocks(1700)
+        texts = [
+            line[len("# text = ") :].strip()
+            for block in blocks[:1500]
+            for line in block.splitlines()
+            if line.startswith("# text = ")
+        ]
+        raw = tmp_path / "raw.jsonl"
+        raw.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf8")
+        cfg = Config().from_str(EWT_PIPELINE, interpolate=False)
+        cfg["paths"]["raw_text"] = str(raw)
+        result = pretrain(cfg, tmp_path / "pretrain")
+        losses = [row["loss"] for row in result.log]
+        assert losses[-1] < 0.9 * losses[0], losses
+        print(f"pretraining: {[round(x, 3) for x in losses]} loss/word, "
+              f"{result.log[-1]['words_per_second']:.0f} words/s on one thread")  # fmt: skip
+
+        vocab = Vocab()
+        (tmp_path / "train.conllu").write_text("\n".join(blocks[1500:1650]) + "\n", encoding="utf8")
+        (tmp_path / "dev.conllu").write_text("\n".join(blocks[1650:]) + "\n", encoding="utf8")
+        for name in ("train", "dev"):
+            docs = list(conllu_to_docs(tmp_path / f"{name}.conllu", vocab, n_sents=10))
+            cfg["paths"][name] = save_docbin(tmp_path / f"{name}.docbin", docs)
+        cfg["paths"]["init_tok2vec"] = str(result.weights[-1])
+        nlp = init_nlp(cfg)
+        saved = load_file(result.weights[-1])
+        for key, value in nlp.get_pipe("tok2vec").model.state_dict().items():
+            assert torch.equal(value, saved[key]), key
+        nlp, _ = train(nlp, None)
+        dev = list(Corpus(cfg["paths"]["dev"])(nlp))
+        # About 50 tags: chance is far below this after 30 steps of training.
+        assert nlp.evaluate(dev)["tag_acc"] > 0.3
+    finally:
+        torch.set_num_threads(threads)
