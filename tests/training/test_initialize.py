@@ -106,3 +106,23 @@ def test_init_tok2vec_other_architecture_names_the_layer_and_shapes(pretrained):
     key = next(k for k in message.split("'") if k in saved)
     assert tuple(saved[key].shape) == (200, 16)
     assert "(200, 16) in the file but (300, 16) in the network" in message
+
+
+def test_init_tok2vec_is_loaded_after_the_components_initialize(pretrained, monkeypatch):
+    from treadle.pipeline.tagger import Tagger
+
+    cfg, weights = pretrained
+    cfg = Config(cfg)
+    cfg["paths"]["init_tok2vec"] = str(weights)
+    original = Tagger.initialize
+
+    def rerandomize(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        with torch.no_grad():
+            for p in self.model.tok2vec.parameters():
+                p.normal_()
+
+    monkeypatch.setattr(Tagger, "initialize", rerandomize)
+    saved = load_file(weights)
+    for key, value in _tok2vec_state(init_nlp(cfg)).items():
+        assert torch.equal(value, saved[key]), key
