@@ -18,12 +18,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from treadle import __version__, serialization, train_step
 from treadle.config import Config, registry
 from treadle.config.resolve import FACTORY_CATEGORY
 from treadle.errors import ConfigError, DataError, PipelineError
 from treadle.lang.data import LanguageData, get_language_data, make_vocab
 from treadle.ml.optimizers import Optimizer
+from treadle.ml.pretrained_weights import find_layer, load_weights
 from treadle.nlp_config import DEFAULT_TOKENIZER, default_nlp_block, read_nlp_section
 from treadle.pipeline import factories
 from treadle.pipeline.factories import FactoryMeta
@@ -512,7 +515,9 @@ class Language:
         Reads the config's ``[initialize]`` section: ``before_init(nlp)`` callback,
         ``vectors`` (a saved pipeline whose vectors are copied in), the tokenizer's and
         each enabled component's settings (``[initialize.components.<name>]``, e.g.
-        ``labels``) passed to their ``initialize``, then ``after_init(nlp)``.
+        ``labels``) passed to their ``initialize``, ``init_tok2vec`` (weights from
+        ``treadle pretrain`` loaded into the layer ``[pretraining]`` names), then
+        ``after_init(nlp)``.
         ``get_examples`` returns training Examples (labels and shapes come from them).
         """
         if get_examples is not None and not callable(get_examples):
@@ -526,12 +531,6 @@ class Language:
             before_init(self)
         if init_cfg.get("vectors"):
             self._load_vectors(init_cfg["vectors"])
-        if init_cfg.get("init_tok2vec"):
-            raise ConfigError(
-                f"initialize.init_tok2vec = {init_cfg['init_tok2vec']!r}: loading pretrained "
-                "tok2vec weights is not supported yet (treadle pretrain is not available). "
-                "Set it to null."
-            )
         for key in ("vocab_data", "lookups"):
             if init_cfg.get(key):
                 raise ConfigError(f"initialize.{key} is not supported yet; set it to null.")
@@ -543,6 +542,9 @@ class Language:
             init = getattr(proc, "initialize", None)
             if init is not None:
                 init(get_examples, nlp=self, **dict(comp_settings.get(name) or {}))
+        if init_cfg.get("init_tok2vec"):
+            # After the components: their initialize must not overwrite the weights.
+            self._load_init_tok2vec(init_cfg["init_tok2vec"])
         after_init = init_cfg.get("after_init")
         if after_init is not None:
             after_init(self)
@@ -570,6 +572,26 @@ class Language:
         if not isinstance(section, Mapping):
             return {}
         return dict(registry.resolve_at("initialize", dict(section)))
+
+    def _load_init_tok2vec(self, source: str | Path) -> None:
+        """Load ``treadle pretrain`` weights into the layer ``[pretraining]`` names
+        (component ``tok2vec``, whole model, without that section)."""
+        block = self._config.get("pretraining")
+        block = block if isinstance(block, Mapping) else {}
+        component = str(block.get("component") or "tok2vec")
+        layer = str(block.get("layer") or "")
+        if component not in self.component_names:
+            raise ConfigError(
+                f"initialize.init_tok2vec is set, but pretraining.component = {component!r} "
+                f"is not in the pipeline ({', '.join(self.component_names) or 'empty'})."
+            )
+        model = getattr(self.get_pipe(component), "model", None)
+        if not isinstance(model, torch.nn.Module):
+            raise ConfigError(
+                f"initialize.init_tok2vec: component {component!r} has no model to load into."
+            )
+        target = find_layer(model, layer, where="pretraining.layer")
+        load_weights(target, ensure_path(source), key="initialize.init_tok2vec")
 
     def _load_vectors(self, source: str | Path) -> None:
         """Copy the word vectors of a saved pipeline (a folder with config.cfg) or a

@@ -95,3 +95,31 @@ def test_fill_config_writes_every_component_default(tmp_path, capsys):
     assert registry.fill(Config().from_disk(out, interpolate=False)) == Config().from_disk(
         out, interpolate=False
     )
+
+
+def test_fill_config_pretraining_runs_with_treadle_pretrain(tmp_path, capsys):
+    from tests.training.test_pretrain import write_texts
+
+    base = tmp_path / "base.cfg"
+    base.write_text(
+        '[nlp]\nlang = "en"\npipeline = ["tok2vec"]\n\n[components]\n\n'
+        '[components.tok2vec]\nfactory = "tok2vec"\n',
+        encoding="utf8",
+    )
+    filled_path = tmp_path / "filled.cfg"
+    assert run_app(app, ["init", "fill-config", str(base), str(filled_path), "--pretraining"]) == 0
+    filled = Config().from_disk(filled_path, interpolate=False)
+    assert filled["pretraining"]["objective"] == {
+        "@architectures": "treadle.PretrainCharacters.v1",
+        "maxout_pieces": 3,
+        "hidden_size": 300,
+        "n_characters": 4,
+    }
+    assert filled["corpora"]["pretrain"]["@readers"] == "treadle.JsonlCorpus.v1"
+    texts = write_texts(tmp_path / "texts.jsonl")
+    argv = [
+        "pretrain", str(filled_path), str(tmp_path / "out"), "--paths.raw_text", str(texts),
+        "--pretraining.max_epochs", "1", "--pretraining.objective.hidden_size", "16",
+    ]  # fmt: skip
+    assert run_app(app, argv) == 0
+    assert (tmp_path / "out" / "model0.safetensors").exists()

@@ -97,3 +97,14 @@ def test_jsonl_corpus(tmp_path, nlp):
     bad.write_text('{"text": "ok"}\n{"txt": 1}\n')
     with pytest.raises(DataError, match="bad.jsonl, line 2"):
         list(JsonlCorpus(bad)(nlp))
+
+
+def test_jsonl_corpus_registered_with_its_settings(tmp_path, nlp):
+    path = tmp_path / "texts.jsonl"
+    texts = ["a b c", "a b c d e f g", "a", "d e f"]
+    path.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf8")
+    block = {"@readers": "treadle.JsonlCorpus.v1", "path": str(path), "min_length": 2, "max_length": 5}
+    reader = registry.resolve({"c": block})["c"]
+    assert [eg.text for eg in reader(nlp)] == ["a b c", "d e f"]
+    limited = registry.resolve({"c": {**block, "limit": 1}})["c"]
+    assert [eg.text for eg in limited(nlp)] == ["a b c"]

@@ -22,8 +22,10 @@ from treadle.training.converters import (
 from treadle.training.corpus import Corpus, JsonlCorpus
 from treadle.training.initialize import init_nlp
 from treadle.training.loop import train
+from treadle.training.pretrain import pretrain
 
 __all__ = [
+    "pretrain",
     "Alignment",
     "Corpus",
     "JsonlCorpus",
