@@ -16,7 +16,7 @@ Only the tok2vec's weights are saved; the head is thrown away after pretraining.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import torch
@@ -99,6 +99,13 @@ class VectorsHead(PretrainHead):
         self.vectors = vocab.vectors
         super().__init__(width, hidden_size, maxout_pieces, self.vectors.shape[1])
         self.loss = loss
+        # The table on the model's device, copied there once (not per batch).
+        self._table: torch.Tensor | None = None
+
+    def table(self, device: torch.device) -> torch.Tensor:
+        if self._table is None or self._table.device != device:
+            self._table = torch.from_numpy(self.vectors.data).to(device)
+        return self._table
 
     def get_loss(self, docs: Sequence[Doc], X: torch.Tensor) -> torch.Tensor:
         rows = torch.from_numpy(self.vectors.find(_orths(docs))).to(X.device)
@@ -106,8 +113,7 @@ class VectorsHead(PretrainHead):
         if not bool(known.any()):
             # Keeps the graph (and a zero gradient) for a batch without known words.
             return self(X[:0]).sum()
-        table = torch.from_numpy(self.vectors.data).to(X.device)
-        truth = table[rows[known]]
+        truth = self.table(X.device)[rows[known]]
         guess = self(X[known])
         if self.loss == "cosine":
             return (1.0 - F.cosine_similarity(guess, truth, dim=1, eps=1e-8)).mean()
@@ -129,7 +135,9 @@ def create_pretrain_characters(
 
 
 @registry.architectures("treadle.PretrainVectors.v1")
-def create_pretrain_vectors(maxout_pieces: int = 3, hidden_size: int = 300, loss: str = "cosine") -> Objective:
+def create_pretrain_vectors(
+    maxout_pieces: int = 3, hidden_size: int = 300, loss: Literal["cosine", "L2"] = "cosine"
+) -> Objective:
     """Predict each word's static vector (``vocab.vectors``) with a cosine or L2 loss."""
     if loss not in ("cosine", "L2"):
         raise ConfigError(f'pretraining.objective.loss must be "cosine" or "L2", got {loss!r}.')
