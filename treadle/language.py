@@ -532,6 +532,7 @@ class Language:
                 "tok2vec weights is not supported yet (treadle pretrain is not available). "
                 "Set it to null."
             )
+        self._check_vectors_available()
         for key in ("vocab_data", "lookups"):
             if init_cfg.get(key):
                 raise ConfigError(f"initialize.{key} is not supported yet; set it to null.")
@@ -571,6 +572,21 @@ class Language:
             return {}
         return dict(registry.resolve_at("initialize", dict(section)))
 
+    def _check_vectors_available(self) -> None:
+        """A component whose model reads static vectors cannot train without them."""
+        if not self.vocab.vectors.is_empty:
+            return
+        for name, proc in self.pipeline:
+            model = getattr(proc, "model", None)
+            modules = model.modules() if hasattr(model, "modules") else ()
+            if any(getattr(m, "requires_vectors", False) for m in modules):
+                raise ConfigError(
+                    f"Component {name!r} uses static vectors (include_static_vectors = true) "
+                    "but the vocab has no vectors. Set [initialize] vectors (paths.vectors) to "
+                    "a pipeline made by `treadle init vectors`, or set "
+                    "include_static_vectors = false."
+                )
+
     def _load_vectors(self, source: str | Path) -> None:
         """Copy the word vectors of a saved pipeline (a folder with config.cfg) or a
         saved Vectors folder into this vocab."""
@@ -581,6 +597,8 @@ class Language:
             src = load(path)
             vectors = src.vocab.vectors
             serialization.copy_strings(src.vocab, self.vocab)
+            # Lexeme attributes set by `init vectors --lexemes-jsonl` come along.
+            self.vocab._apply_overrides(src.vocab._overrides)
         else:
             vectors = type(self.vocab.vectors)().from_disk(path)
         self.vocab.vectors = vectors
