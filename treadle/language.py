@@ -532,7 +532,7 @@ class Language:
                 "tok2vec weights is not supported yet (treadle pretrain is not available). "
                 "Set it to null."
             )
-        self._check_vectors_available()
+        self._prepare_static_vectors()
         for key in ("vocab_data", "lookups"):
             if init_cfg.get(key):
                 raise ConfigError(f"initialize.{key} is not supported yet; set it to null.")
@@ -572,14 +572,19 @@ class Language:
             return {}
         return dict(registry.resolve_at("initialize", dict(section)))
 
-    def _check_vectors_available(self) -> None:
-        """A component whose model reads static vectors cannot train without them."""
-        if not self.vocab.vectors.is_empty:
-            return
+    def _prepare_static_vectors(self) -> None:
+        """Size each static-vectors layer to the vocab's table, before any optimizer
+        collects parameters; a component whose model reads static vectors cannot
+        train without a table."""
+        vectors = self.vocab.vectors
         for name, proc in self.pipeline:
             model = getattr(proc, "model", None)
             modules = model.modules() if hasattr(model, "modules") else ()
-            if any(getattr(m, "requires_vectors", False) for m in modules):
+            layers = [m for m in modules if getattr(m, "requires_vectors", False)]
+            if layers and not vectors.is_empty:
+                for layer in layers:
+                    layer.set_input_width(vectors.shape[1])
+            elif layers:
                 raise ConfigError(
                     f"Component {name!r} uses static vectors (include_static_vectors = true) "
                     "but the vocab has no vectors. Set [initialize] vectors (paths.vectors) to "

@@ -156,9 +156,10 @@ def _parse_lines(path: Path, batch: list[tuple[int, str]], dims: int) -> tuple[l
     values: list[str] = []
     for lineno, line in batch:
         parts = line.rstrip().rsplit(" ", dims)
-        if len(parts) != dims + 1 or not parts[0]:
+        if len(parts) != dims + 1 or not parts[0] or (" " in parts[0] and _is_number(parts[0])):
+            n_fields = len(line.split()) - 1
             raise DataError(
-                f"{path}:{lineno}: expected a word and {dims} values, got {len(parts) - 1} "
+                f"{path}:{lineno}: expected a word and {dims} values, got {n_fields} "
                 "field(s) after the word."
             )
         words.append(parts[0])
@@ -174,6 +175,16 @@ def _parse_lines(path: Path, batch: list[tuple[int, str]], dims: int) -> tuple[l
                 raise DataError(f"{path}:{lineno}: not a number: {err}") from None
         raise
     return words, matrix
+
+
+def _is_number(word: str) -> bool:
+    """Whether a spaced word ends in a number: then the line has a value too many, as
+    a word's own spaces ("new york") never end in one."""
+    try:
+        float(word.rsplit(" ", 1)[1])
+    except ValueError:
+        return False
+    return True
 
 
 # -- word2vec binary -----------------------------------------------------------

@@ -61,6 +61,17 @@ class StaticVectors(torch.nn.Module):
             self._table_src, self._table = data, t
         return self._table
 
+    def set_input_width(self, nM: int) -> None:
+        """Create ``W`` for vectors of width ``nM`` if it has no shape yet. Called at
+        initialize, before the optimizer sees the parameters: a ``W`` made later, in a
+        first forward, would be a parameter the optimizer never updates."""
+        if self.weight.shape[1] != 0:
+            return
+        with torch.no_grad():
+            w = glorot_uniform_(torch.empty(self.nO, nM, device=self.weight.device), nM, self.nO)
+        self.weight = torch.nn.Parameter(w)
+        self.nM = nM
+
     def adopt_shapes(self, shapes: dict[str, tuple[int, ...]]) -> None:
         shape = shapes.get("weight")
         if shape is not None and tuple(self.weight.shape) != shape and self.weight.shape[1] == 0:
@@ -79,10 +90,7 @@ class StaticVectors(torch.nn.Module):
             )
         table = self._device_table(vectors)
         if self.weight.shape[1] == 0:
-            with torch.no_grad():
-                w = glorot_uniform_(torch.empty(self.nO, table.shape[1], device=table.device), table.shape[1], self.nO)
-            self.weight = torch.nn.Parameter(w)
-            self.nM = table.shape[1]
+            self.set_input_width(table.shape[1])
         elif self.weight.shape[1] != table.shape[1]:
             raise TreadleError(
                 f"StaticVectors: vectors have width {table.shape[1]} but the layer expects {self.weight.shape[1]}"
