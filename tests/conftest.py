@@ -167,3 +167,27 @@ def trained_tagger(tmp_path_factory: pytest.TempPathFactory):
     cfg = write_config(root / "config.cfg", TRAIN_CONFIG)
     assert cli("train", cfg, "--output", root / "out", *data_args(data)) == 0
     return root / "out" / "model-best", data
+
+
+# ------------------------------------------------------------------------ word vectors
+
+
+@pytest.fixture
+def small_vectors():
+    """``(words, matrix)``: 6 words with 4-dim float32 vectors, in "frequency" order.
+    "apples" is nearest to "apple" and "Banana" to "banana" (for prune tests)."""
+    import numpy as np
+
+    words = ["the", "apple", "banana", "of", "apples", "Banana"]
+    matrix = np.array(
+        [
+            [1.0, 0.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0, 0.0],
+            [0.0, 0.0, 0.0, 1.0],
+            [0.1, 0.9, 0.0, 0.1],
+            [0.0, 0.2, 0.8, 0.0],
+        ],
+        dtype=np.float32,
+    )
+    return words, matrix

@@ -75,6 +75,10 @@ class AlignmentWarning(TreadleWarning):
     """Gold annotation could not be placed on token boundaries and was marked missing."""
 
 
+class VectorsWarning(TreadleWarning):
+    """A similarity was asked of an object without a word vector."""
+
+
 class PipelineError(TreadleError, ValueError):
     """A pipeline is assembled wrongly: unknown factory, duplicate or missing component
     name, conflicting positions, a component that returns no Doc."""

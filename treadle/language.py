@@ -530,7 +530,8 @@ class Language:
         if before_init is not None:
             before_init(self)
         if init_cfg.get("vectors"):
-            self._load_vectors(init_cfg["vectors"])
+            self.load_vectors(init_cfg["vectors"])
+        self.prepare_static_vectors()
         for key in ("vocab_data", "lookups"):
             if init_cfg.get(key):
                 raise ConfigError(f"initialize.{key} is not supported yet; set it to null.")
@@ -593,7 +594,27 @@ class Language:
         target = find_layer(model, layer, where="pretraining.layer")
         load_weights(target, ensure_path(source), key="initialize.init_tok2vec")
 
-    def _load_vectors(self, source: str | Path) -> None:
+    def prepare_static_vectors(self) -> None:
+        """Size each static-vectors layer to the vocab's table, before any optimizer
+        collects parameters; a component whose model reads static vectors cannot
+        train without a table."""
+        vectors = self.vocab.vectors
+        for name, proc in self.pipeline:
+            model = getattr(proc, "model", None)
+            modules = model.modules() if hasattr(model, "modules") else ()
+            layers = [m for m in modules if getattr(m, "requires_vectors", False)]
+            if layers and not vectors.is_empty:
+                for layer in layers:
+                    layer.set_input_width(vectors.shape[1])
+            elif layers:
+                raise ConfigError(
+                    f"Component {name!r} uses static vectors (include_static_vectors = true) "
+                    "but the vocab has no vectors. Set [initialize] vectors (paths.vectors) to "
+                    "a pipeline made by `treadle init vectors`, or set "
+                    "include_static_vectors = false."
+                )
+
+    def load_vectors(self, source: str | Path) -> None:
         """Copy the word vectors of a saved pipeline (a folder with config.cfg) or a
         saved Vectors folder into this vocab."""
         path = ensure_path(source)
@@ -603,6 +624,8 @@ class Language:
             src = load(path)
             vectors = src.vocab.vectors
             serialization.copy_strings(src.vocab, self.vocab)
+            # Lexeme attributes set by `init vectors --lexemes-jsonl` come along.
+            self.vocab._apply_overrides(src.vocab._overrides)
         else:
             vectors = type(self.vocab.vectors)().from_disk(path)
         self.vocab.vectors = vectors

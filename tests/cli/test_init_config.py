@@ -197,3 +197,20 @@ def test_efficiency_ignores_the_extra_and_refuses_a_transformer(capsys, monkeypa
         "--transformer", "bert-base-cased",
     )  # fmt: skip
     assert code == 1 and "'tok2vec'" in err
+
+
+def test_vectors_give_the_cnn_with_static_vectors(tmp_path):
+    from tests.helpers import cli
+
+    out = tmp_path / "config.cfg"
+    code = cli("init", "config", out, "--pipeline", "tagger", "--optimize", "accuracy", "--vectors", "vecs")
+    assert code == 0
+    config = Config().from_disk(out, interpolate=False)
+    assert config["paths"]["vectors"] == "vecs"
+    assert config["initialize"]["vectors"] == "${paths.vectors}"
+    assert "transformer" not in config["components"]
+    embed = config["components"]["tagger"]["model"]["tok2vec"]["embed"]
+    assert embed["@architectures"] == "treadle.MultiHashEmbed.v2"
+    assert embed["include_static_vectors"] is True
+    assert cli("init", "config", tmp_path / "c2.cfg", "--optimize", "accuracy", "--vectors", "v",
+               "--transformer", "x") == 1  # fmt: skip

@@ -11,6 +11,7 @@ import treadle.cli.debug_data  # noqa: F401
 import treadle.cli.evaluate  # noqa: F401
 import treadle.cli.init_config  # noqa: F401
 import treadle.cli.init_fill_config  # noqa: F401
+import treadle.cli.init_vectors  # noqa: F401
 import treadle.cli.pretrain  # noqa: F401
 import treadle.cli.train  # noqa: F401
 from treadle.cli import info  # noqa: E402,F401

@@ -32,6 +32,13 @@ def init_config(
         help="With --optimize accuracy: the Hugging Face model (hub name or local folder) "
         "to fine-tune; default roberta-base for en, bert-base-multilingual-cased otherwise.",
     ),
+    vectors: str | None = typer.Option(
+        None,
+        "--vectors",
+        "-V",
+        help="A pipeline folder from `treadle init vectors`: sets paths.vectors; with "
+        "--optimize accuracy the CNN encoder uses the vectors as features (no transformer).",
+    ),
     gpu: bool = typer.Option(False, "--gpu", "-G", help="Recommend settings for a GPU."),
     pretraining: bool = typer.Option(
         False, "--pretraining", "-pt", help="Include the [pretraining] block."
@@ -44,16 +51,18 @@ def init_config(
 
     --optimize accuracy fine-tunes a transformer (a `transformer` component that every
     component listens to) when the transformers extra is installed, and uses the wide
-    CNN encoder otherwise.
+    CNN encoder otherwise. With --vectors it always uses the CNN encoder, with the
+    static vectors as extra features (include_static_vectors = true).
     """
     from treadle.training.templates import make_starter_config
 
     if output != "-" and Path(output).exists() and not force:
         raise ConfigError(f"{output} already exists; pass --force to overwrite it.")
-    model_name = _pick_transformer(lang, optimize, transformer, gpu)
+    model_name = _pick_transformer(lang, optimize, transformer, gpu, vectors)
     config, header = make_starter_config(
-        lang, pipeline, optimize=optimize, gpu=gpu, pretraining=pretraining, transformer=model_name
-    )
+        lang, pipeline, optimize=optimize, gpu=gpu, pretraining=pretraining,
+        transformer=model_name, vectors=vectors,
+    )  # fmt: skip
     text = header + config.to_str()
     if output == "-":
         typer.echo(text, nl=False)
@@ -65,7 +74,9 @@ def init_config(
 
 
 
-def _pick_transformer(lang: str, optimize: str, transformer: str | None, gpu: bool) -> str | None:
+def _pick_transformer(
+    lang: str, optimize: str, transformer: str | None, gpu: bool, vectors: str | None = None
+) -> str | None:
     """The Hugging Face model an accuracy config fine-tunes, or None for the CNN; says
     on stderr why there is none, or when the default is slow to train here."""
     from treadle.training.templates import quickstart
@@ -73,6 +84,14 @@ def _pick_transformer(lang: str, optimize: str, transformer: str | None, gpu: bo
     if optimize != "accuracy":
         if transformer is not None:
             raise ConfigError("--transformer goes with --optimize accuracy.")
+        return None
+    if vectors is not None:
+        if transformer is not None:
+            raise ConfigError(
+                "--vectors goes with the CNN encoder, not a transformer; leave out --transformer."
+            )
+        # Static vectors are features of the CNN encoder: asking for them picks it.
+        info("ℹ --optimize accuracy with --vectors: the CNN encoder with static vectors.")
         return None
     hint = 'pip install "treadle[transformers]"'
     if not quickstart.transformers_available():

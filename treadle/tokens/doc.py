@@ -36,6 +36,7 @@ from treadle.tokens._layout import (
     hashes_to_i64,
     to_i64,
 )
+from treadle.tokens._similarity import similarity, vector_norm
 from treadle.tokens.doc_array import doc_count_by, doc_from_array, doc_to_array
 from treadle.tokens.doc_json import doc_from_json, doc_to_json
 from treadle.tokens.docbin_format import DocRecords
@@ -368,13 +369,20 @@ class Doc(HasExtensions):
 
     @property
     def vector(self) -> np.ndarray:
-        if not len(self):
-            return self.vocab.get_vector("")
-        return np.mean([t.vector for t in self], axis=0)
+        """The mean of the tokens' vectors."""
+        return self[:].vector
 
     @property
     def has_vector(self) -> bool:
         return any(t.has_vector for t in self)
+
+    @property
+    def vector_norm(self) -> float:
+        return vector_norm(self.vector)
+
+    def similarity(self, other: Any) -> float:
+        """Cosine similarity of the two vectors (0.0, with a warning, if one has none)."""
+        return similarity(self, other)
 
     @property
     def spans(self) -> SpanGroups:

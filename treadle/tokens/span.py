@@ -9,6 +9,7 @@ import numpy as np
 
 from treadle.errors import AnnotationError
 from treadle.tokens._layout import C_DEP, C_IDX, C_LEX, C_SPACY, MASK
+from treadle.tokens._similarity import similarity, vector_norm
 from treadle.tokens.token import Token
 from treadle.tokens.underscore import ExtensionRegistry, HasExtensions, Underscore
 from treadle.tokens.vocab import LENGTH_COL
@@ -176,9 +177,23 @@ class Span(HasExtensions):
 
     @property
     def vector(self) -> np.ndarray:
+        """The mean of the tokens' vectors."""
+        vectors = self.doc.vocab.vectors
         if len(self) == 0:
-            return self.doc.vocab.get_vector("")
-        return np.mean([t.vector for t in self], axis=0)
+            return np.zeros((vectors.shape[1],), dtype=np.float32)
+        return vectors.vectors_for([t.text for t in self]).mean(axis=0)
+
+    @property
+    def has_vector(self) -> bool:
+        return any(t.has_vector for t in self)
+
+    @property
+    def vector_norm(self) -> float:
+        return vector_norm(self.vector)
+
+    def similarity(self, other: Any) -> float:
+        """Cosine similarity of the two vectors (0.0, with a warning, if one has none)."""
+        return similarity(self, other)
 
     # -- structure -------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from treadle.tokens._layout import (
     MASK,
     to_i64,
 )
+from treadle.tokens._similarity import similarity, vector_norm
 from treadle.tokens.morphology import MorphAnalysis
 from treadle.tokens.parts_of_speech import POS_IDS, UPOS_NAMES
 from treadle.tokens.underscore import ExtensionRegistry, HasExtensions, Underscore
@@ -128,6 +129,14 @@ class Token(HasExtensions):
     @property
     def has_vector(self) -> bool:
         return self.doc.vocab.has_vector(self.text)
+
+    @property
+    def vector_norm(self) -> float:
+        return vector_norm(self.vector)
+
+    def similarity(self, other: Token | Span | Doc | Lexeme) -> float:
+        """Cosine similarity of the two vectors (0.0, with a warning, if one has none)."""
+        return similarity(self, other)
 
     # -- per-token annotations ----------------------------------------------
 

@@ -1,8 +1,11 @@
 """Vectors: a table of static word vectors keyed by string hashes.
 
 Rows live in one float32 numpy array; ``key2row`` maps a 64-bit string hash to
-its row (several keys may share a row). Saved as safetensors (the table) plus
-JSON (the keys), so loading never runs code.
+its row (several keys may share a row, as after :meth:`Vectors.prune`). Saved as
+safetensors (the table) plus JSON (the keys and settings), so loading never runs code.
+
+``mode="floret"`` tables have no keys: each row is a hash bucket and any word's
+vector is built from its character n-grams (:mod:`treadle.tokens.floret`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import numpy as np
 from safetensors.numpy import load, load_file, save
 
 from treadle.errors import SerializationError
+from treadle.tokens.floret import FloretSettings, floret_vectors
 from treadle.tokens.strings import hash_string
+from treadle.tokens.vectors_search import most_similar, prune
 from treadle.util import atomic_write_bytes, atomic_write_text
 
 
@@ -34,13 +39,19 @@ class Vectors:
         shape: tuple[int, int] | None = None,
         *,
         name: str = "",
+        mode: str = "default",
+        floret: FloretSettings | None = None,
     ) -> None:
+        if mode not in ("default", "floret"):
+            raise ValueError(f"Vectors mode must be 'default' or 'floret', got {mode!r}")
         if data is None:
             data = np.zeros(shape if shape is not None else (0, 0), dtype=np.float32)
         self.data = np.ascontiguousarray(data, dtype=np.float32)
         if self.data.ndim != 2:
             raise ValueError(f"Vectors data must be 2-D, got shape {self.data.shape}")
         self.name = name
+        self.mode = mode
+        self.floret = (floret or FloretSettings()) if mode == "floret" else None
         self.key2row: dict[int, int] = {}
         # Rows are filled in order when keys are added without an explicit row.
         self._next_row = 0
@@ -130,6 +141,38 @@ class Vectors:
         self.key2row[k] = row
         return row
 
+    @property
+    def is_empty(self) -> bool:
+        return self.data.size == 0
+
+    def vectors_for(self, words: list[str]) -> np.ndarray:
+        """One row per word (zeros where there is none): the word's own row, else its
+        lowercase form's; in floret mode, the mean of its n-gram buckets."""
+        if self.floret is not None:
+            return floret_vectors(words, self.data, self.floret)
+        out = np.zeros((len(words), self.data.shape[1]), dtype=np.float32)
+        for i, row in enumerate(self.rows_for(words)):
+            if row >= 0:
+                out[i] = self.data[row]
+        return out
+
+    def rows_for(self, words: list[str]) -> np.ndarray:
+        """Row of each word, by its text then its lowercase form; -1 where neither has one."""
+        get = self.key2row.get
+        rows = np.empty(len(words), dtype=np.int64)
+        for i, word in enumerate(words):
+            row = get(hash_string(word))
+            if row is None:
+                lower = word.lower()
+                row = get(hash_string(lower)) if lower != word else None
+            rows[i] = -1 if row is None else row
+        return rows
+
+    def has_word(self, word: str) -> bool:
+        if self.floret is not None:
+            return not self.is_empty
+        return bool(self.rows_for([word])[0] >= 0)
+
     def find(self, keys: Iterable[int | str] | np.ndarray) -> np.ndarray:
         """Rows of ``keys`` (an array of hashes or strings); -1 where a key is missing."""
         get = self.key2row.get
@@ -142,6 +185,30 @@ class Vectors:
         used = max(self.key2row.values(), default=-1) + 1
         self.data = self.data[: max(used, self._next_row)].copy()
 
+    def row_keys(self) -> np.ndarray:
+        """For each row, the key that owns it (the first key added for it); 0 if none."""
+        owners = np.zeros(self.data.shape[0], dtype=np.uint64)
+        seen = np.zeros(self.data.shape[0], dtype=bool)
+        for key, row in self.key2row.items():
+            if row < len(owners) and not seen[row]:
+                owners[row] = key
+                seen[row] = True
+        return owners
+
+    def most_similar(
+        self, queries: np.ndarray, *, n: int = 1, batch_size: int = 1024
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ``n`` rows nearest (by cosine) to each row of ``queries`` (2-D):
+        ``(keys, rows, scores)``, each of shape (n_queries, n), best first. Only rows
+        that some key points to are candidates."""
+        return most_similar(self, queries, n=n, batch_size=batch_size)
+
+    def prune(self, n_rows: int, *, batch_size: int = 4096) -> dict[int, tuple[int, float]]:
+        """Keep the first ``n_rows`` rows (tables are sorted by frequency) and point
+        every key of a removed row at the kept row nearest to it by cosine. Returns
+        ``{removed key: (key it now shares a row with, cosine)}``."""
+        return prune(self, n_rows, batch_size=batch_size)
+
     # -- serialization -------------------------------------------------------
 
     def _keys_payload(self) -> dict:
@@ -150,12 +217,17 @@ class Vectors:
             "rows": list(self.key2row.values()),
             "next_row": self._next_row,
             "name": self.name,
+            "mode": self.mode,
+            "floret": self.floret.to_dict() if self.floret is not None else None,
         }
 
     def _load_keys_payload(self, payload: dict) -> None:
         self.key2row = {int(k): int(r) for k, r in zip(payload["keys"], payload["rows"], strict=True)}
         self._next_row = int(payload.get("next_row", len(self.key2row)))
         self.name = payload.get("name", "")
+        self.mode = payload.get("mode", "default")
+        settings = payload.get("floret")
+        self.floret = FloretSettings(**(settings or {})) if self.mode == "floret" else None
 
     def to_bytes(self) -> bytes:
         return msgpack.packb(
@@ -188,4 +260,4 @@ class Vectors:
         return self
 
     def __repr__(self) -> str:
-        return f"<Vectors shape={self.shape} keys={self.n_keys}>"
+        return f"<Vectors shape={self.shape} keys={self.n_keys} mode={self.mode}>"

@@ -19,6 +19,7 @@ import numpy as np
 
 from treadle.errors import SerializationError
 from treadle.tokens import attrs
+from treadle.tokens._similarity import similarity, vector_norm
 from treadle.tokens.lex_attrs import LEX_ATTR_GETTERS
 from treadle.tokens.morphology import normalize_feats
 from treadle.tokens.strings import StringStore
@@ -171,14 +172,27 @@ class Vocab:
     # -- vectors -------------------------------------------------------------
 
     def get_vector(self, string: str | int) -> np.ndarray:
-        """The vector of ``string``; zeros of the table's width when it has none."""
-        vector = self.vectors.get(string)
-        if vector is None:
-            return np.zeros((self.vectors.shape[1],), dtype=np.float32)
-        return vector
+        """The vector of ``string``: its own row, else its lowercase form's (any word in
+        floret mode); zeros of the table's width when it has none."""
+        word = self._vector_word(string)
+        if word is None:
+            row = self.vectors.get(string)
+            return row if row is not None else np.zeros((self.vectors.shape[1],), dtype=np.float32)
+        return self.vectors.vectors_for([word])[0]
 
     def has_vector(self, string: str | int) -> bool:
-        return string in self.vectors
+        word = self._vector_word(string)
+        if word is None:
+            return string in self.vectors
+        return self.vectors.has_word(word)
+
+    def _vector_word(self, string: str | int) -> str | None:
+        """The text to look a vector up by; None for a hash whose string is unknown."""
+        if isinstance(string, str):
+            return string
+        if string in self.vectors:
+            return None
+        return self.strings.get(string, None)  # type: ignore[return-value]
 
     def set_vector(self, string: str, vector: np.ndarray) -> None:
         self.strings.add(string)
@@ -285,6 +299,14 @@ class Lexeme:
     @property
     def has_vector(self) -> bool:
         return self.vocab.has_vector(self.text)
+
+    @property
+    def vector_norm(self) -> float:
+        return vector_norm(self.vector)
+
+    def similarity(self, other: Any) -> float:
+        """Cosine similarity of the two vectors (0.0, with a warning, if one has none)."""
+        return similarity(self, other)
 
     @property
     def lang_(self) -> str:

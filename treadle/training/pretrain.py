@@ -117,7 +117,10 @@ def pretrain(
     nlp = Language.from_config(interpolated)
     vectors = (interpolated.get("initialize") or {}).get("vectors")
     if vectors:
-        nlp._load_vectors(vectors)
+        nlp.load_vectors(vectors)
+    # A tok2vec with static vectors gets its projection's width before the optimizer
+    # collects the parameters, as in training.
+    nlp.prepare_static_vectors()
     run = _Pretrainer(nlp, settings, corpora, interpolated, Path(output_dir), stderr or sys.stderr)
     start = 0
     if resume_path is not None:

@@ -163,6 +163,20 @@ def make_MultiHashEmbed(
     return MultiHashEmbed(width, attrs, rows, include_static_vectors)
 
 
+@registry.architectures("treadle.MultiHashEmbed.v2")
+def make_MultiHashEmbed_v2(
+    width: int,
+    attrs: list[str | int],
+    rows: list[int],
+    include_static_vectors: bool = False,
+) -> MultiHashEmbed:
+    """v1's hash embeddings; with ``include_static_vectors`` also a learned projection
+    of each token's static vector, read from the Docs' vocab at every call, so the
+    table is neither a parameter nor saved with the component (it is saved once,
+    with the vocab)."""
+    return MultiHashEmbed(width, attrs, rows, include_static_vectors)
+
+
 @registry.architectures("treadle.CharacterEmbed.v1")
 def make_CharacterEmbed(
     width: int,

@@ -94,6 +94,7 @@ class TemplateContext:
     gpu: bool
     shared_tok2vec: bool
     transformer: str | None = None  # the Hugging Face model all components listen to
+    static_vectors: bool = False  # CNN encoders concatenate the [initialize] vectors
 
     @property
     def sizes(self) -> dict[str, Any]:
@@ -115,7 +116,7 @@ class TemplateContext:
                 "width": WIDTH_REF,
                 "upstream": SHARED_TOK2VEC,
             }
-        return encoder_block(self.sizes, width=inline_width)
+        return encoder_block(self.sizes, width=inline_width, static_vectors=self.static_vectors)
 
 
 def transformers_available() -> bool:
@@ -141,17 +142,20 @@ def transformer_block(name: str) -> dict[str, Any]:
     }
 
 
-def encoder_block(sizes: Mapping[str, Any], *, width: int | str | None = None) -> dict[str, Any]:
-    """A hash-embedding + maxout-window-CNN encoder block of the given sizes."""
+def encoder_block(
+    sizes: Mapping[str, Any], *, width: int | str | None = None, static_vectors: bool = False
+) -> dict[str, Any]:
+    """A hash-embedding (+ static vectors) + maxout-window-CNN encoder block of the
+    given sizes."""
     w = sizes["width"] if width is None else width
     return {
         "@architectures": "treadle.Tok2Vec.v1",
         "embed": {
-            "@architectures": "treadle.MultiHashEmbed.v1",
+            "@architectures": "treadle.MultiHashEmbed.v2",
             "width": w,
             "attrs": list(sizes["attrs"]),
             "rows": list(sizes["rows"]),
-            "include_static_vectors": False,
+            "include_static_vectors": static_vectors,
         },
         "encode": {
             "@architectures": "treadle.MaxoutWindowEncoder.v1",
@@ -180,7 +184,7 @@ class ComponentTemplate:
 
 def _tok2vec_block(ctx: TemplateContext) -> dict[str, Any]:
     sizes = ctx.sizes
-    block = encoder_block(sizes, width=WIDTH_REF)
+    block = encoder_block(sizes, width=WIDTH_REF, static_vectors=ctx.static_vectors)
     block["encode"]["width"] = sizes["width"]
     return {"factory": "tok2vec", "model": block}
 
@@ -337,10 +341,12 @@ def build_starter_config(
     gpu: bool = False,
     pretraining: bool = False,
     transformer: str | None = None,
+    vectors: str | None = None,
 ) -> Config:
     """The starter config (uninterpolated, not yet filled) for these choices;
     ``transformer`` (a Hugging Face model name or folder, accuracy only) replaces the
-    CNN encoder."""
+    CNN encoder. ``vectors`` (a folder from ``init vectors``) sets ``paths.vectors``,
+    and the accuracy CNN encoder then uses them as features."""
     if not isinstance(lang, str) or not lang.strip():
         raise ConfigError("--lang: give a language code, e.g. 'en'.")
     if optimize not in OPTIMIZE_CHOICES:
@@ -351,6 +357,11 @@ def build_starter_config(
     users = [n for n in names if COMPONENT_TEMPLATES[n].uses_tok2vec(optimize)]
     if transformer is not None:
         _check_transformer_choice(transformer, optimize, names)
+        if vectors is not None:
+            raise ConfigError(
+                "--vectors goes with the CNN encoder, not a transformer (the transformer "
+                "embeds words itself); leave out --transformer."
+            )
         if not users:  # nothing would listen to it
             transformer = None
     if transformer is not None:
@@ -369,6 +380,9 @@ def build_starter_config(
         gpu=gpu,
         shared_tok2vec=shared,
         transformer=transformer,
+        # Efficiency configs stay small and fast: the table is loaded (for similarity)
+        # but only the accuracy encoder reads it as a feature.
+        static_vectors=vectors is not None and optimize == "accuracy" and transformer is None,
     )
     components = {
         name: transformer_block(transformer)
@@ -379,7 +393,7 @@ def build_starter_config(
     hardware = "gpu" if gpu else "cpu"
     batch = (TRANSFORMER_BATCH_SIZES if transformer is not None else BATCH_SIZES)[hardware]
     data: dict[str, Any] = {
-        "paths": {"train": None, "dev": None, "vectors": None, "init_tok2vec": None},
+        "paths": {"train": None, "dev": None, "vectors": vectors, "init_tok2vec": None},
         "system": {"gpu_allocator": "pytorch" if gpu else None, "seed": 0},
         "nlp": {"lang": ctx.lang, "pipeline": names, "batch_size": 1000},
         "components": components,
@@ -482,12 +496,14 @@ def starter_config_header(
     gpu: bool,
     pretraining: bool,
     transformer: str | None = None,
+    vectors: str | None = None,
 ) -> str:
     """Comment lines saying how a starter config was made."""
     command = (
         f"treadle init config OUT --lang {lang} --pipeline {','.join(pipeline)} "
         f"--optimize {optimize}"
         + (f" --transformer {transformer}" if transformer else "")
+        + (f" --vectors {vectors}" if vectors else "")
         + (" --gpu" if gpu else "")
         + (" --pretraining" if pretraining else "")
     )
@@ -511,11 +527,13 @@ def make_starter_config(
     gpu: bool = False,
     pretraining: bool = False,
     transformer: str | None = None,
+    vectors: str | None = None,
 ) -> tuple[Config, str]:
     """The filled starter config and its header comment."""
     config = build_starter_config(
-        lang, pipeline, optimize=optimize, gpu=gpu, pretraining=pretraining, transformer=transformer
-    )
+        lang, pipeline, optimize=optimize, gpu=gpu, pretraining=pretraining,
+        transformer=transformer, vectors=vectors,
+    )  # fmt: skip
     filled = fill_starter_config(config)
     header = starter_config_header(
         config["nlp"]["lang"],
@@ -524,5 +542,6 @@ def make_starter_config(
         gpu=gpu,
         pretraining=pretraining,
         transformer=transformer,
+        vectors=vectors,
     )
     return filled, header
