@@ -7,7 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
+from safetensors.torch import load_file
 
+import treadle
 from tests.helpers import (
     TRAIN_CONFIG,
     assert_same_weights,
@@ -240,3 +243,59 @@ def test_max_epochs_ends_the_run(tmp_path, data):
     # one pass over 60 sentences of 5-6 words in batches of 20+ words
     assert 5 <= state["step"] <= 20
     assert state["epoch"] == 0
+
+
+PARSER_BLOCK = """
+[components.parser]
+factory = "parser"
+update_with_oracle_cut_size = 4
+
+[components.parser.model]
+@architectures = "treadle.TransitionBasedParser.v1"
+state_type = "parser"
+hidden_width = 16
+maxout_pieces = 2
+nO = null
+
+[components.parser.model.tok2vec]
+@architectures = "treadle.Tok2Vec.v1"
+
+[components.parser.model.tok2vec.embed]
+@architectures = "treadle.MultiHashEmbed.v1"
+width = 16
+attrs = ["NORM"]
+rows = [200]
+include_static_vectors = false
+
+[components.parser.model.tok2vec.encode]
+@architectures = "treadle.MaxoutWindowEncoder.v1"
+width = 16
+depth = 1
+window_size = 1
+maxout_pieces = 2
+"""
+
+
+def test_parser_oracle_cuts_resume_exactly(tmp_path):
+    """The parser draws random cut points for its oracle: a resumed run must draw the
+    same ones (they come from the generators the checkpoint saves)."""
+    from tests.helpers import SAMPLE_DATA
+    from treadle.tokens import DocBin
+
+    corpus = tmp_path / "corpus"
+    for split in ("train", "dev"):
+        assert cli("convert", SAMPLE_DATA / f"ewt-sample-{split}.conllu", corpus, "--n-sents", "4") == 0
+    paths = {s: corpus / f"ewt-sample-{s}.docbin" for s in ("train", "dev")}
+    assert max(len(d) for d in DocBin().from_disk(paths["train"]).get_docs(treadle.blank("en").vocab)) > 20
+    text = TRAIN_CONFIG.replace('pipeline = ["tagger"]', 'pipeline = ["tagger", "parser"]')
+    text = text.replace("[corpora]\n", PARSER_BLOCK + "\n[corpora]\n")
+    text = text.replace("start = 20\nstop = 60", "start = 200\nstop = 300")
+    cfg = write_config(tmp_path / "config.cfg", text)
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert cli("train", cfg, "--output", a, *data_args(paths), "--training.max_steps", "8") == 0
+    assert cli("train", cfg, "--output", b, *data_args(paths), "--training.max_steps", "5") == 0
+    assert cli("train", cfg, "--output", b, *data_args(paths), "--training.max_steps", "8",
+               "--resume") == 0  # fmt: skip
+    wa = load_file(str(a / "model-last" / "parser" / "model.safetensors"))
+    wb = load_file(str(b / "model-last" / "parser" / "model.safetensors"))
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)

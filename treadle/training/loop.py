@@ -17,8 +17,9 @@ setting) and ``[corpora]``, then:
   ``[training.score_weights]``, logs a row, writes ``model-last/`` and, when the score
   improved, ``model-best/``; it stops after ``patience`` steps without improvement,
   at ``max_steps``, or after ``max_epochs``;
-- Ctrl-C (KeyboardInterrupt) saves ``model-last/`` as of the last completed step,
-  then re-raises.
+- Ctrl-C finishes the step (or evaluation) under way, saves ``model-last/`` as of
+  that step and raises KeyboardInterrupt; a second Ctrl-C stops at once, keeping
+  ``model-last/`` as of the last checkpoint if the step was half applied.
 
 ``model-last/training/`` holds what ``train(..., resume=True)`` needs to continue as if
 never stopped: on CPU a resumed run ends with the same weights as an uninterrupted
@@ -29,7 +30,9 @@ so the shuffles and a scheduled batch size line up exactly.
 from __future__ import annotations
 
 import random
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -114,6 +117,7 @@ class _Trainer:
         self._dev: list[Example] | None = None
         self._start = time.perf_counter()
         self._last_scores: dict[str, Any] | None = None
+        self._applying = False
 
     # ------------------------------------------------------------------ the run
 
@@ -135,33 +139,49 @@ class _Trainer:
         self._log_step = log_step
         evaluated_at = self.state.step if resume else -1
         rng_at_step_start: dict[str, Any] | None = None
+        interrupt = StepBoundaryInterrupt(self.stderr)
         try:
-            for epoch, batch in batches:
-                if T.max_steps and self.state.step >= T.max_steps:
-                    break
-                rng_at_step_start = capture_rng()
-                self._train_step(epoch, batch)
-                rng_at_step_start = None
-                if self.state.step % T.eval_frequency == 0:
-                    self._evaluate_and_save()
-                    evaluated_at = self.state.step
-                    if T.patience and self.state.step - self.state.best_step >= T.patience:
+            with interrupt:
+                while not (T.max_steps and self.state.step >= T.max_steps):
+                    # Before the batch is drawn: drawing it may use the generators too,
+                    # and a resumed run draws it again after restoring them.
+                    rng_at_step_start = capture_rng()
+                    drawn = next(batches, None)
+                    if drawn is None:
                         break
-                else:
-                    log_step(None)
-            if self.state.step == 0:
-                raise DataError(
-                    f"No training steps were made: the training corpus "
-                    f"({T.train_corpus}) yielded no batches."
-                )
-            if evaluated_at != self.state.step:
-                self._evaluate_and_save()
+                    epoch, batch = drawn
+                    self._train_step(epoch, batch)
+                    rng_at_step_start = None
+                    if self.state.step % T.eval_frequency == 0:
+                        self._evaluate_and_save()
+                        evaluated_at = self.state.step
+                        if T.patience and self.state.step - self.state.best_step >= T.patience:
+                            break
+                    else:
+                        log_step(None)
+                    interrupt.raise_if_requested()
+                if self.state.step == 0:
+                    raise DataError(
+                        f"No training steps were made: the training corpus "
+                        f"({T.train_corpus}) yielded no batches."
+                    )
+                if evaluated_at != self.state.step:
+                    self._evaluate_and_save()
         except KeyboardInterrupt:
             self._zero_grads()
+            where = f" in {self.output / LAST_DIR}" if self.output is not None else ""
+            if self._applying:
+                # Stopped inside the optimizer step: some weights moved, others not.
+                # Such a state cannot be resumed exactly; the last checkpoint stays.
+                self.stderr.write(
+                    f"Stopped during step {self.state.step + 1}'s update; model-last{where} "
+                    f"holds the last checkpoint (step {evaluated_at}). Continue with --resume.\n"
+                )
+                raise
             if rng_at_step_start is not None:
                 restore_rng(rng_at_step_start)
-            self._save_last(self._last_scores, capture=True)
-            where = f" in {self.output / LAST_DIR}" if self.output is not None else ""
+            if evaluated_at != self.state.step:
+                self._save_last(self._last_scores, capture=True)
             self.stderr.write(
                 f"Interrupted at step {self.state.step}; saved the last completed step{where}. "
                 f"Continue with --resume.\n"
@@ -188,12 +208,15 @@ class _Trainer:
                 exclude=self.frozen,
                 annotates=self.annotating,
             )
+        # From the first weight update to the step count, the step is half applied.
+        self._applying = True
         self.nlp.finish_update(self.optimizer, exclude=self.frozen)
         self._zero_grads()  # frozen components' gradients, if any reached them
         self.optimizer.step_schedules()
         self.state.step += 1
         self.state.epoch = epoch
         self.state.words += sum(len(eg) for eg in batch)
+        self._applying = False
 
     def _zero_grads(self) -> None:
         for _, param in pipeline_params(self.nlp):
@@ -306,6 +329,39 @@ class _Trainer:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+class StepBoundaryInterrupt:
+    """While active (in the main thread), the first Ctrl-C only asks the loop to stop:
+    the step or evaluation under way finishes, so what is saved is a state the run
+    really passed through. A second Ctrl-C raises KeyboardInterrupt at once."""
+
+    def __init__(self, stderr: IO[str]) -> None:
+        self.stderr = stderr
+        self.requested = False
+        self._previous: Any = None
+
+    def __enter__(self) -> StepBoundaryInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        self.stderr.write("\nStopping after the current step (Ctrl-C again to stop now)...\n")
+
+    def raise_if_requested(self) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+
+
 
 
 def _subdivide(batch: list[Example], parts: int) -> list[list[Example]]:

@@ -90,7 +90,13 @@ class TransitionPipe(TrainablePipe):
             **cfg,
         )
         self.moves = self.make_moves(self.labels)
-        self._rng = np.random.default_rng(0)
+
+    @property
+    def _rng(self) -> np.random.Generator:
+        """A generator for the oracle cuts, drawn from numpy's global one: training
+        checkpoints save the global states, so a resumed run cuts where the
+        uninterrupted one did (a private generator would restart from its seed)."""
+        return np.random.default_rng(int(np.random.randint(0, 2**32 - 1, dtype=np.uint64)))
 
     # ------------------------------------------------------------------ system and labels
 
