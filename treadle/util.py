@@ -13,6 +13,7 @@ import difflib
 import itertools
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -110,7 +111,11 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not path.is_dir():
         raise SerializationError(f"Can't write a folder to {path}: a file is in the way.")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    remove_stale_temp_dirs(path)
+    prefix = f".{path.name}.{os.getpid()}."
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=path.parent))
+    # mkdtemp creates folders 0700; a saved pipeline gets the umask's mode like any folder.
+    os.chmod(tmp, 0o777 & ~_UMASK)
     try:
         yield tmp
     except BaseException:
@@ -119,7 +124,7 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     old: Path | None = None
     try:
         if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            old = Path(tempfile.mkdtemp(prefix=prefix, suffix=".old", dir=path.parent))
             old.rmdir()  # only the unique name is wanted; rename needs it absent
             os.replace(path, old)
         os.replace(tmp, path)
@@ -131,6 +136,33 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_stale_temp_dirs(path: Path) -> list[Path]:
+    """Remove the temp folders that :func:`atomic_dir` left beside ``path`` in a
+    process that died mid-save (killed, power cut): their names carry the writer's
+    pid, and only those whose process is gone are removed. Returns what was removed."""
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(\d+)\.[^.]+\.(tmp|old)$")
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in path.parent.iterdir():
+            match = pattern.match(entry.name)
+            if match and entry.is_dir() and not _process_alive(int(match.group(1))):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -101,3 +101,30 @@ def test_resume_without_state_is_an_error(tmp_path, data, capsys):
     cfg = write_config(tmp_path / "config.cfg")
     assert cli("train", cfg, "--output", tmp_path / "empty", *data_args(data), "--resume") == 1
     assert "Nothing to resume" in capsys.readouterr().err
+
+
+def test_a_previous_run_is_not_replaced_without_overwrite(tmp_path, data, capsys):
+    cfg = write_config(tmp_path / "config.cfg")
+    out = tmp_path / "out"
+    assert cli("train", cfg, "--output", out, *data_args(data)) == 0
+    before = (out / "model-best" / "tagger" / "model.safetensors").read_bytes()
+    capsys.readouterr()
+    assert cli("train", cfg, "--output", out, *data_args(data), "--training.max_steps", "1") == 1
+    err = capsys.readouterr().err
+    assert "already holds a training run" in err and "(model-last at step 12)" in err
+    assert "--resume" in err and "--overwrite" in err and "Traceback" not in err
+    assert (out / "model-best" / "tagger" / "model.safetensors").read_bytes() == before
+    assert cli("train", cfg, "--output", out, *data_args(data), "--resume", "--overwrite") == 1
+    assert "pick one" in capsys.readouterr().err
+    assert cli("train", cfg, "--output", out, *data_args(data), "--training.max_steps", "1",
+               "--training.eval_frequency", "1", "--overwrite") == 0  # fmt: skip
+    state = json.loads((out / "model-last" / "training" / "state.json").read_text())
+    assert state["step"] == 1
+    assert (out / "model-best" / "tagger" / "model.safetensors").read_bytes() != before
+    # the library refuses too
+    import treadle
+    from treadle.errors import ConfigError
+    from treadle.training import train
+
+    with pytest.raises(ConfigError, match="already holds a training run"):
+        train(treadle.load(out / "model-last"), out)

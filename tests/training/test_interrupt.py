@@ -16,7 +16,15 @@ from pathlib import Path
 import pytest
 
 import treadle
-from tests.helpers import REPO, TRAIN_CONFIG, assert_same_weights, cli, data_args, write_config, write_tagger_corpora
+from tests.helpers import (
+    REPO,
+    TRAIN_CONFIG,
+    assert_same_weights,
+    cli,
+    data_args,
+    write_config,
+    write_tagger_corpora,
+)
 
 # Each step sleeps a little so that a signal lands in the middle of the run.
 SLOW_STEPS = """

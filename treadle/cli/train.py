@@ -26,15 +26,23 @@ def train_cli(
         "--resume",
         help="Continue the run whose model-last/ is in --output, from where it stopped.",
     ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace a previous run's model-last/ and model-best/ in --output."
+    ),
     verbose: bool = verbose_option(),
 ) -> None:
     """Train the pipeline CONFIG describes; settings can be overridden with options like
     --paths.train ./train.docbin --training.max_steps 1000 (also from the
     TREADLE_CONFIG_OVERRIDES environment variable)."""
-    from treadle.training.checkpoint import LAST_DIR, has_training_state
+    from treadle.training.checkpoint import LAST_DIR, check_output_folder, has_training_state
     from treadle.training.initialize import fill_training_config, init_nlp
     from treadle.training.loop import train
 
+    if resume and overwrite:
+        raise ConfigError("--resume continues the run in --output, --overwrite replaces it: pick one.")
+    if output is not None:
+        # Before the pipeline is built: a refusal should not wait for initialization.
+        check_output_folder(output, resume=resume, overwrite=overwrite)
     config, overrides = load_user_config(config_path, ctx.args, code)
     if verbose and overrides:
         info("Overrides: " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))
@@ -65,8 +73,9 @@ def train_cli(
         info(f"Output: {output}")
     try:
         _, best = train(
-            nlp, output, use_gpu=gpu_id, stdout=sys.stdout, stderr=sys.stderr, resume=resume
-        )
+            nlp, output, use_gpu=gpu_id, stdout=sys.stdout, stderr=sys.stderr, resume=resume,
+            overwrite=overwrite,
+        )  # fmt: skip
     except KeyboardInterrupt:
         # train() saved model-last and said so; 130 is the shell's code for Ctrl-C.
         sys.exit(130)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import random
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save
 
-from treadle.errors import SerializationError
+from treadle.errors import ConfigError, SerializationError
 from treadle.util import atomic_dir, atomic_write_bytes, read_json, write_json
 
 if TYPE_CHECKING:
@@ -228,6 +229,35 @@ def save_pipeline(
                 atomic_write_bytes(state_dir / WEIGHTS_FILE, save(raw))
             if optimizer is not None:
                 atomic_write_bytes(state_dir / OPTIMIZER_FILE, optimizer.to_bytes())
+
+
+def check_output_folder(output: Path, *, resume: bool, overwrite: bool) -> None:
+    """Refuse to start a fresh run over a previous run's output, unless told to.
+
+    Training into a folder that holds ``model-last/`` or ``model-best/`` would replace
+    them at the first save, whatever they were worth; the user says which they meant."""
+    if resume or overwrite:
+        return
+    found = [name for name in (LAST_DIR, BEST_DIR) if (Path(output) / name).exists()]
+    if not found:
+        return
+    step = ""
+    state_path = Path(output) / LAST_DIR / STATE_DIR / STATE_FILE
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError, SerializationError):
+        step = f" (model-last at step {int(read_json(state_path)['step'])})"
+    raise ConfigError(
+        f"{output} already holds a training run: {', '.join(f + '/' for f in found)}{step}. "
+        "Continue it with --resume, replace it with --overwrite, or choose another --output."
+    )
+
+
+def clear_previous_run(output: Path) -> None:
+    """Remove a previous run's model-last/ and model-best/ (``--overwrite``), so the
+    folder never mixes two runs' output."""
+    for name in (LAST_DIR, BEST_DIR):
+        folder = Path(output) / name
+        if folder.is_dir():
+            shutil.rmtree(folder)
 
 
 def has_training_state(path: Path) -> bool:

@@ -47,6 +47,8 @@ from treadle.training.checkpoint import (
     LAST_DIR,
     TrainingState,
     capture_rng,
+    check_output_folder,
+    clear_previous_run,
     load_training_state,
     pipeline_params,
     restore_rng,
@@ -80,11 +82,19 @@ def train(
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
     resume: bool = False,
+    overwrite: bool = False,
 ) -> tuple[Language, Path | None]:
     """Train an initialized ``nlp`` as its config says; returns ``(nlp, best_path)``
-    (``best_path`` is None without ``output_path`` or before any improvement)."""
+    (``best_path`` is None without ``output_path`` or before any improvement).
+
+    A fresh run refuses an ``output_path`` that holds a previous run's model-last/ or
+    model-best/ unless ``overwrite`` (they are then removed first) or ``resume``."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    if output_path is not None:
+        check_output_folder(Path(output_path), resume=resume, overwrite=overwrite)
+        if overwrite and not resume:
+            clear_previous_run(Path(output_path))
     if use_gpu >= 0:
         require_gpu(use_gpu)
     settings, corpora = resolve_training(nlp.config)
