@@ -610,3 +610,53 @@ def test_rulers_in_nlp_update_as_annotating_components():
     examples = [Example(Doc(nlp.vocab, words=["dogs", "bark"]), gold)]
     nlp.update(examples)  # not annotating: the rulers do not run
     assert examples[0].predicted[0].lemma_ == ""
+
+
+# ---------------------------------------------------------------------- names and sources
+
+
+@pytest.mark.parametrize(
+    "name", ["/tmp/x/_other", "../tagger", "..", ".hidden", "a/b", "a\\b", "c:d", "x\x00y", "vocab",
+             "tokenizer", "meta.json", "training", "t\n"],
+)  # fmt: skip
+def test_component_names_that_are_not_plain_names_are_refused(name):
+    nlp = treadle.blank("en")
+    with pytest.raises(PipelineError, match="name"):
+        nlp.add_pipe("sentencizer", name=name)
+    nlp.add_pipe("sentencizer", name="ok")
+    with pytest.raises(PipelineError, match="name"):
+        nlp.rename_pipe("ok", name)
+
+
+def test_a_saved_config_naming_a_path_as_component_is_refused(tmp_path):
+    nlp = treadle.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.to_disk(tmp_path / "p")
+    cfg_path = tmp_path / "p" / "config.cfg"
+    text = cfg_path.read_text().replace("sentencizer", "/tmp/x/_other")
+    cfg_path.write_text(text)
+    with pytest.raises(PipelineError, match="not a plain name"):
+        treadle.load(tmp_path / "p")
+
+
+def test_a_pipeline_sourcing_itself_is_a_clear_error(tmp_path):
+    nlp = treadle.blank("en")
+    nlp.add_pipe("sentencizer")
+    path = tmp_path / "p"
+    nlp.to_disk(path)
+    cfg = Config().from_disk(path / "config.cfg", interpolate=False)
+    cfg["components"]["sentencizer"] = {"source": str(path)}
+    cfg.to_disk(path / "config.cfg")
+    with pytest.raises(ConfigError, match="sourcing loop") as err:
+        treadle.load(path)
+    assert str(path) in str(err.value)
+    # through another pipeline: q sources p, p sources q
+    other = tmp_path / "q"
+    nlp.to_disk(other)
+    cfg["components"]["sentencizer"] = {"source": str(other)}
+    cfg.to_disk(path / "config.cfg")
+    cfg_q = Config().from_disk(other / "config.cfg", interpolate=False)
+    cfg_q["components"]["sentencizer"] = {"source": str(path)}
+    cfg_q.to_disk(other / "config.cfg")
+    with pytest.raises(ConfigError, match="sourcing loop"):
+        treadle.load(path)

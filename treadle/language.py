@@ -13,6 +13,7 @@ saved state read back (treadle/serialization.py). Nothing is pickled.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -227,8 +228,7 @@ class Language:
         last; by default, last."""
         _check_factory_name(factory_name)
         name = name if name is not None else factory_name
-        if not isinstance(name, str) or not name:
-            raise PipelineError(f"A component name must be a non-empty string, got {name!r}.")
+        check_component_name(name)
         if name in self.component_names:
             raise PipelineError(
                 f"A component named {name!r} is already in the pipeline "
@@ -338,8 +338,7 @@ class Language:
     def rename_pipe(self, old_name: str, new_name: str) -> None:
         if not self.has_pipe(old_name):
             raise self._no_such_component(old_name)
-        if not isinstance(new_name, str) or not new_name:
-            raise PipelineError(f"A component name must be a non-empty string, got {new_name!r}.")
+        check_component_name(new_name)
         if new_name in self.component_names:
             raise PipelineError(
                 f"Can't rename {old_name!r} to {new_name!r}: that name is already taken."
@@ -784,7 +783,7 @@ class Language:
                     )
                 key = str(src_path)
                 if key not in sources:
-                    sources[key] = load(src_path)
+                    sources[key] = _load_source(src_path, pipe_name)
                 src_name = block.get("component", pipe_name)
                 nlp.add_pipe(src_name, name=pipe_name, source=sources[key])
             else:
@@ -880,6 +879,36 @@ def _make_vocab(lang: str, lang_data: LanguageData) -> Vocab:
     return vocab
 
 
+# Entries of a saved pipeline folder that are not components' folders.
+RESERVED_NAMES = frozenset({"vocab", "tokenizer", "training", CONFIG_FILE, META_FILE})
+
+
+def check_component_name(name: Any) -> None:
+    """A component's name is also its folder in a saved pipeline, so it must be a
+    plain file name: anything that could point elsewhere is refused."""
+    if not isinstance(name, str) or not name:
+        raise PipelineError(f"A component name must be a non-empty string, got {name!r}.")
+    bad = (
+        name in (".", "..")
+        or name.startswith(".")
+        or any(c in name for c in "/\\\x00:")
+        or Path(name).is_absolute()
+        or len(name) > 200
+        or not name.isprintable()
+    )
+    if bad:
+        raise PipelineError(
+            f"Component name {name!r} is not a plain name: it is also the component's folder "
+            "in a saved pipeline, so it may not be empty, start with '.', be longer than 200 "
+            "characters, or hold '/', '\\', ':' or control characters."
+        )
+    if name in RESERVED_NAMES:
+        raise PipelineError(
+            f"Component name {name!r} is taken by a saved pipeline's own files "
+            f"({', '.join(sorted(RESERVED_NAMES))}); choose another name."
+        )
+
+
 def _check_factory_name(factory_name: Any) -> None:
     if not isinstance(factory_name, str):
         raise PipelineError(
@@ -887,6 +916,29 @@ def _check_factory_name(factory_name: Any) -> None:
             f"{factory_name!r}. Register a function with @Language.component('name') "
             f"or @Language.factory('name') and pass 'name'."
         )
+
+
+# The saved pipelines being loaded as sources, outermost first: a pipeline whose
+# component is sourced from itself (or from one that sources it back) is refused.
+_SOURCES_BEING_LOADED: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar(
+    "treadle_sources_being_loaded", default=()
+)
+
+
+def _load_source(path: str | Path, pipe_name: str) -> Language:
+    resolved = ensure_path(path).resolve()
+    chain = _SOURCES_BEING_LOADED.get()
+    if resolved in chain:
+        loop = " -> ".join(str(p) for p in (*chain[chain.index(resolved) :], resolved))
+        raise ConfigError(
+            f"components.{pipe_name}.source: sourcing loop ({loop}); a pipeline can't take "
+            "a component from itself, directly or through another pipeline."
+        )
+    token = _SOURCES_BEING_LOADED.set((*chain, resolved))
+    try:
+        return load(path)
+    finally:
+        _SOURCES_BEING_LOADED.reset(token)
 
 
 # ---------------------------------------------------------------------- top level
@@ -921,6 +973,22 @@ def load(
     nested dict or with dotted keys (``{"components.sentencizer.overwrite": True}``)."""
     path = ensure_path(path)
     serialization.check_pipeline_dir(path)
+    chain = _SOURCES_BEING_LOADED.get()
+    token = _SOURCES_BEING_LOADED.set(chain if path.resolve() in chain else (*chain, path.resolve()))
+    try:
+        return _load(path, exclude=exclude, disable=disable, enable=enable, config=config)
+    finally:
+        _SOURCES_BEING_LOADED.reset(token)
+
+
+def _load(
+    path: Path,
+    *,
+    exclude: Iterable[str],
+    disable: Iterable[str],
+    enable: Iterable[str],
+    config: Mapping[str, Any] | None,
+) -> Language:
     cfg = Config().from_disk(path / CONFIG_FILE, interpolate=False)
     if config:
         dotted = {k: v for k, v in config.items() if "." in k}
