@@ -126,3 +126,16 @@ def test_init_tok2vec_is_loaded_after_the_components_initialize(pretrained, monk
     saved = load_file(weights)
     for key, value in _tok2vec_state(init_nlp(cfg)).items():
         assert torch.equal(value, saved[key]), key
+
+
+def test_a_param_group_naming_no_component_is_an_error(tmp_path):
+    from tests.helpers import TRAIN_CONFIG, write_tagger_corpora
+
+    data = write_tagger_corpora(tmp_path)
+    cfg = Config().from_str(TRAIN_CONFIG, interpolate=False)
+    cfg["paths"] = {"train": str(data["train"]), "dev": str(data["dev"])}
+    cfg["training"]["optimizer"]["param_groups"] = {"taggr": {"learn_rate": 0.1}}
+    with pytest.raises(ConfigError, match=r"param_groups\.taggr: no component named 'taggr'.*'tagger'"):
+        init_nlp(cfg)
+    cfg["training"]["optimizer"]["param_groups"] = {"tagger.model": {"learn_rate": 0.1}}
+    init_nlp(cfg)  # a deeper prefix of a real component is fine

@@ -27,6 +27,7 @@ from treadle.errors import ConfigError, ConfigValidationError, DataError, Pipeli
 from treadle.language import Language
 from treadle.ml import fix_random_seed, require_gpu
 from treadle.scoring import get_score_weights
+from treadle.util import get_closest
 
 if TYPE_CHECKING:
     from treadle.tokens.example import Example
@@ -143,6 +144,7 @@ def plan_training(
     for key in ("optimizer", "batcher", "logger"):
         if getattr(settings, key) is None:
             raise ConfigError(f"training.{key} is not set: the config needs [training.{key}].")
+    check_param_groups(nlp, settings.optimizer)
     weights = resolve_score_weights(nlp, settings.score_weights)
     return TrainingPlan(settings, train_reader, dev_reader, frozen, annotating, weights)
 
@@ -201,6 +203,21 @@ def check_component_names(nlp: Language, names: Iterable[str], key: str) -> list
                 f"({', '.join(nlp.component_names) or 'empty'})."
             )
     return names
+
+
+def check_param_groups(nlp: Language, optimizer: Any) -> None:
+    """Each ``param_groups`` entry must name a component (its first dotted part): a
+    misspelt one would match no parameter and silently leave the defaults in force."""
+    for group in getattr(optimizer, "param_groups", None) or []:
+        component = group.split(".", 1)[0]
+        if component in nlp.component_names:
+            continue
+        close = get_closest(component, nlp.component_names, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(
+            f"training.optimizer.param_groups.{group}: no component named {component!r} in "
+            f"the pipeline ({', '.join(nlp.component_names) or 'empty'}).{hint}"
+        )
 
 
 def init_nlp(config: Mapping[str, Any], *, use_gpu: int = -1) -> Language:
