@@ -8,7 +8,14 @@ from pathlib import Path
 import typer
 
 from treadle.cli._app import app
-from treadle.cli._util import OVERRIDES_CONTEXT, code_option, info, load_user_config, verbose_option
+from treadle.cli._util import (
+    OVERRIDES_CONTEXT,
+    check_output_dir,
+    code_option,
+    info,
+    load_user_config,
+    verbose_option,
+)
 from treadle.errors import ConfigError
 
 
@@ -35,6 +42,8 @@ def train_cli(
     from treadle.training.initialize import fill_training_config, init_nlp
     from treadle.training.loop import train
 
+    if output is not None:
+        check_output_dir(output, "--output")
     config, overrides = load_user_config(config_path, ctx.args, code)
     if verbose and overrides:
         info("Overrides: " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))

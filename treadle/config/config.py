@@ -218,10 +218,19 @@ def _dump_value(value: Any, *, interpolated: bool) -> str:
         return value
     try:
         return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, RecursionError) as err:
         raise ConfigError(
-            f"Can't write value {value!r} ({type(value).__name__}) to a config: {err}"
-        ) from err
+            f"Can't write value {_short_repr(value)} ({type(value).__name__}) to a config: {err}"
+        ) from None
+
+
+def _short_repr(value: Any) -> str:
+    # repr() itself fails on an int past Python's digit limit, and may be huge.
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
 
 
 # ----------------------------------------------------------------------------- parser
