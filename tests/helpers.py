@@ -16,6 +16,10 @@ from treadle.training import Example
 from treadle.training.converters import conllu_to_docs, iob_to_docs
 
 REPO = Path(__file__).resolve().parents[1]
+# A guard against hangs, not a speed test (speed is measured in benchmarks/): the code
+# under test takes well under a second; what it replaced took minutes or forever on
+# the same inputs (quadratic parsing, exponential interpolation).
+HANG_S = 60.0
 SAMPLE_DATA = REPO / "examples" / "data"  # the EWT/UNER sample corpus shipped with treadle
 
 # Entity-ruler patterns for the sample texts (training with rulers, the rulers' template).

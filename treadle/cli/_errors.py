@@ -45,5 +45,19 @@ def run_app(app: typer.Typer, argv: list[str] | None = None) -> int:
         if type(err).__name__ == "Abort":
             print("Aborted.", file=sys.stderr)
             return 1
-        raise
+        # Not a treadle error: a bug, or a failure treadle does not yet name. The user
+        # gets one line and the way to the details, never a bare traceback.
+        if verbose:
+            traceback.print_exc()
+        print(_format_unexpected(err, verbose=verbose), file=sys.stderr)
+        return 1
     return 0
+
+
+def _format_unexpected(err: BaseException, *, verbose: bool) -> str:
+    detail = str(err).strip().splitlines()
+    first = detail[0][:200] if detail else ""
+    text = f"✘ Unexpected error: {type(err).__name__}" + (f": {first}" if first else "")
+    if not verbose:
+        text += "\n  Rerun with --verbose for the traceback (and please report it)."
+    return text

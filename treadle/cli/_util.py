@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from treadle.config import Config, import_code, load_config, parse_cli_overrides
+from treadle.errors import ConfigError
 
 # Commands that take config overrides (--section.key value) as extra arguments.
 OVERRIDES_CONTEXT: dict[str, Any] = {"allow_extra_args": True, "ignore_unknown_options": True}
@@ -50,6 +52,21 @@ def default_config(*, pretraining: bool = False) -> Config:
             Config().from_disk(DEFAULT_PRETRAINING_CONFIG_PATH, interpolate=False)
         )
     return config
+
+
+def check_output_dir(path: str | Path, option: str) -> None:
+    """Fail before any work if ``path`` can't become a writable folder: it, or a folder
+    it would be created in, is a regular file, or the nearest existing folder is not
+    writable. Training for an hour and then failing to save is the worst time to learn."""
+    path = Path(path)
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "is a file" if existing == path else f"is under {existing}, a file"
+        raise ConfigError(f"{option} {path} {where}, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option} {path}: can't write in {existing} (permission denied)")
 
 
 def info(message: str) -> None:

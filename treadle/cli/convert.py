@@ -25,8 +25,10 @@ def convert(
     verbose: bool = typer.Option(False, "--verbose", help="Show tracebacks on errors"),
 ) -> None:
     """Convert corpus files to treadle's binary format, one output file per input file."""
+    from treadle.cli._util import check_output_dir
     from treadle.training.converters.run import convert_file, input_files
 
+    check_output_dir(output_dir, "OUTPUT_DIR")
     files = input_files(input_path, converter)
     for path in files:
         res = convert_file(

@@ -8,7 +8,14 @@ from pathlib import Path
 import typer
 
 from treadle.cli._app import app
-from treadle.cli._util import OVERRIDES_CONTEXT, code_option, info, load_user_config, verbose_option
+from treadle.cli._util import (
+    OVERRIDES_CONTEXT,
+    check_output_dir,
+    code_option,
+    info,
+    load_user_config,
+    verbose_option,
+)
 
 
 @app.command("pretrain", context_settings=OVERRIDES_CONTEXT)
@@ -36,6 +43,7 @@ def pretrain_cli(
     --pretraining.max_epochs 5. Load the result with [initialize] init_tok2vec."""
     from treadle.training.pretrain import pretrain
 
+    check_output_dir(output_dir, "OUTPUT_DIR")
     config, overrides = load_user_config(config_path, ctx.args, code)
     if verbose and overrides:
         info("Overrides: " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))

@@ -8,7 +8,14 @@ from pathlib import Path
 import typer
 
 from treadle.cli._app import app
-from treadle.cli._util import OVERRIDES_CONTEXT, code_option, info, load_user_config, verbose_option
+from treadle.cli._util import (
+    OVERRIDES_CONTEXT,
+    check_output_dir,
+    code_option,
+    info,
+    load_user_config,
+    verbose_option,
+)
 from treadle.errors import ConfigError
 
 
@@ -42,6 +49,7 @@ def train_cli(
         raise ConfigError("--resume continues the run in --output, --overwrite replaces it: pick one.")
     if output is not None:
         # Before the pipeline is built: a refusal should not wait for initialization.
+        check_output_dir(output, "--output")
         check_output_folder(output, resume=resume, overwrite=overwrite)
     config, overrides = load_user_config(config_path, ctx.args, code)
     if verbose and overrides:

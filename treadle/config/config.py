@@ -39,6 +39,15 @@ _WHOLE_REF_RE = re.compile(r"^\$\{([^${}\s]+)\}$")
 _SECTION_RE = re.compile(r"^\[([^\[\]]*)\]$")
 _COMMENT_PREFIXES = ("#", ";")
 
+# Limits that keep hostile or broken configs from exhausting the stack, memory or time.
+# MAX_DEPTH bounds the nesting of sections and of values (``[[[...]]]``), so every walk
+# over a config stays far from Python's recursion limit; real configs nest under 10.
+MAX_DEPTH = 100
+# MAX_INTERPOLATED_SIZE bounds what interpolation may produce, counted as one per value
+# substituted plus one per character of its strings: a config whose references double
+# at each level fails in well under a second instead of growing to 2**n values.
+MAX_INTERPOLATED_SIZE = 1_000_000
+
 
 def _is_block_key(key: str) -> bool:
     return isinstance(key, str) and key.startswith("@")
@@ -88,22 +97,74 @@ def _scan_unquoted_refs(raw: str) -> str:
     return "".join(out)
 
 
-def _split_inline_comment(raw: str) -> str | None:
-    """``0.1  # why`` -> ``0.1``; only when the text before the comment is JSON."""
-    for match in re.finditer(r"\s[#;]", raw):
-        head = raw[: match.start()].rstrip()
-        try:
-            json.loads(head)
-        except ValueError:
-            if _WHOLE_REF_RE.match(head):
-                return head
-            continue
-        return head
+class _ValueSyntaxError(ValueError):
+    pass
+
+
+def _json_depth(value: Any) -> int:
+    depth = 0
+    todo: list[tuple[Any, int]] = [(value, 1)]
+    while todo:
+        node, level = todo.pop()
+        if isinstance(node, (dict, list)):
+            depth = max(depth, level)
+            todo.extend((v, level + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return depth
+
+
+_NOT_JSON = object()
+
+
+def _loads(text: str) -> Any:
+    """``json.loads``, or ``_NOT_JSON``; too deep or too large is a syntax error, not a
+    reason to read the text as a plain string."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return _NOT_JSON
+    except RecursionError:
+        raise _ValueSyntaxError(f"value nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as err:
+        # Not a decode error: an integer past Python's digit limit.
+        raise _ValueSyntaxError(f"number too large ({err})") from None
+    if isinstance(value, (list, dict)) and _json_depth(value) > MAX_DEPTH:
+        raise _ValueSyntaxError(f"value nested more than {MAX_DEPTH} levels deep")
+    return value
+
+
+def _comment_start(raw: str) -> int | None:
+    """Where an inline comment (whitespace, then ``#`` or ``;``) starts outside JSON
+    strings. One pass: a ``" #"`` inside each of 50,000 list items must not cost a
+    parse attempt each."""
+    in_str = escaped = False
+    for i, ch in enumerate(raw):
+        if in_str:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "#;" and i > 0 and raw[i - 1].isspace():
+            return i - 1
     return None
 
 
-class _ValueSyntaxError(ValueError):
-    pass
+def _split_inline_comment(raw: str) -> str | None:
+    """``0.1  # why`` -> ``0.1``; only when the text before the comment is a JSON value
+    or a reference. Only the first comment outside strings can qualify: any later head
+    holds that ``#`` outside a string, which JSON never allows."""
+    start = _comment_start(raw)
+    if start is None:
+        return None
+    head = raw[:start].rstrip()
+    if _WHOLE_REF_RE.match(head) or _loads(head) is not _NOT_JSON:
+        return head
+    if "${" in head and head[:1] in ("[", "{") and _loads(_scan_unquoted_refs(head)) is not _NOT_JSON:
+        return head
+    return None
 
 
 def parse_value(raw: str) -> Any:
@@ -116,23 +177,22 @@ def parse_value(raw: str) -> Any:
     raw = raw.strip()
     if raw == "":
         return ""
-    try:
-        return json.loads(raw)
-    except ValueError:
-        pass
+    value = _loads(raw)
+    if value is not _NOT_JSON:
+        return value
     if _WHOLE_REF_RE.match(raw):
         return raw
     if "${" in raw and raw[0] in "[{":
-        try:
-            return json.loads(_scan_unquoted_refs(raw))
-        except ValueError:
-            pass
+        value = _loads(_scan_unquoted_refs(raw))
+        if value is not _NOT_JSON:
+            return value
     head = _split_inline_comment(raw)
     if head is not None:
         return parse_value(head)
     if raw[0] in '[{"':
         kind = {"[": "list", "{": "dict", '"': "string"}[raw[0]]
-        raise _ValueSyntaxError(f"malformed {kind} value: {raw!r}")
+        shown = raw if len(raw) <= 80 else f"{raw[:60]}... ({len(raw):,} characters)"
+        raise _ValueSyntaxError(f"malformed {kind} value: {shown!r}")
     return raw
 
 
@@ -158,17 +218,48 @@ def _dump_value(value: Any, *, interpolated: bool) -> str:
         return value
     try:
         return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, RecursionError) as err:
         raise ConfigError(
-            f"Can't write value {value!r} ({type(value).__name__}) to a config: {err}"
-        ) from err
+            f"Can't write value {_short_repr(value)} ({type(value).__name__}) to a config: {err}"
+        ) from None
+
+
+def _short_repr(value: Any) -> str:
+    # repr() itself fails on an int past Python's digit limit, and may be huge.
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
 
 
 # ----------------------------------------------------------------------------- parser
 
 
+def _line_of(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def _check_text(text: str, source: str) -> None:
+    """Reject text no config editor writes: NUL bytes (a binary file) and lone
+    surrogates (undecodable bytes smuggled in through ``surrogateescape``)."""
+    nul = text.find("\x00")
+    if nul != -1:
+        raise ConfigError(
+            f"{source}, line {_line_of(text, nul)}: NUL byte in config text (a binary file?)"
+        )
+    try:
+        text.encode("utf8")
+    except UnicodeEncodeError as err:
+        raise ConfigError(
+            f"{source}, line {_line_of(text, err.start)}: text is not valid UTF-8 "
+            f"(undecodable character {text[err.start]!r})"
+        ) from None
+
+
 def _parse(text: str, source: str) -> dict[str, Any]:
     """Parse config text into nested dicts of uninterpolated values."""
+    _check_text(text, source)
     root: dict[str, Any] = {}
     # Where each section / key was defined, for error messages.
     section_lines: dict[tuple[str, ...], int] = {}
@@ -202,6 +293,10 @@ def _parse(text: str, source: str) -> dict[str, Any]:
         parts = tuple(p.strip() for p in name.split("."))
         if not name.strip() or any(not p for p in parts):
             raise ConfigError(f"{where(line_no)}: invalid section name [{name}]")
+        if len(parts) > MAX_DEPTH:
+            raise ConfigError(
+                f"{where(line_no)}: section [{name[:60]}...] nests more than {MAX_DEPTH} levels deep"
+            )
         if parts in section_lines:
             raise ConfigError(
                 f"{where(line_no)}: section [{'.'.join(parts)}] is defined twice "
@@ -263,10 +358,70 @@ def _parse(text: str, source: str) -> dict[str, Any]:
 # ------------------------------------------------------------------------ interpolation
 
 
+def _copy_json(value: Any) -> Any:
+    # Values are JSON-like and at most MAX_DEPTH deep: a plain walk is quicker than deepcopy.
+    if isinstance(value, dict):
+        return {k: _copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(v) for v in value]
+    return value
+
+
+def _measure(value: Any) -> tuple[int, int]:
+    """``(size, depth)`` of a value: one per value plus the length of each string."""
+    size, depth = 0, 0
+    todo: list[tuple[Any, int]] = [(value, 0)]
+    while todo:
+        node, level = todo.pop()
+        size += 1
+        if isinstance(node, str):
+            size += len(node)
+        elif isinstance(node, (dict, list)):
+            depth = max(depth, level + 1)
+            todo.extend((v, level + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return size, depth
+
+
+def _refs_in(raw: Any, path: str) -> list[tuple[str, str]]:
+    """Each ``(target, key)`` a raw value refers to, in order (``$$`` is no reference)."""
+    found: list[tuple[str, str]] = []
+    todo: list[tuple[Any, str]] = [(raw, path)]
+    while todo:
+        node, where = todo.pop()
+        if isinstance(node, str):
+            if "${" in node:
+                found.extend((m.group(1), where) for m in _REF_RE.finditer(node.replace("$$", "")))
+        elif isinstance(node, list):
+            todo.extend((v, where) for v in reversed(node))
+        elif isinstance(node, dict):
+            todo.extend((v, f"{where}.{k}" if where else k) for k, v in reversed(node.items()))
+    return found
+
+
+def _prefixes(target: str) -> Iterator[str]:
+    """``a.b.c`` -> ``a``, ``a.b``, ``a.b.c``."""
+    start = 0
+    while (dot := target.find(".", start)) != -1:
+        yield target[:dot]
+        start = dot + 1
+    yield target
+
+
 class _Interpolator:
-    def __init__(self, root: dict[str, Any]) -> None:
+    """Resolves references depth first with an explicit stack, so a chain of any length
+    needs no Python recursion, and counts what substitution produces so a config whose
+    references multiply (each value referring twice to the one before) fails fast
+    instead of growing without bound."""
+
+    def __init__(self, root: dict[str, Any], max_size: int | None = None) -> None:
         self.root = root
-        self.cache: dict[str, Any] = {}
+        self.max_size = MAX_INTERPOLATED_SIZE if max_size is None else max_size
+        self.cache: dict[str, tuple[Any, int]] = {}  # target -> (value, size)
+        self.active: list[str] = []  # targets being resolved, outermost first
+        # Each active target and each of its parent sections, counted: the cycle check
+        # per reference is then a dict lookup, not a scan of a chain 5,000 long.
+        self.active_prefixes: dict[str, int] = {}
+        self.produced = 0
 
     def lookup(self, target: str, referrer: str) -> Any:
         node: Any = self.root
@@ -278,21 +433,69 @@ class _Interpolator:
             node = node[part]
         return node
 
-    def resolve_ref(self, target: str, referrer: str, stack: tuple[str, ...]) -> Any:
-        if target in self.cache:
-            return copy_module.deepcopy(self.cache[target])
-        if target in stack or any(s.startswith(target + ".") for s in stack):
-            chain = " -> ".join((*stack, target))
-            raise ConfigError(f"Circular reference in config: {chain}")
-        raw = self.lookup(target, referrer)
-        value = self.value(raw, target, (*stack, target))
-        self.cache[target] = value
-        return copy_module.deepcopy(value)
+    def _check_cycle(self, target: str, where: str) -> None:
+        # A target is circular when it is being resolved, or is a section holding a key
+        # that is being resolved (``[a] x = ${a}``).
+        if not self.active_prefixes.get(target):
+            return
+        for i, active in enumerate(self.active):
+            if active == target or active.startswith(target + "."):
+                chain = " -> ".join((*self.active[i:], target))
+                raise ConfigError(f"Circular reference in config at key {where!r}: {chain}")
 
-    def string(self, text: str, path: str, stack: tuple[str, ...]) -> Any:
+    def _push(self, target: str) -> None:
+        self.active.append(target)
+        for prefix in _prefixes(target):
+            self.active_prefixes[prefix] = self.active_prefixes.get(prefix, 0) + 1
+
+    def _pop(self) -> None:
+        for prefix in _prefixes(self.active.pop()):
+            self.active_prefixes[prefix] -= 1
+
+    def _resolve_all(self, target: str, referrer: str) -> None:
+        """Fill the cache for ``target`` and everything it depends on, without recursion."""
+        todo: list[tuple[str, str, bool]] = [(target, referrer, False)]
+        while todo:
+            tgt, ref_by, deps_done = todo.pop()
+            if deps_done:
+                value = self.value(self.lookup(tgt, ref_by), tgt)
+                size, depth = _measure(value)
+                if depth > MAX_DEPTH:
+                    raise ConfigError(
+                        f"Config key {tgt!r}: its interpolated value is nested more than "
+                        f"{MAX_DEPTH} levels deep"
+                    )
+                self.cache[tgt] = (value, size)
+                self._pop()
+                continue
+            if tgt in self.cache:
+                continue
+            self._check_cycle(tgt, ref_by)
+            raw = self.lookup(tgt, ref_by)
+            self._push(tgt)
+            todo.append((tgt, ref_by, True))
+            for dep, where in reversed(_refs_in(raw, tgt)):
+                if dep not in self.cache:
+                    self._check_cycle(dep, where)
+                    todo.append((dep, where, False))
+
+    def resolve_ref(self, target: str, referrer: str) -> Any:
+        if target not in self.cache:
+            self._resolve_all(target, referrer)
+        value, size = self.cache[target]
+        self.produced += size
+        if self.produced > self.max_size:
+            raise ConfigError(
+                f"Config key {referrer!r}: interpolating ${{{target}}} takes the config past "
+                f"{self.max_size:,} values and characters (MAX_INTERPOLATED_SIZE); its "
+                f"references expand too much"
+            )
+        return _copy_json(value)
+
+    def string(self, text: str, path: str) -> Any:
         whole = _WHOLE_REF_RE.match(text)
         if whole:
-            return self.resolve_ref(whole.group(1), path, stack)
+            return self.resolve_ref(whole.group(1), path)
         if "$" not in text:
             return text
         out: list[str] = []
@@ -305,26 +508,43 @@ class _Interpolator:
                 match = _REF_RE.match(text, i)
                 if match is None:
                     raise ConfigError(f"Config key {path!r}: malformed reference in {text!r}")
-                value = self.resolve_ref(match.group(1), path, stack)
+                value = self.resolve_ref(match.group(1), path)
                 out.append(value if isinstance(value, str) else json.dumps(value))
                 i = match.end()
             else:
-                out.append(text[i])
-                i += 1
+                j = text.find("$", i + 1)
+                j = len(text) if j == -1 else j
+                out.append(text[i:j])
+                i = j
         return "".join(out)
 
-    def value(self, value: Any, path: str, stack: tuple[str, ...]) -> Any:
+    def value(self, value: Any, path: str) -> Any:
         if isinstance(value, str):
-            return self.string(value, path, stack)
+            return self.string(value, path)
         if isinstance(value, list):
-            return [self.value(v, path, stack) for v in value]
+            return [self.value(v, path) for v in value]
         if isinstance(value, dict):
-            return {k: self.value(v, f"{path}.{k}" if path else k, stack) for k, v in value.items()}
+            return {k: self.value(v, f"{path}.{k}" if path else k) for k, v in value.items()}
         return value
 
 
+def _check_depth(root: dict[str, Any]) -> None:
+    """A tree built in Python (not parsed) gets the parser's bound too: sections and
+    values each nest at most MAX_DEPTH deep."""
+    todo: list[tuple[Any, str, int]] = [(root, "", 0)]
+    while todo:
+        node, path, level = todo.pop()
+        if level > 2 * MAX_DEPTH:
+            raise ConfigError(f"Config key {path!r} is nested more than {2 * MAX_DEPTH} levels deep")
+        if isinstance(node, dict):
+            todo.extend((v, f"{path}.{k}" if path else str(k), level + 1) for k, v in node.items())
+        elif isinstance(node, list):
+            todo.extend((v, path, level + 1) for v in node)
+
+
 def _interpolate_tree(root: dict[str, Any]) -> dict[str, Any]:
-    return _Interpolator(root).value(root, "", ())
+    _check_depth(root)
+    return _Interpolator(root).value(root, "")
 
 
 # ---------------------------------------------------------------------------- overrides
@@ -413,9 +633,17 @@ class Config(dict):
         if path.is_dir():
             raise ConfigError(f"Expected a config file, got a directory: {path}")
         try:
-            text = path.read_text(encoding="utf8")
+            data = path.read_bytes()
+        except OSError as err:
+            raise ConfigError(f"Can't read config file {path}: {err.strerror or err}") from None
+        try:
+            text = data.decode("utf8")
         except UnicodeDecodeError as err:
-            raise ConfigError(f"Config file {path} is not valid UTF-8: {err}") from err
+            line = data.count(b"\n", 0, err.start) + 1
+            raise ConfigError(
+                f"Config file {path}, line {line}: not valid UTF-8 (byte {data[err.start]:#04x} "
+                f"at offset {err.start}); is it a binary file?"
+            ) from None
         return self.from_str(text, interpolate=interpolate, overrides=overrides, _source=str(path))
 
     # -- writing
@@ -562,4 +790,4 @@ def config_variables(config: Config) -> dict[str, Any]:
         return {}
     scan(dict(config))
     interp = _Interpolator(dict(config))
-    return {ref: interp.resolve_ref(ref, ref, ()) for ref in refs}
+    return {ref: interp.resolve_ref(ref, ref) for ref in refs}

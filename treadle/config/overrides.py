@@ -38,6 +38,11 @@ def _parse_arg_list(args: list[str], origin: str) -> dict[str, Any]:
                 f"and a key, like --training.dropout 0.2"
             )
         try:
+            raw.encode("utf8")
+        except UnicodeEncodeError:
+            # Undecodable bytes on the command line arrive as lone surrogates.
+            raise ConfigError(f"Config override --{name} in {origin}: value is not valid UTF-8") from None
+        try:
             result[name] = parse_value(raw)
         except _ValueSyntaxError as err:
             raise ConfigError(f"Config override --{name} in {origin}: {err}") from None
@@ -54,5 +59,13 @@ def parse_cli_overrides(args: list[str], env_var: str | None = ENV_VAR) -> dict[
     overrides = _parse_arg_list(list(args), "command-line arguments")
     env_text = os.environ.get(env_var, "") if env_var else ""
     if env_text.strip():
-        overrides.update(_parse_arg_list(shlex.split(env_text), f"${env_var}"))
+        try:
+            env_args = shlex.split(env_text)
+        except ValueError as err:
+            # shlex's own words: "No closing quotation" / "No escaped character".
+            raise ConfigError(
+                f"Can't read the config overrides in ${env_var}: {err} "
+                f"(quote values like --paths.train \"my file.docbin\")"
+            ) from None
+        overrides.update(_parse_arg_list(env_args, f"${env_var}"))
     return overrides

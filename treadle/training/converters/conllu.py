@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from treadle.errors import DataError
+from treadle.training.converters._lines import text_lines
 from treadle.training.converters.docs import Sentence, sentences_to_docs
 
 if TYPE_CHECKING:
@@ -178,10 +179,9 @@ def read_conllu(
     if isinstance(source, (str, Path)):
         path = Path(source)
         reader = _Reader(name or str(path), merge_subtokens)
-        with path.open(encoding="utf8") as f:
-            for block in _sentence_blocks(f):
-                if any(ln[1][0] != "#" for ln in block):
-                    yield reader.sentence(block)
+        for block in _sentence_blocks(text_lines(path, name)):
+            if any(ln[1][0] != "#" for ln in block):
+                yield reader.sentence(block)
     else:
         reader = _Reader(name or "<input>", merge_subtokens)
         for block in _sentence_blocks(source):

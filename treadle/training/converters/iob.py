@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from treadle.errors import DataError
 from treadle.tokens.iob_utils import biluo_to_iob, iob_to_biluo
+from treadle.training.converters._lines import text_lines
 from treadle.training.converters.docs import Sentence, sentences_to_docs
 
 if TYPE_CHECKING:
@@ -118,8 +119,7 @@ def _pipe_sentence(lineno: int, line: str, source: str) -> Sentence:
 def read_iob(source: str | Path | Iterable[str], *, name: str | None = None) -> Iterator[Sentence]:
     """Yield the sentences (words, spaces, IOB2 ``ents``) of an IOB file or lines."""
     if isinstance(source, (str, Path)):
-        with Path(source).open(encoding="utf8") as f:
-            yield from _read_lines(f, name or str(source))
+        yield from _read_lines(text_lines(source, name), name or str(source))
     else:
         yield from _read_lines(source, name or "<input>")
 

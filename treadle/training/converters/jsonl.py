@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from treadle.errors import DataError
 from treadle.tokens.example import set_biluo_ents
 from treadle.tokens.iob_utils import offsets_to_biluo_tags
+from treadle.training.converters._lines import text_lines
 
 if TYPE_CHECKING:
     from treadle.tokens import Doc, Span
@@ -25,8 +26,7 @@ KNOWN_KEYS = ("text", "entities", "cats", "spans", "meta")
 def read_jsonl(source: str | Path | Iterable[str], *, name: str | None = None) -> Iterator[tuple[int, dict]]:
     """Yield ``(line number, record)`` for each non-blank line, validated."""
     if isinstance(source, (str, Path)):
-        with Path(source).open(encoding="utf8") as f:
-            yield from _records(f, name or str(source))
+        yield from _records(text_lines(source, name), name or str(source))
     else:
         yield from _records(source, name or "<input>")
 
@@ -57,6 +57,11 @@ def _records(lines: Iterable[str], source: str) -> Iterator[tuple[int, dict]]:
             rec = json.loads(line)
         except json.JSONDecodeError as err:
             raise DataError(f"{where}: invalid JSON ({err.msg} at column {err.colno})") from None
+        except RecursionError:
+            raise DataError(f"{where}: JSON nested too deeply") from None
+        except ValueError as err:
+            # Not a decode error: an integer past Python's digit limit.
+            raise DataError(f"{where}: invalid JSON ({err})") from None
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
             raise DataError(f'{where}: expected an object with a "text" string')
         unknown = sorted(set(rec) - set(KNOWN_KEYS))

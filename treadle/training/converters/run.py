@@ -123,7 +123,10 @@ def convert_file(
             json_docs.append(doc.to_json())
     if n_docs == 0:
         raise DataError(f"{path}: no documents found (is it a {name} file?)")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DataError(f"Can't create the output folder {out_dir}: {err.strerror or err}") from None
     if docbin is not None:
         docbin.to_disk(out_path)
     else:
