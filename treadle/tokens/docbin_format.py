@@ -46,7 +46,7 @@ from treadle.tokens.docbin_check import decode_payload, inflate
 from treadle.tokens.parts_of_speech import N_POS
 from treadle.tokens.span import Span
 from treadle.tokens.span_group import SpanGroup
-from treadle.tokens.vocab import LENGTH_COL, STRING_LEX_ATTRS, Vocab
+from treadle.tokens.vocab import LENGTH_COL, LEX_COL, STRING_LEX_ATTRS, Vocab
 
 if TYPE_CHECKING:
     from treadle.tokens.doc import Doc
@@ -200,6 +200,8 @@ class DocRecords:
             elif attr == A.NORM:
                 lex_norm = vocab.lex_column(A.NORM)[full[:, C_LEX]]
                 full[:, C_NORM] = np.where(stored[:, k] != lex_norm, stored[:, k], 0)
+            elif attr in LEX_COL and attr != A.ORTH:
+                self._check_lexeme_column(vocab, attr, stored[:, k], full[:, C_LEX], lengths)
         self._validate(full, lengths, vocab)
         # Character offsets restart at every Doc: a global exclusive cumsum, minus
         # the value at each Doc's first token.
@@ -208,6 +210,23 @@ class DocRecords:
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         full[:, C_IDX] = offsets - np.repeat(offsets[starts[lengths > 0]], lengths[lengths > 0])
         return full
+
+    def _check_lexeme_column(
+        self, vocab: Vocab, attr: int, stored: np.ndarray, lex: np.ndarray, lengths: np.ndarray
+    ) -> None:
+        """A stored lexical attribute (other than NORM) is not read back: the lexeme's
+        own value is. One that differs would load as different data, so it fails."""
+        bad = np.flatnonzero(vocab.lex_column(attr)[lex].astype(np.int64) != stored)
+        if len(bad):
+            row = int(bad[0])
+            bounds = np.cumsum(lengths)
+            doc = int(np.searchsorted(bounds, row, side="right"))
+            where = f" in {self._source}" if self._source else ""
+            raise SerializationError(
+                f"Corrupt DocBin{where}, Doc {doc}: token {row - int(bounds[doc] - lengths[doc])} "
+                f"stores {A.NAMES[attr]} {int(stored[row])}, but its lexeme's is "
+                f"{int(vocab.lex_column(attr)[lex[row]])} (read it with the vocab it was written with)"
+            )
 
     def _validate(self, full: np.ndarray, lengths: np.ndarray, vocab: Vocab) -> None:
         """Cheap whole-array checks so a damaged payload fails loudly, not later."""
