@@ -176,6 +176,7 @@ CRAFTED = {
     "span_group_bad": (_doc1("spans", {"sc": None}), "group", 1),
     "user_data_bad": (_doc1("user_data", [[False, [1], 2]]), "user_data", 1),
     "user_data_short": (_set("user_data", []), "user_data", None),
+    "user_data_null": (_set("user_data", None), "user_data", None),
     "missing_field": (lambda p: p.pop("spans"), "spans", None),
     "unknown_field": (_set("extra", 1), "unknown", None),
 }

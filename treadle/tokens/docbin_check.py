@@ -126,7 +126,7 @@ def _check(payload: Any) -> Payload:
         if not isinstance(payload[key], list) or len(payload[key]) != n_docs:
             raise _Bad(f"{key!r} is not a list of one entry per Doc ({n_docs})")
     user_data = payload.get("user_data")
-    if user_data is not None and (not isinstance(user_data, list) or len(user_data) != n_docs):
+    if "user_data" in payload and (not isinstance(user_data, list) or len(user_data) != n_docs):
         raise _Bad(f"'user_data' is not a list of one entry per Doc ({n_docs})")
     _check_tokens(attrs, tokens, lengths, strings)
     for k in range(n_docs):
