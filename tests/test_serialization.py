@@ -125,3 +125,118 @@ def test_source_component_from_saved_pipeline(tmp_path: Path) -> None:
     nlp.to_disk(tmp_path / "out")
     again = treadle.load(tmp_path / "out")
     assert again.get_pipe("suffix2").cfg["suffix"] == "%"
+
+
+# -- damaged saved pipelines (issue 14) ------------------------------------------------
+
+
+def _tagger_dir(tmp_path: Path) -> Path:
+    from tests.helpers import make_tok2vec_config
+    from treadle.ml import fix_random_seed
+    from treadle.training import Example
+
+    fix_random_seed(0)
+    nlp = treadle.blank("en")
+    nlp.add_pipe("tagger", config={"model": {"@architectures": "treadle.Tagger.v1", "nO": None,
+                                             "tok2vec": make_tok2vec_config()}})
+    exs = [Example.from_dict(nlp.make_doc("I eat ham"), {"tags": ["PRP", "VBP", "NN"]})]
+    nlp.initialize(lambda: exs)
+    nlp.to_disk(tmp_path / "m")
+    return tmp_path / "m"
+
+
+def _load_error(path: Path) -> str:
+    with pytest.raises(SerializationError) as info:
+        treadle.load(path)
+    return str(info.value)
+
+
+def test_meta_records_every_file(tmp_path: Path) -> None:
+    path = _tagger_dir(tmp_path)
+    files = json.loads((path / "meta.json").read_text())["files"]
+    assert {"config.cfg", "tagger/model.safetensors", "tagger/cfg.json", "vocab/vocab.json"} <= set(files)
+    assert files["tagger/model.safetensors"]["size"] == (path / "tagger/model.safetensors").stat().st_size
+    assert "files" not in treadle.load(path).meta  # recomputed at every save, never carried
+
+
+@pytest.mark.parametrize("damage", ["delete", "truncate", "alter"])
+def test_damaged_weights_fail_naming_component_and_file(tmp_path: Path, damage: str) -> None:
+    path = _tagger_dir(tmp_path)
+    weights = path / "tagger" / "model.safetensors"
+    data = weights.read_bytes()
+    if damage == "delete":
+        weights.unlink()
+    elif damage == "truncate":
+        weights.write_bytes(data[:-100])
+    else:  # same size, one byte changed: only the hash can tell
+        weights.write_bytes(data[:-5] + bytes([data[-5] ^ 1]) + data[-4:])
+    msg = _load_error(path)
+    assert "component 'tagger'" in msg and "tagger/model.safetensors" in msg
+    assert ("missing" if damage == "delete" else "damaged") in msg
+
+
+@pytest.mark.parametrize("content", [b"5", b"null", b"{}", b"", b"\xff\xfe"])
+def test_altered_cfg_json_fails(tmp_path: Path, content: bytes) -> None:
+    path = _tagger_dir(tmp_path)
+    (path / "tagger" / "cfg.json").write_bytes(content)
+    msg = _load_error(path)
+    assert "component 'tagger'" in msg and "tagger/cfg.json" in msg
+
+
+def test_unrecorded_file_in_a_component_folder_fails(tmp_path: Path) -> None:
+    path = _tagger_dir(tmp_path)
+    (path / "tagger" / "extra.bin").write_bytes(b"x")
+    assert "tagger/extra.bin was not written by to_disk" in _load_error(path)
+
+
+def test_excluded_component_is_not_checked(tmp_path: Path) -> None:
+    path = _tagger_dir(tmp_path)
+    (path / "tagger" / "model.safetensors").unlink()
+    assert treadle.load(path, exclude=["tagger"]).component_names == []
+
+
+def test_bad_utf8_meta_json_fails(tmp_path: Path) -> None:
+    path = _tagger_dir(tmp_path)
+    (path / "meta.json").write_bytes(b'{"name": "\xff"}')
+    assert "meta.json: not UTF-8" in _load_error(path)
+
+
+def _as_old_save(path: Path) -> None:
+    """Drop the recorded hashes, as a save made before they existed."""
+    meta = json.loads((path / "meta.json").read_text())
+    del meta["files"]
+    (path / "meta.json").write_text(json.dumps(meta))
+
+
+def test_save_without_hashes_loads_with_a_warning(tmp_path: Path) -> None:
+    from treadle.errors import TreadleWarning
+
+    path = _tagger_dir(tmp_path)
+    want = [t.tag_ for t in treadle.load(path)("I eat ham")]
+    _as_old_save(path)
+    with pytest.warns(TreadleWarning, match="no file hashes"):
+        nlp = treadle.load(path)
+    assert [t.tag_ for t in nlp("I eat ham")] == want
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "words"),
+    [
+        ("vocab/vocab.json", b"[1]", "expected a JSON object"),
+        ("vocab/vocab.json", b'{"lexeme_overrides": {"a": {"orth": "b"}}}', "not a settable"),
+        ("vocab/vocab.json", b'{"lexeme_overrides": {"a": {"norm": 5}}}', "wrong type"),
+        ("vocab/vocab.json", b"\xff", "not UTF-8"),
+        ("vocab/strings.json", b"[1, 2]", "list of strings"),
+        ("tagger/cfg.json", b"5", "expected a JSON object"),
+        ("tagger/cfg.json", b"null", "expected a JSON object"),
+    ],
+)
+def test_corrupt_parts_of_an_old_save_fail_naming_the_file(
+    tmp_path: Path, file: str, content: bytes, words: str
+) -> None:
+    path = _tagger_dir(tmp_path)
+    _as_old_save(path)
+    (path / file).write_bytes(content)
+    with pytest.warns(Warning):
+        msg = _load_error(path)
+    assert file in msg and words in msg

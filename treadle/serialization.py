@@ -9,13 +9,15 @@ into it; nothing is pickled, so loading never runs code from the folder.
 
 from __future__ import annotations
 
+import hashlib
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgpack
 
-from treadle.errors import PipelineError, SerializationError
+from treadle.errors import PipelineError, SerializationError, TreadleWarning
 from treadle.util import atomic_dir, ensure_path, read_json, write_json
 
 if TYPE_CHECKING:
@@ -26,7 +28,11 @@ if TYPE_CHECKING:
 CONFIG_FILE = "config.cfg"
 META_FILE = "meta.json"
 # Meta keys computed from the live pipeline, never taken from a saved meta.json.
-DERIVED_META = frozenset({"lang", "treadle_version", "pipeline", "components", "disabled", "labels"})
+# The size and sha256 of every file the save wrote, checked by from_disk.
+FILES_KEY = "files"
+DERIVED_META = frozenset(
+    {"lang", "treadle_version", "pipeline", "components", "disabled", "labels", FILES_KEY}
+)
 
 
 def to_disk(nlp: Language, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -48,6 +54,87 @@ def to_disk(nlp: Language, path: str | Path, *, exclude: Iterable[str] = ()) -> 
             if name in exclude or comp_to_disk is None:
                 continue
             comp_to_disk(tmp / name, exclude=["vocab"])
+        # Rewritten last, once every other file is in place, so that it can record them.
+        write_json(tmp / META_FILE, {**nlp.meta, FILES_KEY: file_manifest(tmp)})
+
+
+def file_manifest(folder: Path) -> dict[str, dict[str, Any]]:
+    """``{relative path: {"sha256", "size"}}`` of every file in ``folder`` but meta.json."""
+    out: dict[str, dict[str, Any]] = {}
+    for file in sorted(folder.rglob("*")):
+        rel = file.relative_to(folder).as_posix()
+        if file.is_file() and rel != META_FILE:
+            out[rel] = {"sha256": _sha256(file), "size": file.stat().st_size}
+    return out
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _owner(rel: str, components: Iterable[str]) -> str:
+    top = rel.split("/", 1)[0]
+    return f"component {top!r}" if top in components else f"the {top!r} part"
+
+
+def verify_files(nlp: Language, path: Path, saved: Mapping[str, Any], exclude: set[str]) -> None:
+    """Check every file meta.json records (size, then sha256) and that the folders read
+    back hold no file it does not record. Parts in ``exclude`` are not read, so not
+    checked. A pipeline saved before files were recorded loads with a warning."""
+    meta_path = path / META_FILE
+    files = saved.get(FILES_KEY)
+    if files is None:
+        warnings.warn(
+            f"{meta_path} records no file hashes (saved by an older treadle): its files "
+            "cannot be checked for damage. Save it again to add them.",
+            TreadleWarning,
+            stacklevel=4,
+        )
+        return
+    if not isinstance(files, dict):
+        raise SerializationError(f"{meta_path}: {FILES_KEY!r} is not a map of files")
+    components = set(nlp.component_names)
+    for rel, entry in files.items():
+        parts = rel.split("/") if isinstance(rel, str) else []
+        if (
+            not parts
+            or any(p in ("", ".", "..") for p in parts)
+            or "\\" in rel
+            or not isinstance(entry, dict)
+            or not isinstance(entry.get("sha256"), str)
+            or not isinstance(entry.get("size"), int)
+        ):
+            raise SerializationError(f"{meta_path}: bad {FILES_KEY!r} entry {rel!r}: {entry!r}")
+        if parts[0] in exclude:
+            continue
+        file = path / rel
+        where = f"{path}: {_owner(rel, components)}: {rel}"
+        if not file.is_file():
+            raise SerializationError(f"{where} is missing (meta.json records it)")
+        size = file.stat().st_size
+        if size != entry["size"]:
+            raise SerializationError(
+                f"{where} is damaged: {size} bytes, meta.json records {entry['size']}"
+            )
+        if _sha256(file) != entry["sha256"]:
+            raise SerializationError(f"{where} is damaged: its sha256 differs from meta.json's")
+    # A file nobody wrote, inside a folder that is read back (a part kept as a whole
+    # folder reads every file in it), would change what loads.
+    for top in ("vocab", "tokenizer", *components):
+        folder = path / top
+        if top in exclude or not folder.is_dir():
+            continue
+        for file in sorted(folder.rglob("*")):
+            rel = file.relative_to(path).as_posix()
+            if file.is_file() and rel not in files:
+                raise SerializationError(
+                    f"{path}: {_owner(rel, components)}: {rel} was not written by to_disk "
+                    "(meta.json does not record it)"
+                )
 
 
 def from_disk(nlp: Language, path: str | Path, *, exclude: Iterable[str] = ()) -> Language:
@@ -57,12 +144,14 @@ def from_disk(nlp: Language, path: str | Path, *, exclude: Iterable[str] = ()) -
     path = ensure_path(path)
     check_pipeline_dir(path)
     meta_path = path / META_FILE
-    if meta_path.exists():
-        saved = read_json(meta_path)
-        if not isinstance(saved, dict):
-            raise SerializationError(f"{meta_path}: expected a JSON object.")
-        keep = {k: v for k, v in saved.items() if k not in DERIVED_META}
-        nlp._meta.update(keep)
+    if not meta_path.exists():
+        raise SerializationError(f"{path}: {META_FILE} is missing (nlp.to_disk writes it)")
+    saved = read_json(meta_path)
+    if not isinstance(saved, dict):
+        raise SerializationError(f"{meta_path}: expected a JSON object.")
+    verify_files(nlp, path, saved, exclude)
+    keep = {k: v for k, v in saved.items() if k not in DERIVED_META}
+    nlp._meta.update(keep)
     if "vocab" not in exclude and (path / "vocab").exists():
         nlp.vocab.from_disk(path / "vocab")
     tok_from_disk = getattr(nlp.tokenizer, "from_disk", None)

@@ -78,6 +78,12 @@ def read_json(path: str | os.PathLike[str]) -> Any:
         raise SerializationError(
             f"{path}: not valid JSON (line {err.lineno}, column {err.colno}): {err.msg}"
         ) from None
+    except UnicodeDecodeError as err:
+        raise SerializationError(f"{path}: not UTF-8 text ({err})") from None
+    except RecursionError:
+        raise SerializationError(f"{path}: JSON nested too deeply to read") from None
+    except OSError as err:
+        raise SerializationError(f"{path}: could not read it ({err})") from None
 
 
 def write_msgpack(path: str | os.PathLike[str], data: Any) -> None:

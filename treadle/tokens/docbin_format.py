@@ -16,6 +16,11 @@ File layout (all integers little-endian)::
         spans      [per doc: {name: {"attrs": {...}, "spans": [[start, end, label, kb_id, id]]}}]
         user_data  [per doc: [[is_tuple_key, key, value], ...]] or absent
 
+``flags`` must be 0 and the CRC must match; the inflated payload is capped in size
+and every field is checked against the declared attributes and lengths before any Doc
+is built (``docbin_check``), so a damaged or crafted file fails with a
+SerializationError naming the file and the Doc, never loading different Docs.
+
 Token arrays are stored as raw int64 bytes and decoded with one numpy call, so
 loading is vectorized; ``iter_docs`` then yields the Docs one at a time.
 
@@ -34,13 +39,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgpack
 import numpy as np
 
-from treadle.errors import SerializationError
+from treadle.errors import SerializationError, TreadleError
 from treadle.tokens import attrs as A
 from treadle.tokens._layout import C_IDX, C_LEX, C_NORM, C_SPACY, HASH_COLS, N_COLS, TOKEN_COL
+from treadle.tokens.docbin_check import decode_payload, inflate
 from treadle.tokens.parts_of_speech import N_POS
 from treadle.tokens.span import Span
 from treadle.tokens.span_group import SpanGroup
-from treadle.tokens.vocab import LENGTH_COL, STRING_LEX_ATTRS, Vocab
+from treadle.tokens.vocab import LENGTH_COL, LEX_COL, STRING_LEX_ATTRS, Vocab
 
 if TYPE_CHECKING:
     from treadle.tokens.doc import Doc
@@ -84,6 +90,8 @@ class DocRecords:
         self.span_groups: list[dict[str, Any]] = []
         self.user_data: list[list[Any]] = []
         self._seen_hashes: set[int] = {0}
+        # The file read by from_bytes, named in the errors of iter_docs.
+        self._source: str | None = None
         self._hash_cols = [k for k, a in enumerate(self.attrs) if a in _HASH_ATTRS]
         for doc in docs:
             self.add(doc)
@@ -148,15 +156,27 @@ class DocRecords:
         full = self._to_token_array(vocab, stored, lengths)
         bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
         for k in range(n_docs):
-            doc = make_doc(vocab, full[bounds[k] : bounds[k + 1]].copy())
-            doc.cats = dict(self.cats[k])
-            for name, group in self.span_groups[k].items():
-                spans = [Span(doc, s, e, label, kb, sid) for s, e, label, kb, sid in group["spans"]]
-                doc.spans[name] = SpanGroup(doc, name=name, attrs=group.get("attrs"), spans=spans)
-            if self.store_user_data and k < len(self.user_data):
-                for is_tuple, key, value in self.user_data[k]:
-                    doc.user_data[tuple(key) if is_tuple else key] = value
+            try:
+                doc = self._make_doc(k, vocab, make_doc, full[bounds[k] : bounds[k + 1]].copy())
+            except TreadleError as err:
+                # from_bytes checked the payload already; this is the last line of
+                # defence, so that a Doc that still cannot be built is named.
+                where = f" in {self._source}" if self._source else ""
+                raise SerializationError(f"Corrupt DocBin{where}, Doc {k}: {err}") from err
             yield doc
+
+    def _make_doc(
+        self, k: int, vocab: Vocab, make_doc: Callable[[Vocab, np.ndarray], Doc], array: np.ndarray
+    ) -> Doc:
+        doc = make_doc(vocab, array)
+        doc.cats = dict(self.cats[k])
+        for name, group in self.span_groups[k].items():
+            spans = [Span(doc, s, e, label, kb, sid) for s, e, label, kb, sid in group["spans"]]
+            doc.spans[name] = SpanGroup(doc, name=name, attrs=group.get("attrs"), spans=spans)
+        if self.store_user_data and k < len(self.user_data):
+            for is_tuple, key, value in self.user_data[k]:
+                doc.user_data[tuple(key) if is_tuple else key] = value
+        return doc
 
     def _to_token_array(self, vocab: Vocab, stored: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """Turn stored columns into Doc token arrays for all Docs at once."""
@@ -180,6 +200,8 @@ class DocRecords:
             elif attr == A.NORM:
                 lex_norm = vocab.lex_column(A.NORM)[full[:, C_LEX]]
                 full[:, C_NORM] = np.where(stored[:, k] != lex_norm, stored[:, k], 0)
+            elif attr in LEX_COL and attr != A.ORTH:
+                self._check_lexeme_column(vocab, attr, stored[:, k], full[:, C_LEX], lengths)
         self._validate(full, lengths, vocab)
         # Character offsets restart at every Doc: a global exclusive cumsum, minus
         # the value at each Doc's first token.
@@ -188,6 +210,23 @@ class DocRecords:
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         full[:, C_IDX] = offsets - np.repeat(offsets[starts[lengths > 0]], lengths[lengths > 0])
         return full
+
+    def _check_lexeme_column(
+        self, vocab: Vocab, attr: int, stored: np.ndarray, lex: np.ndarray, lengths: np.ndarray
+    ) -> None:
+        """A stored lexical attribute (other than NORM) is not read back: the lexeme's
+        own value is. One that differs would load as different data, so it fails."""
+        bad = np.flatnonzero(vocab.lex_column(attr)[lex].astype(np.int64) != stored)
+        if len(bad):
+            row = int(bad[0])
+            bounds = np.cumsum(lengths)
+            doc = int(np.searchsorted(bounds, row, side="right"))
+            where = f" in {self._source}" if self._source else ""
+            raise SerializationError(
+                f"Corrupt DocBin{where}, Doc {doc}: token {row - int(bounds[doc] - lengths[doc])} "
+                f"stores {A.NAMES[attr]} {int(stored[row])}, but its lexeme's is "
+                f"{int(vocab.lex_column(attr)[lex[row]])} (read it with the vocab it was written with)"
+            )
 
     def _validate(self, full: np.ndarray, lengths: np.ndarray, vocab: Vocab) -> None:
         """Cheap whole-array checks so a damaged payload fails loudly, not later."""
@@ -245,7 +284,7 @@ class DocRecords:
         where = f" in {source}" if source else ""
         if len(data) < _HEADER.size:
             raise SerializationError(f"Truncated DocBin{where}: {len(data)} bytes, shorter than its header")
-        magic, version, _flags, length, crc = _HEADER.unpack_from(data)
+        magic, version, flags, length, crc = _HEADER.unpack_from(data)
         if magic != MAGIC:
             raise SerializationError(f"Not a treadle DocBin{where}: bad magic bytes {magic!r}")
         if version != FORMAT_VERSION:
@@ -253,6 +292,8 @@ class DocRecords:
                 f"Unsupported DocBin format version {version}{where}; this treadle reads version "
                 f"{FORMAT_VERSION}"
             )
+        if flags != 0:
+            raise SerializationError(f"Corrupt DocBin{where}: unknown header flags {flags:#06x}")
         body = data[_HEADER.size :]
         if len(body) != length:
             raise SerializationError(
@@ -261,32 +302,14 @@ class DocRecords:
             )
         if zlib.crc32(body) != crc:
             raise SerializationError(f"Corrupt DocBin{where}: checksum mismatch")
-        try:
-            payload = msgpack.unpackb(zlib.decompress(body), raw=False, strict_map_key=False)
-            attrs = [int(a) for a in payload["attrs"]]
-            lengths = np.frombuffer(payload["lengths"], dtype="<i8").astype(np.int64)
-            tokens = np.frombuffer(payload["tokens"], dtype="<i8").astype(np.int64)
-            n_docs = len(lengths)
-            if lengths.size and lengths.min() < 0:
-                raise ValueError("negative Doc length")
-            if tokens.size != int(lengths.sum()) * len(attrs):
-                raise ValueError(
-                    f"{tokens.size} token values for {int(lengths.sum())} tokens x {len(attrs)} attrs"
-                )
-            for key in ("cats", "spans"):
-                if len(payload[key]) != n_docs:
-                    raise ValueError(f"{len(payload[key])} {key} entries for {n_docs} Docs")
-            if attrs[:1] != [A.ORTH]:
-                raise ValueError("ORTH is not the first stored attribute")
-        except Exception as err:
-            raise SerializationError(f"Corrupt DocBin{where}: {err}") from err
-        self.__init__(attrs=attrs, store_user_data="user_data" in payload)  # type: ignore[misc]
-        tokens = tokens.reshape(-1, len(attrs))
-        bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
-        self.tokens = [tokens[bounds[k] : bounds[k + 1]] for k in range(n_docs)]
-        self.strings = set(payload["strings"])
-        self.cats = list(payload["cats"])
-        self.span_groups = list(payload["spans"])
-        if self.store_user_data:
-            self.user_data = list(payload["user_data"])
+        checked = decode_payload(inflate(body, where), where)
+        self.__init__(attrs=checked.attrs, store_user_data=checked.user_data is not None)  # type: ignore[misc]
+        self._source = source
+        bounds = np.concatenate([[0], np.cumsum(checked.lengths)]).tolist()
+        self.tokens = [checked.tokens[bounds[k] : bounds[k + 1]] for k in range(len(checked.lengths))]
+        self.strings = set(checked.strings)
+        self.cats = checked.cats
+        self.span_groups = checked.spans
+        if checked.user_data is not None:
+            self.user_data = checked.user_data
         return self

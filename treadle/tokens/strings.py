@@ -126,7 +126,7 @@ class StringStore:
             strings = msgpack.unpackb(data, raw=False)
         except Exception as err:  # msgpack raises several unrelated types
             raise SerializationError(f"Could not read StringStore bytes: {err}") from err
-        if not isinstance(strings, list):
+        if not isinstance(strings, list) or not all(isinstance(x, str) for x in strings):
             raise SerializationError("StringStore bytes do not hold a list of strings")
         self.update(strings)
         return self
@@ -139,9 +139,10 @@ class StringStore:
         try:
             with open(path, encoding="utf8") as f:
                 strings = json.load(f)
-        except (OSError, ValueError) as err:
-            raise SerializationError(f"Could not read strings from {path}: {err}") from err
-        if not isinstance(strings, list):
+        except (OSError, ValueError, RecursionError) as err:
+            # ValueError covers bad JSON and bad UTF-8 (UnicodeDecodeError) alike.
+            raise SerializationError(f"Could not read strings from {path}: {err}") from None
+        if not isinstance(strings, list) or not all(isinstance(x, str) for x in strings):
             raise SerializationError(f"{path} does not hold a JSON list of strings")
         self.update(strings)
         return self

@@ -24,7 +24,7 @@ from treadle.tokens.lex_attrs import LEX_ATTR_GETTERS
 from treadle.tokens.morphology import normalize_feats
 from treadle.tokens.strings import StringStore
 from treadle.tokens.vectors import Vectors
-from treadle.util import atomic_write_text
+from treadle.util import atomic_write_text, read_json
 
 # Columns of the lexeme table, in order. String-valued attributes hold hashes.
 STRING_LEX_ATTRS: tuple[int, ...] = (
@@ -236,14 +236,52 @@ class Vocab:
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> Vocab:
         try:
             payload = msgpack.unpackb(data, raw=False)
-        except Exception as err:
+        except Exception as err:  # msgpack raises several unrelated types
             raise SerializationError(f"Could not read Vocab bytes: {err}") from err
-        self.strings.update(payload.get("strings", []))
-        self.lang = payload.get("lang", self.lang)
-        self._apply_overrides(payload.get("lexeme_overrides", {}))
+        where = "Vocab bytes"
+        if not isinstance(payload, dict):
+            raise SerializationError(f"{where}: expected a map, got {type(payload).__name__}")
+        strings = payload.get("strings", [])
+        if not isinstance(strings, list) or not all(isinstance(x, str) for x in strings):
+            raise SerializationError(f"{where}: 'strings' is not a list of strings")
+        self._load_meta(payload, where)
+        self.strings.update(strings)
+        self._apply_meta(payload, where)
         if "vectors" in payload and "vectors" not in exclude:
             self.vectors = Vectors().from_bytes(payload["vectors"])
         return self
+
+    def _load_meta(self, meta: Any, where: str) -> None:
+        """Check vocab.json's content before anything changes: a map with a string
+        ``lang`` and ``lexeme_overrides`` of ``{text: {attribute: value}}``."""
+        if not isinstance(meta, dict):
+            raise SerializationError(f"{where}: expected a JSON object, got {type(meta).__name__}")
+        if not isinstance(meta.get("lang", ""), str):
+            raise SerializationError(f"{where}: 'lang' is not a string")
+        overrides = meta.get("lexeme_overrides", {})
+        if not isinstance(overrides, dict):
+            raise SerializationError(f"{where}: 'lexeme_overrides' is not a map")
+        for text, values in overrides.items():
+            if not isinstance(text, str) or not isinstance(values, dict):
+                raise SerializationError(
+                    f"{where}: lexeme override {text!r} is not a string with a map of values"
+                )
+            for name, value in values.items():
+                attr = attrs.IDS.get(name.upper()) if isinstance(name, str) else None
+                if attr is None or attr not in LEX_COL or attr in (attrs.ORTH, attrs.LENGTH):
+                    raise SerializationError(
+                        f"{where}: lexeme override {text!r} sets {name!r}, not a settable "
+                        "lexeme attribute"
+                    )
+                want: type | tuple[type, ...] = str if attr in STRING_LEX_ATTRS else (bool, int)
+                if not isinstance(value, want):
+                    raise SerializationError(
+                        f"{where}: lexeme override {text!r}: {name} = {value!r} has the wrong type"
+                    )
+
+    def _apply_meta(self, meta: dict[str, Any], where: str) -> None:
+        self.lang = meta.get("lang", self.lang)
+        self._apply_overrides(meta.get("lexeme_overrides", {}))
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         path = Path(path)
@@ -259,12 +297,9 @@ class Vocab:
             self.strings.from_disk(path / "strings.json")
         meta_path = path / "vocab.json"
         if meta_path.exists():
-            try:
-                meta = json.loads(meta_path.read_text(encoding="utf8"))
-            except ValueError as err:
-                raise SerializationError(f"Could not read {meta_path}: {err}") from err
-            self.lang = meta.get("lang", self.lang)
-            self._apply_overrides(meta.get("lexeme_overrides", {}))
+            meta = read_json(meta_path)
+            self._load_meta(meta, str(meta_path))
+            self._apply_meta(meta, str(meta_path))
         if "vectors" not in exclude and (path / "vectors" / "keys.json").exists():
             self.vectors = Vectors().from_disk(path / "vectors")
         return self

@@ -48,6 +48,8 @@ def _json_decode(data: bytes, where: str) -> Any:
         return json.loads(data.decode("utf8"))
     except UnicodeDecodeError as err:
         raise SerializationError(f"{where}: not UTF-8 text ({err})") from None
+    except RecursionError:
+        raise SerializationError(f"{where}: JSON nested too deeply to read") from None
     except json.JSONDecodeError as err:
         raise SerializationError(
             f"{where}: not valid JSON (line {err.lineno}, column {err.colno}): {err.msg}"
