@@ -154,9 +154,14 @@ def _load_error(path: Path) -> str:
 def test_meta_records_every_file(tmp_path: Path) -> None:
     path = _tagger_dir(tmp_path)
     files = json.loads((path / "meta.json").read_text())["files"]
-    assert {"config.cfg", "tagger/model.safetensors", "tagger/cfg.json", "vocab/vocab.json"} <= set(files)
+    assert {"tagger/model.safetensors", "tagger/cfg.json", "vocab/vocab.json"} <= set(files)
     assert files["tagger/model.safetensors"]["size"] == (path / "tagger/model.safetensors").stat().st_size
     assert "files" not in treadle.load(path).meta  # recomputed at every save, never carried
+    # config.cfg is the user's to edit: not hashed, and an edited one still loads
+    assert "config.cfg" not in files and "meta.json" not in files
+    cfg = (path / "config.cfg").read_text()
+    (path / "config.cfg").write_text(cfg.replace("batch_size = 1000", "batch_size = 64"))
+    assert treadle.load(path).batch_size == 64
 
 
 @pytest.mark.parametrize("damage", ["delete", "truncate", "alter"])

@@ -58,12 +58,18 @@ def to_disk(nlp: Language, path: str | Path, *, exclude: Iterable[str] = ()) -> 
         write_json(tmp / META_FILE, {**nlp.meta, FILES_KEY: file_manifest(tmp)})
 
 
+# Not hashed: meta.json holds the hashes, and config.cfg is the user's to edit (it is
+# parsed and validated whenever the pipeline is built, so damage there is caught anyway).
+UNHASHED = frozenset({META_FILE, CONFIG_FILE})
+
+
 def file_manifest(folder: Path) -> dict[str, dict[str, Any]]:
-    """``{relative path: {"sha256", "size"}}`` of every file in ``folder`` but meta.json."""
+    """``{relative path: {"sha256", "size"}}`` of every file in ``folder`` but
+    meta.json and config.cfg."""
     out: dict[str, dict[str, Any]] = {}
     for file in sorted(folder.rglob("*")):
         rel = file.relative_to(folder).as_posix()
-        if file.is_file() and rel != META_FILE:
+        if file.is_file() and rel not in UNHASHED:
             out[rel] = {"sha256": _sha256(file), "size": file.stat().st_size}
     return out
 

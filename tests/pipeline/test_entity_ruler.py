@@ -9,7 +9,13 @@ import pytest
 
 import treadle
 from tests.helpers import make_tok2vec_config
-from treadle.errors import ConfigError, DataError, MatchPatternError, SerializationError
+from treadle.errors import (
+    ConfigError,
+    DataError,
+    MatchPatternError,
+    SerializationError,
+    TreadleWarning,
+)
 from treadle.language import Language
 from treadle.tokens import Doc, Span
 from treadle.training import Example
@@ -313,7 +319,16 @@ def test_bytes_round_trip_and_sourcing(ruler_nlp):
 def test_corrupt_saved_patterns_raise_serialization_error(ruler_nlp, tmp_path):
     ruler_nlp.to_disk(tmp_path / "p")
     (tmp_path / "p" / "entity_ruler" / "patterns.jsonl").write_text('{"label": 1}\n')
-    with pytest.raises(SerializationError, match=r"patterns\.jsonl, line 1"):
+    # The file no longer matches the hash the save recorded...
+    with pytest.raises(SerializationError, match=r"entity_ruler/patterns\.jsonl is damaged"):
+        treadle.load(tmp_path / "p")
+    # ...and without recorded hashes (an older save) the reader itself names the line.
+    meta = json.loads((tmp_path / "p" / "meta.json").read_text())
+    del meta["files"]
+    (tmp_path / "p" / "meta.json").write_text(json.dumps(meta))
+    with pytest.warns(TreadleWarning, match="no file hashes"), pytest.raises(
+        SerializationError, match=r"patterns\.jsonl, line 1"
+    ):
         treadle.load(tmp_path / "p")
 
 
