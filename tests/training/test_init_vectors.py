@@ -5,7 +5,6 @@ the vectors are missing, and the real GloVe table (slow)."""
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -108,9 +107,8 @@ def test_real_glove_table(tmp_path):
     from pathlib import Path
 
     root = Path(glove.ROOT)
-    start = time.perf_counter()
+    # Its speed is measured in benchmarks/init_vectors.py, not here.
     nlp, _ = init_vectors_pipeline("en", root / "glove_6B_50d_emb.npy", tmp_path / "glove", truncate=50_000)
-    assert time.perf_counter() - start < 60
     vectors = nlp.vocab.vectors
     assert vectors.shape == (50_000, 50)
     doc = nlp("The king and queen")
