@@ -27,6 +27,13 @@ from typing import TYPE_CHECKING, Any
 import msgpack
 
 from treadle.errors import SerializationError, TokenizerError
+from treadle.lang._affixes import (
+    Windowed,
+    end_anchored,
+    start_anchored,
+    windowed_prefix,
+    windowed_suffix,
+)
 from treadle.lang.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 from treadle.tokens import Doc
 from treadle.tokens import attrs as _attrs
@@ -45,12 +52,23 @@ _WS_SPLIT = re.compile(r"(\s+)").split
 _NEEDS_WS_TOKENS = re.compile(r"[^\S ]|  |^ | $").search
 # Inside a chunk, e-mail addresses and scheme URLs are protected from infix splitting
 # ('Name"<someone@example.com>' splits around the address, not inside it).
-_EMBEDDED = re.compile(
-    r"[\w.+%'-]*[\w.]@[\w-]+(?:\.[\w-]+)*\w|(?:https?|ftp)://[^\s<>\"]*[\w/#=&]"
-)
+_EMBEDDED_EMAIL = r"[\w.+%'-]*[\w.]@[\w-]+(?:\.[\w-]+)*\w"
+_EMBEDDED_URL = r"(?:https?|ftp)://[^\s<>\"]*[\w/#=&]"
+_EMBEDDED = re.compile(f"{_EMBEDDED_EMAIL}|{_EMBEDDED_URL}")
+# Past the start of a search, an address may only start where a run of its characters
+# starts (see _embedded): else every position of a long run rescans the run.
+_EMBEDDED_AT_RUN = re.compile(f"(?<![\\w.+%'-]){_EMBEDDED_EMAIL}|{_EMBEDDED_URL}")
 _TRAILING_SPACE = {n: (False,) * (n - 1) + (True,) for n in range(1, 9)}
 _SERIAL_VERSION = 1
 _MAX_CACHE = 500_000
+# Whole-token checks of a chunk's remainders stop once it has cost this much work
+# (characters handed to the regex engine): never on ordinary text, whose chunks lose a
+# few affixes each, but a megabyte of "(((" is not checked a million times.
+_BUDGET_BASE = 4096
+_BUDGET_PER_CHAR = 32
+_SHORT_WHOLE = 64  # remainders this short are always checked
+# Longer chunks are not cached: they hardly repeat, and would fill memory.
+_MAX_CACHED_CHUNK = 1000
 _ALLOWED_ATTRS = {_attrs.ORTH: "ORTH", _attrs.NORM: "NORM"}
 _RULE_FIELDS = ("prefix_search", "suffix_search", "infix_finditer", "token_match", "url_match")
 # Which method of a compiled pattern each rule field holds (for serialization).
@@ -66,6 +84,24 @@ Piece = tuple[str, str, "str | None"]  # (rule label, token text, NORM from a sp
 # A chunk's cached split: token texts, trailing-space flags, special-case norms or None.
 _CacheEntry = tuple[tuple[str, ...], tuple[bool, ...], "tuple[tuple[int, str], ...] | None"]
 
+
+
+def _embedded(s: str) -> list[re.Match[str]]:
+    """``list(_EMBEDDED.finditer(s))`` in linear time. finditer tries the address
+    pattern at every position, and in a run of address characters without a valid
+    ``@`` each try scans the rest of the run: quadratic. A try from inside a run fails
+    whenever the try from the run's start failed (both scan to the same ``@``), so only
+    run starts, and the end of the previous match, are tried."""
+    found: list[re.Match[str]] = []
+    pos = 0
+    n = len(s)
+    while pos < n:
+        m = _EMBEDDED.match(s, pos) or _EMBEDDED_AT_RUN.search(s, pos + 1)
+        if m is None:
+            break
+        found.append(m)
+        pos = m.end()
+    return found
 
 
 class _Rule:
@@ -109,9 +145,14 @@ class Tokenizer:
         # chunk -> (words, spaces with only the last True)
         self._cache: dict[str, _CacheEntry] = {}
         self.max_cache = max_cache
+        # Characters handed to the regex engine while splitting chunks: a test hook that
+        # shows the work per chunk grows linearly with its length.
+        self.work = 0
+        self._budget = 0
         if rules:
             for string, pieces in rules.items():
                 self._add_special(string, pieces)
+        self._derive()
 
     @classmethod
     def from_language_data(cls, data: LanguageData, vocab: Vocab) -> Tokenizer:
@@ -137,6 +178,7 @@ class Tokenizer:
                 f".{_METHOD[name]}) or None, got {type(value).__name__}"
             )
         setattr(self, "_" + name, value)
+        self._derive()
         self._cache.clear()
 
     prefix_search = _Rule()
@@ -158,6 +200,7 @@ class Tokenizer:
         self._specials.clear()
         for string, pieces in (rules or {}).items():
             self._add_special(string, pieces)
+        self._derive()
         self._cache.clear()
 
     # -- special cases -------------------------------------------------------
@@ -170,6 +213,7 @@ class Tokenizer:
         ``ORTH`` (its text, required) and optionally ``NORM``, keyed by attribute id or
         name; the ORTHs must join to ``string``."""
         self._add_special(string, substrings)
+        self._derive()
         self._cache.clear()
 
     def _add_special(self, string: str, substrings: Iterable[Mapping[int | str, str]]) -> None:
@@ -304,6 +348,8 @@ class Tokenizer:
             if spaces is None:
                 spaces = (False,) * (n - 1) + (True,)
             entry = (tuple([p[1] for p in pieces]), spaces, norms)
+        if len(chunk) > _MAX_CACHED_CHUNK:
+            return entry
         cache = self._cache
         if len(cache) >= self.max_cache:
             cache.clear()
@@ -312,9 +358,12 @@ class Tokenizer:
 
     def _whole(self, string: str) -> list[Piece] | None:
         """The pieces if ``string`` is a special case or a whole-token match, else None."""
-        special = self._specials.get(string)
+        special = self._specials.get(string) if len(string) <= self._max_special else None
         if special is not None:
             return list(special)
+        return self._whole_match(string)
+
+    def _whole_match(self, string: str) -> list[Piece] | None:
         if self._token_match is not None and self._token_match(string):
             return [("TOKEN_MATCH", string, None)]
         if self._url_match is not None and self._url_match(string):
@@ -322,69 +371,121 @@ class Tokenizer:
         return None
 
     def _split_chunk(self, chunk: str) -> list[Piece]:
-        """Split one whitespace-free chunk into pieces (rule label, text, special NORM)."""
+        """Split one whitespace-free chunk into pieces (rule label, text, special NORM).
+
+        The remainder is ``chunk[lo:hi]``, narrowed as affixes are stripped, so no strip
+        copies or rescans it (see :mod:`treadle.lang._affixes`). Whole-token checks of
+        a remainder cost its length; they stop (but for short remainders) once a chunk
+        has used ``_BUDGET_PER_CHAR`` characters of work per character, which only a
+        long run of affixes reaches."""
         whole = self._whole(chunk)
         if whole is not None:
             return whole
-        prefix_search = self._prefix_search
-        suffix_search = self._suffix_search
+        prefix_at = self._prefix_at
+        suffix_at = self._suffix_at
         prefixes: list[Piece] = []
         suffixes: list[Piece] = []  # collected from the end inwards
         middle: list[Piece] | None = None
-        s = chunk
-        whole = self._whole
-        while s:
-            n = len(s)
-            pre = 0
-            if prefix_search is not None:
-                m = prefix_search(s)
-                if m is not None:
-                    pre = m.end()
-            suf = n
-            if suffix_search is not None:
-                m = suffix_search(s)
-                if m is not None:
-                    suf = m.start()
-            if pre == 0 and suf == n:
+        lo, hi = 0, len(chunk)
+        self._budget = _BUDGET_BASE + _BUDGET_PER_CHAR * hi
+        whole_in = self._whole_in
+        while lo < hi:
+            pre = lo
+            if prefix_at is not None:
+                pre, w = prefix_at(chunk, lo, hi)
+                self.work += w
+            suf = hi
+            if suffix_at is not None:
+                suf, w = suffix_at(chunk, lo, hi)
+                self.work += w
+            if pre == lo and suf == hi:
                 break
             # Prefer a strip that leaves a special case or whole-token match behind
             # (":-)." -> ":-)" + "."), trying the prefix alone, then the suffix alone.
-            if pre:
-                middle = whole(s[pre:]) if pre < n else []
+            if pre > lo:
+                middle = whole_in(chunk, pre, hi) if pre < hi else []
                 if middle is not None:
-                    prefixes.append(("PREFIX", s[:pre], None))
-                    s = ""
+                    prefixes.append(("PREFIX", chunk[lo:pre], None))
+                    lo = hi
                     break
-            if suf < n:
-                middle = whole(s[:suf]) if suf > 0 else []
+            if suf < hi:
+                middle = whole_in(chunk, lo, suf) if suf > lo else []
                 if middle is not None:
-                    suffixes.append(("SUFFIX", s[suf:], None))
-                    s = ""
+                    suffixes.append(("SUFFIX", chunk[suf:hi], None))
+                    lo = hi
                     break
-            if pre:
-                prefixes.append(("PREFIX", s[:pre], None))
-                if suf >= pre and suf < n:
-                    suffixes.append(("SUFFIX", s[suf:], None))
-                    s = s[pre:suf]
-                else:
-                    s = s[pre:]
+            if pre > lo:
+                prefixes.append(("PREFIX", chunk[lo:pre], None))
+                if pre <= suf < hi:
+                    suffixes.append(("SUFFIX", chunk[suf:hi], None))
+                    hi = suf
+                lo = pre
             else:
-                suffixes.append(("SUFFIX", s[suf:], None))
-                s = s[:suf]
-            if s:
-                middle = whole(s)
+                suffixes.append(("SUFFIX", chunk[suf:hi], None))
+                hi = suf
+            if lo < hi:
+                middle = whole_in(chunk, lo, hi)
                 if middle is not None:
                     break
         if middle is None:
-            middle = self._split_infixes(s) if s else []
+            middle = self._split_infixes(chunk[lo:hi]) if lo < hi else []
         suffixes.reverse()
         return prefixes + middle + suffixes
+
+    def _whole_in(self, chunk: str, lo: int, hi: int) -> list[Piece] | None:
+        """:meth:`_whole` of ``chunk[lo:hi]``, within the chunk's work budget."""
+        n = hi - lo
+        if n > _SHORT_WHOLE:
+            if self._budget < n:
+                return None
+            self._budget -= n
+        self.work += n
+        special = self._specials.get(chunk[lo:hi]) if n <= self._max_special else None
+        if special is not None:
+            return list(special)
+        return self._whole_match(chunk[lo:hi])
+
+    def _fallback_affix(self, func: Callable[[str], Any], prefix: bool) -> Windowed:
+        """A rule of unknown form is called on the whole remainder: within the chunk's
+        work budget, then as if it found nothing (only long affix runs get there)."""
+
+        def affix_at(chunk: str, lo: int, hi: int) -> tuple[int, int]:
+            n = hi - lo
+            none = lo if prefix else hi
+            if n > _SHORT_WHOLE:
+                if self._budget < n:
+                    return none, 0
+                self._budget -= n
+            m = func(chunk[lo:hi])
+            if m is None:
+                return none, n
+            return lo + (m.end() if prefix else m.start()), n
+
+        return affix_at
+
+    def _derive(self) -> None:
+        """The windowed forms of the affix rules, and the longest special case."""
+        self._prefix_at: Windowed | None = None
+        self._suffix_at: Windowed | None = None
+        if self._prefix_search is not None:
+            self._prefix_at = (
+                windowed_prefix(self._prefix_search)
+                if start_anchored(self._prefix_search)
+                else self._fallback_affix(self._prefix_search, True)
+            )
+        if self._suffix_search is not None:
+            self._suffix_at = (
+                windowed_suffix(self._suffix_search)
+                if end_anchored(self._suffix_search)
+                else self._fallback_affix(self._suffix_search, False)
+            )
+        self._max_special = max(map(len, self._specials), default=0)
 
     def _split_infixes(self, s: str) -> list[Piece]:
         if self._infix_finditer is None:
             return [("TOKEN", s, None)]
         if "@" in s or "://" in s:
-            found = list(_EMBEDDED.finditer(s))
+            found = _embedded(s)
             if found:
                 return self._split_around_embedded(s, found)
         return self._infix_pieces(s)
@@ -502,6 +603,7 @@ class Tokenizer:
                 self.rules = rules
             except TokenizerError as err:
                 raise SerializationError(f"Tokenizer data: {err}") from None
+        self._derive()
         self._cache.clear()
         return self
 
