@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-WINDOW = 32
+WINDOW = 8
 MARGIN = 32
 SHORT = WINDOW + MARGIN + 32
 
