@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgpack
 
-from treadle.errors import SerializationError, TokenizerError
+from treadle.errors import DataError, SerializationError, TokenizerError
 from treadle.lang._affixes import (
     Windowed,
     end_anchored,
@@ -34,9 +34,11 @@ from treadle.lang._affixes import (
     windowed_prefix,
     windowed_suffix,
 )
+from treadle.lang.regex_safety import check_regex
 from treadle.lang.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 from treadle.tokens import Doc
 from treadle.tokens import attrs as _attrs
+from treadle.tokens.strings import surrogate_message
 from treadle.util import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -58,6 +60,7 @@ _EMBEDDED = re.compile(f"{_EMBEDDED_EMAIL}|{_EMBEDDED_URL}")
 # Past the start of a search, an address may only start where a run of its characters
 # starts (see _embedded): else every position of a long run rescans the run.
 _EMBEDDED_AT_RUN = re.compile(f"(?<![\\w.+%'-]){_EMBEDDED_EMAIL}|{_EMBEDDED_URL}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRAILING_SPACE = {n: (False,) * (n - 1) + (True,) for n in range(1, 9)}
 _SERIAL_VERSION = 1
 _MAX_CACHE = 500_000
@@ -80,10 +83,51 @@ _METHOD = {
     "url_match": "match",
 }
 
+# The methods a saved rule may name: a tokenizer file is data and must not reach any
+# other attribute of a pattern (``"__class__"``).
+_METHODS = {
+    "prefix_search": ("search", "match"),
+    "suffix_search": ("search",),
+    "infix_finditer": ("finditer",),
+    "token_match": ("match", "fullmatch", "search"),
+    "url_match": ("match", "fullmatch", "search"),
+}
+_SAVED_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE | re.UNICODE | re.ASCII
+
 Piece = tuple[str, str, "str | None"]  # (rule label, token text, NORM from a special case)
 # A chunk's cached split: token texts, trailing-space flags, special-case norms or None.
 _CacheEntry = tuple[tuple[str, ...], tuple[bool, ...], "tuple[tuple[int, str], ...] | None"]
 
+
+
+def _rule_from_serial(name: str, spec: Any) -> Any:
+    """A rule saved by ``_rule_to_serial``, checked: a whitelisted method, known flags,
+    and a regex that cannot backtrack catastrophically (:mod:`regex_safety`)."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        raise SerializationError(f"Tokenizer data: rule {name!r} is not a mapping: {spec!r:.80}")
+    pattern, flags = spec.get("pattern"), spec.get("flags", 0)
+    method = spec.get("method", _METHOD[name])
+    if method not in _METHODS[name]:
+        raise SerializationError(
+            f"Tokenizer data: rule {name!r} names the method {method!r:.80}; a saved "
+            f"{name} is one of: {', '.join(_METHODS[name])}"
+        )
+    if not isinstance(pattern, str):
+        raise SerializationError(f"Tokenizer data: rule {name!r} has no pattern string")
+    if isinstance(flags, bool) or not isinstance(flags, int) or flags & ~_SAVED_FLAGS:
+        raise SerializationError(f"Tokenizer data: rule {name!r} has invalid flags {flags!r:.80}")
+    try:
+        check_regex(pattern, flags)
+        compiled = re.compile(pattern, flags)
+    except TokenizerError as err:
+        raise SerializationError(f"Tokenizer data: rule {name!r}: {err}") from None
+    except (re.error, ValueError, OverflowError, RecursionError) as err:
+        raise SerializationError(
+            f"Tokenizer data: rule {name!r} cannot be restored from {pattern!r:.80}: {err}"
+        ) from None
+    return getattr(compiled, method)
 
 
 def _embedded(s: str) -> list[re.Match[str]]:
@@ -224,6 +268,11 @@ class Tokenizer:
                 f"Special case {string!r}: the string must not contain whitespace "
                 "(special cases apply within one whitespace-separated chunk)"
             )
+        if isinstance(substrings, (str, bytes, Mapping)) or not isinstance(substrings, Iterable):
+            raise TokenizerError(
+                f"Special case {string!r}: the pieces must be a list of dicts like "
+                f'{{"ORTH": "..."}}, got {substrings!r:.80}'
+            )
         orths: list[str] = []
         norms: list[str | None] = []
         for i, piece in enumerate(substrings):
@@ -269,13 +318,20 @@ class Tokenizer:
     def __call__(self, text: str) -> Doc:
         """Tokenize ``text`` into a Doc."""
         words, spaces, special_norms = self._tokenize_with_norms(text)
-        if not special_norms:
-            return Doc(self.vocab, words=words, spaces=spaces)
-        # NORMs set by special cases ("ca" -> "can") override the lexeme's norm per token.
-        norms: list[str | None] = [None] * len(words)
-        for i, norm in special_norms:
-            norms[i] = norm
-        return Doc(self.vocab, words=words, spaces=spaces, norms=norms)
+        try:
+            if not special_norms:
+                return Doc(self.vocab, words=words, spaces=spaces)
+            # NORMs set by special cases ("ca" -> "can") override the lexeme's norm.
+            norms: list[str | None] = [None] * len(words)
+            for i, norm in special_norms:
+                norms[i] = norm
+            return Doc(self.vocab, words=words, spaces=spaces, norms=norms)
+        except DataError:
+            # name the position in the text, not in the token (see surrogate_message)
+            m = _SURROGATE.search(text)
+            if m is None:
+                raise
+            raise DataError(f"Tokenizer input: {surrogate_message(text, m.start())}") from None
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         """Tokenize a stream of texts lazily (``batch_size`` is accepted for API parity;
@@ -550,7 +606,11 @@ class Tokenizer:
     def _rule_to_serial(self, name: str) -> dict[str, Any] | None:
         func = getattr(self, "_" + name)
         pattern = getattr(func, "__self__", None)
-        if func is None or not isinstance(pattern, re.Pattern):
+        if (
+            func is None
+            or not isinstance(pattern, re.Pattern)
+            or func.__name__ not in _METHODS[name]
+        ):
             return None
         return {"pattern": pattern.pattern, "flags": int(pattern.flags), "method": func.__name__}
 
@@ -583,18 +643,7 @@ class Tokenizer:
         for name in _RULE_FIELDS:
             if name in excluded or name not in msg:
                 continue
-            spec = msg[name]
-            if spec is None:
-                setattr(self, "_" + name, None)
-                continue
-            try:
-                pattern = re.compile(spec["pattern"], spec.get("flags", 0))
-                func = getattr(pattern, spec.get("method", _METHOD[name]))
-            except (re.error, KeyError, TypeError, AttributeError) as err:
-                raise SerializationError(
-                    f"Tokenizer data: rule {name!r} cannot be restored: {err}"
-                ) from None
-            setattr(self, "_" + name, func)
+            setattr(self, "_" + name, _rule_from_serial(name, msg[name]))
         if "rules" in msg and "rules" not in excluded:
             rules = msg["rules"]
             if not isinstance(rules, dict):
