@@ -445,15 +445,37 @@ class Tokenizer:
         lo, hi = 0, len(chunk)
         self._budget = _BUDGET_BASE + _BUDGET_PER_CHAR * hi
         whole_in = self._whole_in
+        prefix_search = self._prefix_search
+        suffix_search = self._suffix_search
         while lo < hi:
             pre = lo
-            if prefix_at is not None:
-                pre, w = prefix_at(chunk, lo, hi)
-                self.work += w
             suf = hi
-            if suffix_at is not None:
-                suf, w = suffix_at(chunk, lo, hi)
-                self.work += w
+            n = hi - lo
+            if n <= _SHORT_WHOLE or self._budget >= 2 * n:
+                # Short remainders (nearly all), and long ones while the chunk's budget
+                # lasts: the rules on the slice, exactly. The windows below are only
+                # for long runs of affixes, where they can miss a suffix that needs
+                # more than WINDOW characters (a long dash run after a bracket).
+                if n > _SHORT_WHOLE:
+                    self._budget -= 2 * n
+                s = chunk[lo:hi]
+                if prefix_search is not None:
+                    m = prefix_search(s)
+                    if m is not None:
+                        pre = lo + m.end()
+                    self.work += hi - lo
+                if suffix_search is not None:
+                    m = suffix_search(s)
+                    if m is not None:
+                        suf = lo + m.start()
+                    self.work += hi - lo
+            else:
+                if prefix_at is not None:
+                    pre, w = prefix_at(chunk, lo, hi)
+                    self.work += w
+                if suffix_at is not None:
+                    suf, w = suffix_at(chunk, lo, hi)
+                    self.work += w
             if pre == lo and suf == hi:
                 break
             # Prefer a strip that leaves a special case or whole-token match behind
