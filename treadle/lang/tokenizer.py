@@ -451,28 +451,35 @@ class Tokenizer:
             pre = lo
             suf = hi
             n = hi - lo
-            if n <= _SHORT_WHOLE or self._budget >= 2 * n:
-                # Short remainders (nearly all), and long ones while the chunk's budget
-                # lasts: the rules on the slice, exactly. The windows below are only
-                # for long runs of affixes, where they can miss a suffix that needs
-                # more than WINDOW characters (a long dash run after a bracket).
-                if n > _SHORT_WHOLE:
-                    self._budget -= 2 * n
+            if n <= _SHORT_WHOLE:
+                # short remainders (nearly all): the rules on the slice, exactly, without
+                # the windows' overhead
                 s = chunk[lo:hi]
                 if prefix_search is not None:
                     m = prefix_search(s)
                     if m is not None:
                         pre = lo + m.end()
-                    self.work += hi - lo
                 if suffix_search is not None:
                     m = suffix_search(s)
                     if m is not None:
                         suf = lo + m.start()
-                    self.work += hi - lo
+                self.work += 2 * n
             else:
-                if prefix_at is not None:
-                    pre, w = prefix_at(chunk, lo, hi)
-                    self.work += w
+                # A prefix rule is tried at one position, so on the slice while the
+                # budget lasts. A suffix search tries every position, and some rules
+                # rescan the rest of a run from each ("[=-]*=[=-]*" on "-----"), so it
+                # is always windowed; it can miss a suffix of more than WINDOW
+                # characters that is not a run (a long dash run after a bracket).
+                if prefix_search is not None:
+                    if self._budget >= n:
+                        self._budget -= n
+                        self.work += n
+                        m = prefix_search(chunk[lo:hi])
+                        if m is not None:
+                            pre = lo + m.end()
+                    elif prefix_at is not None:
+                        pre, w = prefix_at(chunk, lo, hi)
+                        self.work += w
                 if suffix_at is not None:
                     suf, w = suffix_at(chunk, lo, hi)
                     self.work += w
