@@ -26,10 +26,19 @@ from typing import TYPE_CHECKING, Any
 
 import msgpack
 
-from treadle.errors import SerializationError, TokenizerError
+from treadle.errors import DataError, SerializationError, TokenizerError
+from treadle.lang._affixes import (
+    Windowed,
+    end_anchored,
+    start_anchored,
+    windowed_prefix,
+    windowed_suffix,
+)
+from treadle.lang.regex_safety import check_regex
 from treadle.lang.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 from treadle.tokens import Doc
 from treadle.tokens import attrs as _attrs
+from treadle.tokens.strings import surrogate_message
 from treadle.util import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -45,12 +54,24 @@ _WS_SPLIT = re.compile(r"(\s+)").split
 _NEEDS_WS_TOKENS = re.compile(r"[^\S ]|  |^ | $").search
 # Inside a chunk, e-mail addresses and scheme URLs are protected from infix splitting
 # ('Name"<someone@example.com>' splits around the address, not inside it).
-_EMBEDDED = re.compile(
-    r"[\w.+%'-]*[\w.]@[\w-]+(?:\.[\w-]+)*\w|(?:https?|ftp)://[^\s<>\"]*[\w/#=&]"
-)
+_EMBEDDED_EMAIL = r"[\w.+%'-]*[\w.]@[\w-]+(?:\.[\w-]+)*\w"
+_EMBEDDED_URL = r"(?:https?|ftp)://[^\s<>\"]*[\w/#=&]"
+_EMBEDDED = re.compile(f"{_EMBEDDED_EMAIL}|{_EMBEDDED_URL}")
+# Past the start of a search, an address may only start where a run of its characters
+# starts (see _embedded): else every position of a long run rescans the run.
+_EMBEDDED_AT_RUN = re.compile(f"(?<![\\w.+%'-]){_EMBEDDED_EMAIL}|{_EMBEDDED_URL}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRAILING_SPACE = {n: (False,) * (n - 1) + (True,) for n in range(1, 9)}
 _SERIAL_VERSION = 1
 _MAX_CACHE = 500_000
+# Whole-token checks of a chunk's remainders stop once it has cost this much work
+# (characters handed to the regex engine): never on ordinary text, whose chunks lose a
+# few affixes each, but a megabyte of "(((" is not checked a million times.
+_BUDGET_BASE = 4096
+_BUDGET_PER_CHAR = 32
+_SHORT_WHOLE = 64  # remainders this short are always checked
+# Longer chunks are not cached: they hardly repeat, and would fill memory.
+_MAX_CACHED_CHUNK = 1000
 _ALLOWED_ATTRS = {_attrs.ORTH: "ORTH", _attrs.NORM: "NORM"}
 _RULE_FIELDS = ("prefix_search", "suffix_search", "infix_finditer", "token_match", "url_match")
 # Which method of a compiled pattern each rule field holds (for serialization).
@@ -62,10 +83,69 @@ _METHOD = {
     "url_match": "match",
 }
 
+# The methods a saved rule may name: a tokenizer file is data and must not reach any
+# other attribute of a pattern (``"__class__"``).
+_METHODS = {
+    "prefix_search": ("search", "match"),
+    "suffix_search": ("search",),
+    "infix_finditer": ("finditer",),
+    "token_match": ("match", "fullmatch", "search"),
+    "url_match": ("match", "fullmatch", "search"),
+}
+_SAVED_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE | re.UNICODE | re.ASCII
+
 Piece = tuple[str, str, "str | None"]  # (rule label, token text, NORM from a special case)
 # A chunk's cached split: token texts, trailing-space flags, special-case norms or None.
 _CacheEntry = tuple[tuple[str, ...], tuple[bool, ...], "tuple[tuple[int, str], ...] | None"]
 
+
+
+def _rule_from_serial(name: str, spec: Any) -> Any:
+    """A rule saved by ``_rule_to_serial``, checked: a whitelisted method, known flags,
+    and a regex that cannot backtrack catastrophically (:mod:`regex_safety`)."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        raise SerializationError(f"Tokenizer data: rule {name!r} is not a mapping: {spec!r:.80}")
+    pattern, flags = spec.get("pattern"), spec.get("flags", 0)
+    method = spec.get("method", _METHOD[name])
+    if method not in _METHODS[name]:
+        raise SerializationError(
+            f"Tokenizer data: rule {name!r} names the method {method!r:.80}; a saved "
+            f"{name} is one of: {', '.join(_METHODS[name])}"
+        )
+    if not isinstance(pattern, str):
+        raise SerializationError(f"Tokenizer data: rule {name!r} has no pattern string")
+    if isinstance(flags, bool) or not isinstance(flags, int) or flags & ~_SAVED_FLAGS:
+        raise SerializationError(f"Tokenizer data: rule {name!r} has invalid flags {flags!r:.80}")
+    try:
+        check_regex(pattern, flags)
+        compiled = re.compile(pattern, flags)
+    except TokenizerError as err:
+        raise SerializationError(f"Tokenizer data: rule {name!r}: {err}") from None
+    except (re.error, ValueError, OverflowError, RecursionError) as err:
+        raise SerializationError(
+            f"Tokenizer data: rule {name!r} cannot be restored from {pattern!r:.80}: {err}"
+        ) from None
+    return getattr(compiled, method)
+
+
+def _embedded(s: str) -> list[re.Match[str]]:
+    """``list(_EMBEDDED.finditer(s))`` in linear time. finditer tries the address
+    pattern at every position, and in a run of address characters without a valid
+    ``@`` each try scans the rest of the run: quadratic. A try from inside a run fails
+    whenever the try from the run's start failed (both scan to the same ``@``), so only
+    run starts, and the end of the previous match, are tried."""
+    found: list[re.Match[str]] = []
+    pos = 0
+    n = len(s)
+    while pos < n:
+        m = _EMBEDDED.match(s, pos) or _EMBEDDED_AT_RUN.search(s, pos + 1)
+        if m is None:
+            break
+        found.append(m)
+        pos = m.end()
+    return found
 
 
 class _Rule:
@@ -109,9 +189,14 @@ class Tokenizer:
         # chunk -> (words, spaces with only the last True)
         self._cache: dict[str, _CacheEntry] = {}
         self.max_cache = max_cache
+        # Characters handed to the regex engine while splitting chunks: a test hook that
+        # shows the work per chunk grows linearly with its length.
+        self.work = 0
+        self._budget = 0
         if rules:
             for string, pieces in rules.items():
                 self._add_special(string, pieces)
+        self._derive()
 
     @classmethod
     def from_language_data(cls, data: LanguageData, vocab: Vocab) -> Tokenizer:
@@ -137,6 +222,7 @@ class Tokenizer:
                 f".{_METHOD[name]}) or None, got {type(value).__name__}"
             )
         setattr(self, "_" + name, value)
+        self._derive()
         self._cache.clear()
 
     prefix_search = _Rule()
@@ -158,6 +244,7 @@ class Tokenizer:
         self._specials.clear()
         for string, pieces in (rules or {}).items():
             self._add_special(string, pieces)
+        self._derive()
         self._cache.clear()
 
     # -- special cases -------------------------------------------------------
@@ -170,6 +257,7 @@ class Tokenizer:
         ``ORTH`` (its text, required) and optionally ``NORM``, keyed by attribute id or
         name; the ORTHs must join to ``string``."""
         self._add_special(string, substrings)
+        self._derive()
         self._cache.clear()
 
     def _add_special(self, string: str, substrings: Iterable[Mapping[int | str, str]]) -> None:
@@ -179,6 +267,11 @@ class Tokenizer:
             raise TokenizerError(
                 f"Special case {string!r}: the string must not contain whitespace "
                 "(special cases apply within one whitespace-separated chunk)"
+            )
+        if isinstance(substrings, (str, bytes, Mapping)) or not isinstance(substrings, Iterable):
+            raise TokenizerError(
+                f"Special case {string!r}: the pieces must be a list of dicts like "
+                f'{{"ORTH": "..."}}, got {substrings!r:.80}'
             )
         orths: list[str] = []
         norms: list[str | None] = []
@@ -225,13 +318,20 @@ class Tokenizer:
     def __call__(self, text: str) -> Doc:
         """Tokenize ``text`` into a Doc."""
         words, spaces, special_norms = self._tokenize_with_norms(text)
-        if not special_norms:
-            return Doc(self.vocab, words=words, spaces=spaces)
-        # NORMs set by special cases ("ca" -> "can") override the lexeme's norm per token.
-        norms: list[str | None] = [None] * len(words)
-        for i, norm in special_norms:
-            norms[i] = norm
-        return Doc(self.vocab, words=words, spaces=spaces, norms=norms)
+        try:
+            if not special_norms:
+                return Doc(self.vocab, words=words, spaces=spaces)
+            # NORMs set by special cases ("ca" -> "can") override the lexeme's norm.
+            norms: list[str | None] = [None] * len(words)
+            for i, norm in special_norms:
+                norms[i] = norm
+            return Doc(self.vocab, words=words, spaces=spaces, norms=norms)
+        except DataError:
+            # name the position in the text, not in the token (see surrogate_message)
+            m = _SURROGATE.search(text)
+            if m is None:
+                raise
+            raise DataError(f"Tokenizer input: {surrogate_message(text, m.start())}") from None
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         """Tokenize a stream of texts lazily (``batch_size`` is accepted for API parity;
@@ -304,6 +404,8 @@ class Tokenizer:
             if spaces is None:
                 spaces = (False,) * (n - 1) + (True,)
             entry = (tuple([p[1] for p in pieces]), spaces, norms)
+        if len(chunk) > _MAX_CACHED_CHUNK:
+            return entry
         cache = self._cache
         if len(cache) >= self.max_cache:
             cache.clear()
@@ -312,9 +414,12 @@ class Tokenizer:
 
     def _whole(self, string: str) -> list[Piece] | None:
         """The pieces if ``string`` is a special case or a whole-token match, else None."""
-        special = self._specials.get(string)
+        special = self._specials.get(string) if len(string) <= self._max_special else None
         if special is not None:
             return list(special)
+        return self._whole_match(string)
+
+    def _whole_match(self, string: str) -> list[Piece] | None:
         if self._token_match is not None and self._token_match(string):
             return [("TOKEN_MATCH", string, None)]
         if self._url_match is not None and self._url_match(string):
@@ -322,69 +427,150 @@ class Tokenizer:
         return None
 
     def _split_chunk(self, chunk: str) -> list[Piece]:
-        """Split one whitespace-free chunk into pieces (rule label, text, special NORM)."""
+        """Split one whitespace-free chunk into pieces (rule label, text, special NORM).
+
+        The remainder is ``chunk[lo:hi]``, narrowed as affixes are stripped, so no strip
+        copies or rescans it (see :mod:`treadle.lang._affixes`). Whole-token checks of
+        a remainder cost its length; they stop (but for short remainders) once a chunk
+        has used ``_BUDGET_PER_CHAR`` characters of work per character, which only a
+        long run of affixes reaches."""
         whole = self._whole(chunk)
         if whole is not None:
             return whole
-        prefix_search = self._prefix_search
-        suffix_search = self._suffix_search
+        prefix_at = self._prefix_at
+        suffix_at = self._suffix_at
         prefixes: list[Piece] = []
         suffixes: list[Piece] = []  # collected from the end inwards
         middle: list[Piece] | None = None
-        s = chunk
-        whole = self._whole
-        while s:
-            n = len(s)
-            pre = 0
-            if prefix_search is not None:
-                m = prefix_search(s)
-                if m is not None:
-                    pre = m.end()
-            suf = n
-            if suffix_search is not None:
-                m = suffix_search(s)
-                if m is not None:
-                    suf = m.start()
-            if pre == 0 and suf == n:
+        lo, hi = 0, len(chunk)
+        self._budget = _BUDGET_BASE + _BUDGET_PER_CHAR * hi
+        whole_in = self._whole_in
+        prefix_search = self._prefix_search
+        suffix_search = self._suffix_search
+        while lo < hi:
+            pre = lo
+            suf = hi
+            n = hi - lo
+            if n <= _SHORT_WHOLE:
+                # short remainders (nearly all): the rules on the slice, exactly, without
+                # the windows' overhead
+                s = chunk[lo:hi]
+                if prefix_search is not None:
+                    m = prefix_search(s)
+                    if m is not None:
+                        pre = lo + m.end()
+                if suffix_search is not None:
+                    m = suffix_search(s)
+                    if m is not None:
+                        suf = lo + m.start()
+                self.work += 2 * n
+            else:
+                # A prefix rule is tried at one position, so on the slice while the
+                # budget lasts. A suffix search tries every position, and some rules
+                # rescan the rest of a run from each ("[=-]*=[=-]*" on "-----"), so it
+                # is always windowed; it can miss a suffix of more than WINDOW
+                # characters that is not a run (a long dash run after a bracket).
+                if prefix_search is not None:
+                    if self._budget >= n:
+                        self._budget -= n
+                        self.work += n
+                        m = prefix_search(chunk[lo:hi])
+                        if m is not None:
+                            pre = lo + m.end()
+                    elif prefix_at is not None:
+                        pre, w = prefix_at(chunk, lo, hi)
+                        self.work += w
+                if suffix_at is not None:
+                    suf, w = suffix_at(chunk, lo, hi)
+                    self.work += w
+            if pre == lo and suf == hi:
                 break
             # Prefer a strip that leaves a special case or whole-token match behind
             # (":-)." -> ":-)" + "."), trying the prefix alone, then the suffix alone.
-            if pre:
-                middle = whole(s[pre:]) if pre < n else []
+            if pre > lo:
+                middle = whole_in(chunk, pre, hi) if pre < hi else []
                 if middle is not None:
-                    prefixes.append(("PREFIX", s[:pre], None))
-                    s = ""
+                    prefixes.append(("PREFIX", chunk[lo:pre], None))
+                    lo = hi
                     break
-            if suf < n:
-                middle = whole(s[:suf]) if suf > 0 else []
+            if suf < hi:
+                middle = whole_in(chunk, lo, suf) if suf > lo else []
                 if middle is not None:
-                    suffixes.append(("SUFFIX", s[suf:], None))
-                    s = ""
+                    suffixes.append(("SUFFIX", chunk[suf:hi], None))
+                    lo = hi
                     break
-            if pre:
-                prefixes.append(("PREFIX", s[:pre], None))
-                if suf >= pre and suf < n:
-                    suffixes.append(("SUFFIX", s[suf:], None))
-                    s = s[pre:suf]
-                else:
-                    s = s[pre:]
+            if pre > lo:
+                prefixes.append(("PREFIX", chunk[lo:pre], None))
+                if pre <= suf < hi:
+                    suffixes.append(("SUFFIX", chunk[suf:hi], None))
+                    hi = suf
+                lo = pre
             else:
-                suffixes.append(("SUFFIX", s[suf:], None))
-                s = s[:suf]
-            if s:
-                middle = whole(s)
+                suffixes.append(("SUFFIX", chunk[suf:hi], None))
+                hi = suf
+            if lo < hi:
+                middle = whole_in(chunk, lo, hi)
                 if middle is not None:
                     break
         if middle is None:
-            middle = self._split_infixes(s) if s else []
+            middle = self._split_infixes(chunk[lo:hi]) if lo < hi else []
         suffixes.reverse()
         return prefixes + middle + suffixes
+
+    def _whole_in(self, chunk: str, lo: int, hi: int) -> list[Piece] | None:
+        """:meth:`_whole` of ``chunk[lo:hi]``, within the chunk's work budget."""
+        n = hi - lo
+        if n > _SHORT_WHOLE:
+            if self._budget < n:
+                return None
+            self._budget -= n
+        self.work += n
+        special = self._specials.get(chunk[lo:hi]) if n <= self._max_special else None
+        if special is not None:
+            return list(special)
+        return self._whole_match(chunk[lo:hi])
+
+    def _fallback_affix(self, func: Callable[[str], Any], prefix: bool) -> Windowed:
+        """A rule of unknown form is called on the whole remainder: within the chunk's
+        work budget, then as if it found nothing (only long affix runs get there)."""
+
+        def affix_at(chunk: str, lo: int, hi: int) -> tuple[int, int]:
+            n = hi - lo
+            none = lo if prefix else hi
+            if n > _SHORT_WHOLE:
+                if self._budget < n:
+                    return none, 0
+                self._budget -= n
+            m = func(chunk[lo:hi])
+            if m is None:
+                return none, n
+            return lo + (m.end() if prefix else m.start()), n
+
+        return affix_at
+
+    def _derive(self) -> None:
+        """The windowed forms of the affix rules, and the longest special case."""
+        self._prefix_at: Windowed | None = None
+        self._suffix_at: Windowed | None = None
+        if self._prefix_search is not None:
+            self._prefix_at = (
+                windowed_prefix(self._prefix_search)
+                if start_anchored(self._prefix_search)
+                else self._fallback_affix(self._prefix_search, True)
+            )
+        if self._suffix_search is not None:
+            self._suffix_at = (
+                windowed_suffix(self._suffix_search)
+                if end_anchored(self._suffix_search)
+                else self._fallback_affix(self._suffix_search, False)
+            )
+        self._max_special = max(map(len, self._specials), default=0)
 
     def _split_infixes(self, s: str) -> list[Piece]:
         if self._infix_finditer is None:
             return [("TOKEN", s, None)]
         if "@" in s or "://" in s:
-            found = list(_EMBEDDED.finditer(s))
+            found = _embedded(s)
             if found:
                 return self._split_around_embedded(s, found)
         return self._infix_pieces(s)
@@ -449,7 +635,11 @@ class Tokenizer:
     def _rule_to_serial(self, name: str) -> dict[str, Any] | None:
         func = getattr(self, "_" + name)
         pattern = getattr(func, "__self__", None)
-        if func is None or not isinstance(pattern, re.Pattern):
+        if (
+            func is None
+            or not isinstance(pattern, re.Pattern)
+            or func.__name__ not in _METHODS[name]
+        ):
             return None
         return {"pattern": pattern.pattern, "flags": int(pattern.flags), "method": func.__name__}
 
@@ -482,18 +672,7 @@ class Tokenizer:
         for name in _RULE_FIELDS:
             if name in excluded or name not in msg:
                 continue
-            spec = msg[name]
-            if spec is None:
-                setattr(self, "_" + name, None)
-                continue
-            try:
-                pattern = re.compile(spec["pattern"], spec.get("flags", 0))
-                func = getattr(pattern, spec.get("method", _METHOD[name]))
-            except (re.error, KeyError, TypeError, AttributeError) as err:
-                raise SerializationError(
-                    f"Tokenizer data: rule {name!r} cannot be restored: {err}"
-                ) from None
-            setattr(self, "_" + name, func)
+            setattr(self, "_" + name, _rule_from_serial(name, msg[name]))
         if "rules" in msg and "rules" not in excluded:
             rules = msg["rules"]
             if not isinstance(rules, dict):
@@ -502,6 +681,7 @@ class Tokenizer:
                 self.rules = rules
             except TokenizerError as err:
                 raise SerializationError(f"Tokenizer data: {err}") from None
+        self._derive()
         self._cache.clear()
         return self
 

@@ -16,7 +16,7 @@ from typing import overload
 
 import msgpack
 
-from treadle.errors import SerializationError
+from treadle.errors import DataError, SerializationError
 from treadle.util import atomic_write_text
 
 # Hashing is cheap but not free; the tokenizer and Doc constructor hash the same
@@ -30,12 +30,29 @@ def hash_string(string: str) -> int:
     """Return the stable 64-bit (unsigned) hash of ``string``; ``""`` gives 0."""
     value = _HASH_CACHE.get(string)
     if value is None:
-        value = int.from_bytes(
-            blake2b(string.encode("utf8"), digest_size=8).digest(), "little"
-        )
+        try:
+            data = string.encode("utf8")
+        except UnicodeEncodeError as err:
+            raise DataError(surrogate_message(string, err.start)) from None
+        value = int.from_bytes(blake2b(data, digest_size=8).digest(), "little")
         if len(_HASH_CACHE) < _HASH_CACHE_MAX:
             _HASH_CACHE[string] = value
     return value
+
+
+def surrogate_message(text: str, index: int) -> str:
+    """Why text with a lone surrogate at ``index`` is refused, naming the position.
+
+    A lone surrogate (U+D800-U+DFFF) is not a character: strict UTF-8 decoding never
+    yields one (they come from ``errors="surrogateescape"`` or broken JSON escapes such
+    as ``"\\ud800"``), and no UTF-8 file (corpus, DocBin, saved vocab) can hold it. Keeping
+    it would only move the failure to the first save, so treadle refuses it at once."""
+    context = text[max(0, index - 20) : index + 20]
+    return (
+        f"Text has a lone surrogate U+{ord(text[index]):04X} at character {index} "
+        f"(near {context!r}); it is not valid Unicode. Decode the input strictly, or "
+        "clean it first, e.g. text.encode('utf-8', 'replace').decode('utf-8')"
+    )
 
 
 class StringStore:
