@@ -169,9 +169,11 @@ def train_with_budget(
     eval_frequency: int,
     n_dev_words: int,
     extra: Callable[[Any], dict[str, float]] | None = None,
+    max_steps: int = 0,
 ) -> tuple[Any, Recorder, float]:
-    """Initialize and train the pipeline ``config`` describes for ``budget_s`` seconds.
-    Returns the nlp (last weights), the recorder and the wall time of the run."""
+    """Initialize and train the pipeline ``config`` describes for ``budget_s`` seconds
+    (and at most ``max_steps`` steps, if set). Returns the nlp (last weights), the
+    recorder and the wall time of the run."""
     from treadle.config import registry
     from treadle.training.initialize import init_nlp
     from treadle.training.loop import train
@@ -192,7 +194,7 @@ def train_with_budget(
     config["training"]["logger"] = {"@loggers": "bench.Recorder.v1"}
     config["training"]["before_update"] = {"@callbacks": "bench.budget.v1"}
     config["training"]["eval_frequency"] = eval_frequency
-    config["training"]["max_steps"] = 0
+    config["training"]["max_steps"] = max_steps
     config["training"]["patience"] = 0
     nlp = init_nlp(config)
     t0 = time.perf_counter()

