@@ -54,6 +54,25 @@ def test_long_doc_goes_through_in_windows(bert_tokenizer, bert_model, nlp):
     assert torch.isfinite(out.hidden).all() and out.hidden.abs().sum(dim=1).gt(0).all()
 
 
+def test_prediction_averages_windows_in_place_like_training(bert_tokenizer, bert_model, nlp):
+    """Without a graph the windows are summed into each Doc's rows group by group; the
+    rows must be those of the differentiable path, overlaps and short Docs included."""
+    from treadle.transformers.span_getters import configure_strided_spans
+
+    docs = [nlp.make_doc(" ".join([TEXT] * 6)), nlp.make_doc("hello world"), nlp.make_doc("")]
+    model = TransformerModel(
+        bert_tokenizer, bert_model, configure_strided_spans(20, 12), max_batch_items=96
+    )
+    model.eval()
+    with torch.no_grad():
+        streamed = model(docs)
+    with_graph = model(docs)
+    assert with_graph[0].hidden.requires_grad
+    for a, b in zip(streamed, with_graph, strict=True):
+        assert a.hidden.shape == b.hidden.shape
+        torch.testing.assert_close(a.hidden, b.hidden.detach(), rtol=1e-5, atol=1e-5)
+
+
 def test_listener_pools_one_row_per_token(bert_tokenizer, bert_model, nlp):
     model = TransformerModel(bert_tokenizer, bert_model, doc_spans)
     docs = [nlp.make_doc("the cat  unbelievable"), nlp.make_doc("")]

@@ -146,7 +146,9 @@ def _set_trf_data(docs: Sequence[Doc], outputs: Sequence[Any]) -> None:
     """One device->host copy for the batch, then a numpy view per Doc."""
     if not docs:
         return
-    packed = torch.cat([o.hidden.detach() for o in outputs], dim=0).float().cpu().numpy()
+    hidden = [o.hidden.detach() for o in outputs]
+    # One Doc (a long one, say): its rows as they are, no concatenated copy.
+    packed = (hidden[0] if len(hidden) == 1 else torch.cat(hidden, dim=0)).float().cpu().numpy()
     bounds = np.cumsum([len(o) for o in outputs])[:-1]
     for doc, out, rows in zip(docs, outputs, np.split(packed, bounds), strict=True):
         doc._.trf_data = TransformerData(out.input_ids, out.wordpieces, rows, out.alignment)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import tempfile
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,11 +255,10 @@ class TransformerModel(torch.nn.Module):
             return nullcontext()
         return torch.autocast(device_type="cuda", dtype=torch.float16)
 
-    def _run_windows(self, windows: Sequence[Window], device: torch.device) -> list[torch.Tensor]:
-        """Each window's last hidden states (length_k, width), batching windows of
-        similar length so no model call exceeds ``max_batch_items`` padded positions."""
+    def _window_groups(self, windows: Sequence[Window]) -> list[list[int]]:
+        """Windows of similar length batched so that no model call exceeds
+        ``max_batch_items`` padded positions."""
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
-        out: list[torch.Tensor | None] = [None] * len(windows)
         groups: list[list[int]] = []
         for i in order:
             # Sorted by length, so the window being added is the group's longest.
@@ -267,36 +266,77 @@ class TransformerModel(torch.nn.Module):
                 groups[-1].append(i)
             else:
                 groups.append([i])
+        return groups
+
+    def _run_groups(
+        self, windows: Sequence[Window], device: torch.device
+    ) -> Iterator[tuple[list[int], torch.Tensor]]:
+        """Each group of windows with its last hidden states (n, longest, width)."""
         with self._autocast(device):
-            for group in groups:
+            for group in self._window_groups(windows):
                 ids, mask = pad_windows([windows[i] for i in group], self.pad_token_id, device)
                 hidden = self.transformer(input_ids=ids, attention_mask=mask).last_hidden_state
-                hidden = hidden.float()
-                for row, i in enumerate(group):
-                    out[i] = hidden[row, : len(windows[i])]
+                yield group, hidden.float()
+
+    def _run_windows(self, windows: Sequence[Window], device: torch.device) -> list[torch.Tensor]:
+        """Each window's last hidden states (length_k, width)."""
+        out: list[torch.Tensor | None] = [None] * len(windows)
+        for group, hidden in self._run_groups(windows, device):
+            for row, i in enumerate(group):
+                out[i] = hidden[row, : len(windows[i])]
         return out  # type: ignore[return-value]
+
+    def _averaged_in_place(
+        self, windows: Sequence[Window], pieces: Sequence[DocPieces], device: torch.device
+    ) -> list[torch.Tensor]:
+        """Without a graph: each Doc's rows summed window by window into one buffer
+        as the groups come out of the model, then averaged, so a long Doc holds its
+        own rows and one group's outputs, never every window's outputs at once."""
+        sums = [torch.zeros(len(p), self.width, device=device) for p in pieces]
+        counts = [torch.zeros(len(p), device=device) for p in pieces]
+        for group, hidden in self._run_groups(windows, device):
+            for row, i in enumerate(group):
+                w = windows[i]
+                positions = torch.as_tensor(w.positions, dtype=torch.long, device=device)
+                keep = positions >= 0
+                sums[w.doc_index].index_add_(0, positions[keep], hidden[row, : len(w)][keep])
+                counts[w.doc_index].index_add_(0, positions[keep], torch.ones_like(positions[keep], dtype=counts[0].dtype))
+        for total, n in zip(sums, counts, strict=True):
+            total.div_(n.clamp_min_(1).unsqueeze(1))
+        return sums
 
     def forward(self, docs: Sequence[Doc]) -> list[DocTransformerOutput]:
         docs = list(docs)
         pieces: list[DocPieces] = tokenize_docs(self.tokenizer, docs)
         windows = span_windows(self.tokenizer, self.get_spans(docs), pieces, self.max_length)
         device = next(self.transformer.parameters()).device
-        hidden = self._run_windows(windows, device) if windows else []
-        per_doc: list[list[int]] = [[] for _ in docs]
-        for k, w in enumerate(windows):
-            per_doc[w.doc_index].append(k)
+        if torch.is_grad_enabled():
+            doc_rows = self._averaged_with_graph(windows, pieces, device)
+        else:
+            doc_rows = self._averaged_in_place(windows, pieces, device)
         outputs = []
-        for i, doc_pieces in enumerate(pieces):
-            ks = per_doc[i]
-            if ks:
-                rows = average_windows(
-                    [hidden[k] for k in ks], [windows[k].positions for k in ks], len(doc_pieces)
-                )
-            else:  # an empty Doc, or one the span getter gave nothing to read
-                rows = torch.zeros(len(doc_pieces), self.width, device=device)
+        for doc_pieces, rows in zip(pieces, doc_rows, strict=True):
             strings = self.tokenizer.convert_ids_to_tokens(doc_pieces.input_ids.tolist())
             outputs.append(DocTransformerOutput(doc_pieces.input_ids, strings, rows, doc_pieces.alignment))
         return outputs
+
+    def _averaged_with_graph(
+        self, windows: Sequence[Window], pieces: Sequence[DocPieces], device: torch.device
+    ) -> list[torch.Tensor]:
+        """Each Doc's rows, differentiable: the windows' outputs averaged per Doc."""
+        hidden = self._run_windows(windows, device) if windows else []
+        per_doc: list[list[int]] = [[] for _ in pieces]
+        for k, w in enumerate(windows):
+            per_doc[w.doc_index].append(k)
+        out = []
+        for ks, doc_pieces in zip(per_doc, pieces, strict=True):
+            if ks:
+                out.append(average_windows(
+                    [hidden[k] for k in ks], [windows[k].positions for k in ks], len(doc_pieces)
+                ))  # fmt: skip
+            else:  # an empty Doc, or one the span getter gave nothing to read
+                out.append(torch.zeros(len(doc_pieces), self.width, device=device))
+        return out
 
     def extra_repr(self) -> str:
         return f"name={self.name!r}, width={self.width}, max_length={self.max_length}"
