@@ -14,8 +14,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts name config sections like [initialize]: plain text, not Rich markup.
+    rich_markup_mode=None,
 )
-debug_app = typer.Typer(help="Inspect configs and training data.", no_args_is_help=True)
-init_app = typer.Typer(help="Create starter and filled configs.", no_args_is_help=True)
+debug_app = typer.Typer(
+    help="Inspect configs and training data.", no_args_is_help=True, rich_markup_mode=None
+)
+init_app = typer.Typer(
+    help="Create starter and filled configs.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(debug_app, name="debug")
 app.add_typer(init_app, name="init")
