@@ -13,7 +13,7 @@ from tests.toy_pipeline import (  # importing registers the toy components
     WS_CONFIG,
     sentencized_nlp,
 )
-from treadle.errors import SerializationError
+from treadle.errors import SerializationError, TreadleWarning
 from treadle.language import Language
 
 
@@ -214,7 +214,6 @@ def _as_old_save(path: Path) -> None:
 
 
 def test_save_without_hashes_loads_with_a_warning(tmp_path: Path) -> None:
-    from treadle.errors import TreadleWarning
 
     path = _tagger_dir(tmp_path)
     want = [t.tag_ for t in treadle.load(path)("I eat ham")]
@@ -245,3 +244,21 @@ def test_corrupt_parts_of_an_old_save_fail_naming_the_file(
     with pytest.warns(Warning):
         msg = _load_error(path)
     assert file in msg and words in msg
+
+
+@pytest.mark.parametrize("labels", [None, ["PRP", "VBP"]], ids=["no-labels", "one-missing"])
+def test_labels_that_do_not_fit_the_weights_fail_in_an_old_save(tmp_path: Path, labels) -> None:
+    """Without hashes nothing else notices: the weights' output width must match the
+    labels in cfg.json, or tags would come from the wrong rows (or index past them)."""
+    path = _tagger_dir(tmp_path)
+    cfg_path = path / "tagger" / "cfg.json"
+    cfg = json.loads(cfg_path.read_text())
+    if labels is None:
+        cfg = {}
+    else:
+        cfg["labels"] = labels
+    cfg_path.write_text(json.dumps(cfg))
+    _as_old_save(path)
+    with pytest.warns(TreadleWarning):
+        msg = _load_error(path)
+    assert "output width of 3" in msg and "component 'tagger'" in msg

@@ -260,8 +260,24 @@ class TrainablePipe(Pipe):
             raise SerializationError(f"{where}: could not read the weights: {err}") from err
         device = next((p.device for p in self.model.parameters()), torch.device("cpu"))
         loaded = {k: v.to(device) for k, v in loaded.items()}
+        # cfg (read first) sized the output for the labels; weights of another width
+        # would pair rows with the wrong labels, or index past them.
+        has_output = self._needs_labels() and output_layer(self.model) is not None
+        # A lazy output layer (no labels in cfg) has no width yet: 0 rows.
+        expected = (self._output_width() or 0) if has_output else None
         load_state(self.model, loaded, where=where)
+        if expected is not None and (self._output_width() or 0) != expected:
+            raise SerializationError(
+                f"{where}: the weights have an output width of {self._output_width()}, but "
+                f"component {self.name!r} has {len(self.labels)} labels in its cfg (output "
+                f"width {expected}): the saved files do not belong together."
+            )
         self._initialized = True
+
+    def _output_width(self) -> int | None:
+        layer = output_layer(self.model) if self.model is not None else None
+        width = getattr(layer, "nO", None) if layer is not None else None
+        return int(width) if width is not None else None
 
     def _after_cfg(self, where: str) -> None:
         """Once cfg is read back (or kept): state derived from the labels."""
