@@ -28,6 +28,17 @@ def make(use_upper=True, nO=5, **kw) -> TransitionModel:
     return TransitionModel(FixedEncoder(), hidden_width=6, maxout_pieces=3, use_upper=use_upper, nO=nO, **kw)
 
 
+def test_precompute_without_a_graph_equals_the_differentiable_table():
+    model = make()
+    X = torch.randn(7, 8, requires_grad=True)
+    with_graph = model.precompute(X)
+    assert with_graph.requires_grad
+    with torch.no_grad():
+        written = model.precompute(X)  # filled in place, no concatenated copy
+    assert not written.requires_grad
+    torch.testing.assert_close(written, with_graph.detach())
+
+
 @pytest.mark.parametrize("use_upper", [True, False])
 def test_step_equals_direct_computation(use_upper):
     model = make(use_upper)

@@ -172,8 +172,16 @@ class TransitionModel(torch.nn.Module):
             )
         N = tokvecs.shape[0]
         flat = self.lower_weight.reshape(self.nI, -1)
-        hidden = (tokvecs @ flat).reshape(N, self.nF, -1)
-        return torch.cat([hidden, self.lower_pad.reshape(1, self.nF, -1)], dim=0)
+        pad = self.lower_pad.reshape(1, self.nF, -1)
+        if torch.is_grad_enabled() and (tokvecs.requires_grad or flat.requires_grad):
+            hidden = (tokvecs @ flat).reshape(N, self.nF, -1)
+            return torch.cat([hidden, pad], dim=0)
+        # Without a graph the product is written straight into the table: the table is
+        # the largest array of a long Doc's parse, and a concatenated copy doubled it.
+        table = torch.empty((N + 1, self.nF, pad.shape[-1]), dtype=flat.dtype, device=flat.device)
+        torch.matmul(tokvecs.to(flat.dtype), flat, out=table[:N].view(N, -1))
+        table[N] = pad[0]
+        return table
 
     def step(self, precomputed: torch.Tensor, feats: Any) -> torch.Tensor:
         """Scores (n, nO) for states with feature rows ``feats`` (n, nF) (-1 = none)."""
