@@ -191,3 +191,43 @@ def test_training_dropout_reaches_every_encoder_layer(vocab, activation):
     net.eval()
     with torch.no_grad():
         assert torch.equal(torch.cat(net(docs)), torch.cat(net(docs)))
+
+
+@pytest.mark.parametrize("embed_kind", ["multihash", "character"])
+def test_long_docs_encode_in_pieces_with_the_same_rows(vocab, monkeypatch, embed_kind):
+    """Prediction cuts a long Doc into pieces (with the encoder's receptive field as
+    context) and embeds rows in blocks: the rows must equal the whole-batch ones."""
+    import random
+
+    from treadle.ml.architectures import tok2vec as t2v
+
+    fix_random_seed(0)
+    if embed_kind == "multihash":
+        embed = registry.architectures.get("treadle.MultiHashEmbed.v2")(
+            width=8, attrs=["NORM", "SHAPE"], rows=[50, 20], include_static_vectors=False
+        )
+    else:
+        embed = registry.architectures.get("treadle.CharacterEmbed.v1")(
+            width=8, rows=50, nM=4, nC=3, also_embed_subwords=True, also_use_static_vectors=False
+        )
+    encode = registry.architectures.get("treadle.MaxoutWindowEncoder.v1")(
+        width=8, window_size=2, maxout_pieces=2, depth=3
+    )
+    module = registry.architectures.get("treadle.Tok2Vec.v1")(embed=embed, encode=encode).eval()
+    rng = random.Random(0)
+    words = ["the", "cat", "Sat", "on", "mats", "x1", "ZZ", "héllo"]
+    texts = [" ".join(rng.choice(words) for _ in range(n)) for n in (5, 230, 3, 61, 1, 7)]
+    docs = make_docs(vocab, texts)
+    with torch.no_grad():
+        whole = [t.clone() for t in module(docs)]
+    monkeypatch.setattr(t2v, "CHUNK_ROWS", 40)  # pieces of 40 rows, 12 of them context
+    with torch.no_grad():
+        pieces = module(docs)
+    assert [t.shape for t in pieces] == [t.shape for t in whole]
+    for a, b in zip(pieces, whole, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    # the receptive field is what the pieces need: less context would change rows
+    monkeypatch.setattr(type(encode), "receptive_field", property(lambda self: 1))
+    with torch.no_grad():
+        short = module(docs)
+    assert not torch.allclose(short[1], whole[1], atol=1e-6)

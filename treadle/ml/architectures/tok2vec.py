@@ -9,7 +9,7 @@ batch is embedded and encoded at once; window layers never cross Doc edges.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -63,10 +63,13 @@ class MultiHashEmbed(torch.nn.Module):
 
     def forward(self, docs: Sequence[Doc]) -> Ragged:
         feats = extract_features(docs, self.attrs, self._device_probe.device)
-        parts = [embed(feats.data) for embed in self.embeds]
-        if self.static_vectors is not None:
-            parts.append(self.static_vectors(docs).data)
-        return feats.with_data(self.mix(torch.cat(parts, dim=1)))
+        vectors = self.static_vectors(docs).data if self.static_vectors is not None else None
+
+        def parts(rows: slice) -> list[torch.Tensor]:
+            out = [embed(feats.data[rows]) for embed in self.embeds]
+            return out if vectors is None else [*out, vectors[rows]]
+
+        return feats.with_data(mix_in_chunks(self.mix, feats.data.shape[0], parts))
 
 
 class CharacterEmbed(torch.nn.Module):
@@ -102,12 +105,74 @@ class CharacterEmbed(torch.nn.Module):
     def forward(self, docs: Sequence[Doc]) -> Ragged:
         feats = extract_features(docs, self.attrs, self._device_probe.device)
         chars = self.chars(docs).data  # (n, nC)
-        n = chars.shape[0]
-        parts = [self.char_embed(chars.reshape(-1)).reshape(n, self.nC * self.nM)]
-        parts.extend(embed(feats.data) for embed in self.embeds)
-        if self.static_vectors is not None:
-            parts.append(self.static_vectors(docs).data)
-        return feats.with_data(self.mix(torch.cat(parts, dim=1)))
+        vectors = self.static_vectors(docs).data if self.static_vectors is not None else None
+
+        def parts(rows: slice) -> list[torch.Tensor]:
+            c = chars[rows]
+            out = [self.char_embed(c.reshape(-1)).reshape(c.shape[0], self.nC * self.nM)]
+            out.extend(embed(feats.data[rows]) for embed in self.embeds)
+            return out if vectors is None else [*out, vectors[rows]]
+
+        return feats.with_data(mix_in_chunks(self.mix, chars.shape[0], parts))
+
+
+# Without a graph (prediction), a batch with more token rows than this is encoded a
+# piece at a time, so a long Doc's memory is its own rows plus one piece's work.
+CHUNK_ROWS = 16_384
+
+
+def mix_in_chunks(
+    mix: torch.nn.Module, n: int, parts: Callable[[slice], list[torch.Tensor]]
+) -> torch.Tensor:
+    """``mix(cat(parts(rows), dim=1))`` over all ``n`` rows; without a graph, a block of
+    rows at a time (the rows are independent), so a long Doc's per-attribute
+    embeddings and their concatenation never exist whole."""
+    if torch.is_grad_enabled() or n <= CHUNK_ROWS:
+        return mix(torch.cat(parts(slice(0, n)), dim=1))
+    out: torch.Tensor | None = None
+    for start in range(0, n, CHUNK_ROWS):
+        block = mix(torch.cat(parts(slice(start, start + CHUNK_ROWS)), dim=1))
+        if out is None:
+            out = block.new_empty((n, *block.shape[1:]))
+        out[start : start + block.shape[0]] = block
+    assert out is not None
+    return out
+
+
+def _encode_in_pieces(blocks: torch.nn.Module, X: Ragged, margin: int) -> Ragged:
+    """The window encoder's output, computed over pieces of at most CHUNK_ROWS rows.
+
+    Short Docs go together in one piece; a longer Doc is cut into spans, each encoded
+    with ``margin`` rows of context on both sides (the encoder's receptive field), of
+    which only the span's own rows are kept: exactly the rows of the whole Doc."""
+    out = torch.empty_like(X.data)
+    pending: list[tuple[int, int]] = []  # (start, length) of short Docs waiting
+
+    def flush() -> None:
+        if not pending:
+            return
+        first, total = pending[0][0], sum(n for _, n in pending)
+        Y = blocks(Ragged(X.data[first : first + total], [n for _, n in pending]))
+        out[first : first + total] = Y.data
+        pending.clear()
+
+    start = 0
+    for length in X.lengths:
+        if length > CHUNK_ROWS:
+            flush()
+            core = max(1, CHUNK_ROWS - 2 * margin)
+            for a in range(start, start + length, core):
+                b = min(a + core, start + length)
+                lo, hi = max(start, a - margin), min(start + length, b + margin)
+                Y = blocks(Ragged(X.data[lo:hi], [hi - lo]))
+                out[a:b] = Y.data[a - lo : b - lo]
+        else:
+            if pending and sum(n for _, n in pending) + length > CHUNK_ROWS:
+                flush()
+            pending.append((start, length))
+        start += length
+    flush()
+    return X.with_data(out)
 
 
 class WindowEncoder(torch.nn.Module):
@@ -127,8 +192,16 @@ class WindowEncoder(torch.nn.Module):
             blocks.append(Residual(torch.nn.Sequential(ExpandWindow(window_size), OnRows(layer))))
         self.blocks = torch.nn.Sequential(*blocks)
 
+    @property
+    def receptive_field(self) -> int:
+        """How many rows on each side an output row depends on."""
+        return self.depth * self.window_size
+
     def forward(self, X: Any) -> Ragged:
-        return self.blocks(as_ragged(X))
+        X = as_ragged(X)
+        if torch.is_grad_enabled() or X.data.shape[0] <= CHUNK_ROWS:
+            return self.blocks(X)
+        return _encode_in_pieces(self.blocks, X, self.receptive_field)
 
 
 class Tok2Vec(torch.nn.Module):
