@@ -31,8 +31,10 @@ def test_temp_folders_of_a_dead_writer_are_removed_on_the_next_save(tmp_path):
     live.mkdir()
     other = tmp_path / f".model-best.{dead_pid}.ijkl9012.tmp"  # another target's
     other.mkdir()
+    nested = tmp_path / f"..model-last.{dead_pid}.abcd1234.tmp.{dead_pid}.mnop3456.tmp"
+    nested.mkdir()  # a save inside a save, killed
     with atomic_dir(tmp_path / "model-last") as tmp:
         (tmp / "meta.json").write_text("{}")
-    assert not stale.exists()
+    assert not stale.exists() and not nested.exists()
     assert live.exists() and other.exists()
     assert sorted(p.name for p in remove_stale_temp_dirs(tmp_path / "model-best")) == [other.name]

@@ -148,7 +148,9 @@ def remove_stale_temp_dirs(path: Path) -> list[Path]:
     """Remove the temp folders that :func:`atomic_dir` left beside ``path`` in a
     process that died mid-save (killed, power cut): their names carry the writer's
     pid, and only those whose process is gone are removed. Returns what was removed."""
-    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(\d+)\.[^.]+\.(tmp|old)$")
+    # Leading dots: a save inside a save (nlp.to_disk into atomic_dir's temp folder)
+    # leaves a temp folder of the temp folder, named after it.
+    pattern = re.compile(rf"^\.+{re.escape(path.name)}\.(\d+)\..*\.(tmp|old)$")
     removed = []
     with contextlib.suppress(OSError):
         for entry in path.parent.iterdir():
