@@ -50,6 +50,9 @@ def main() -> None:
         for c in COLUMNS:
             totals[c] += int(row.get(c, 0))
     print(f"{'all':<39}" + "".join(f"{totals[c]:>14,}" for c in COLUMNS))
+    for part, row in rows:
+        for example in row.get("examples", []) or []:
+            print(f"{part} {row['probe']}: {example}")
 
 
 if __name__ == "__main__":
