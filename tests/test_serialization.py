@@ -262,3 +262,18 @@ def test_labels_that_do_not_fit_the_weights_fail_in_an_old_save(tmp_path: Path, 
     with pytest.warns(TreadleWarning):
         msg = _load_error(path)
     assert "output width of 3" in msg and "component 'tagger'" in msg
+
+
+@pytest.mark.parametrize("labels", [5, None, [1, 2, 3], "abc"], ids=["int", "null", "ints", "str"])
+def test_labels_of_the_wrong_type_fail_naming_the_file(tmp_path: Path, labels) -> None:
+    """An old save (no hashes) whose cfg.json holds labels of another type: a clean
+    error, never a TypeError, and never a string read as its characters."""
+    path = _tagger_dir(tmp_path)
+    cfg_path = path / "tagger" / "cfg.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["labels"] = labels
+    cfg_path.write_text(json.dumps(cfg))
+    _as_old_save(path)
+    with pytest.warns(TreadleWarning):
+        msg = _load_error(path)
+    assert "tagger/cfg.json" in msg and "'labels' must be a list of str" in msg

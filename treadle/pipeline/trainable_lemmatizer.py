@@ -26,7 +26,12 @@ from treadle.errors import DataError, PipelineError, SerializationError
 from treadle.pipeline._internal.edit_tree import EditTrees
 from treadle.pipeline._internal.labels import IGNORE, aligned_token_values, packed_scores
 from treadle.pipeline._internal.serialize import MSGPACK, Part
-from treadle.pipeline._internal.trainable import MODEL_FILE, TrainablePipe, _check_examples
+from treadle.pipeline._internal.trainable import (
+    MODEL_FILE,
+    TrainablePipe,
+    _check_examples,
+    check_label_list,
+)
 from treadle.pipeline.factories import factory
 from treadle.pipeline.tok2vec import DEFAULT_TOK2VEC_MODEL
 from treadle.scoring import Scorer
@@ -283,6 +288,7 @@ class EditTreeLemmatizer(TrainablePipe):
         self.trees = EditTrees().from_json(data, where=where)
 
     def _after_cfg(self, where: str) -> None:
+        check_label_list(self.cfg.get("labels", []), where, int)
         self._reset_caches()
         if self.labels:
             self._resize_output(len(self.labels))

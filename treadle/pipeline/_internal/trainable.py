@@ -281,10 +281,22 @@ class TrainablePipe(Pipe):
 
     def _after_cfg(self, where: str) -> None:
         """Once cfg is read back (or kept): state derived from the labels."""
+        check_label_list(self.cfg.get("labels", []), where)
         for label in self.labels:
             self.vocab.strings.add(label)
         if self._needs_labels() and self.labels:
             self._resize_output(len(self.labels))
+
+
+def check_label_list(labels: Any, where: str, item: type = str) -> None:
+    """A saved cfg's ``labels`` must be a list of ``item``s: anything else would load as
+    other labels (a string as its characters) or fail later, far from the file."""
+    if not isinstance(labels, list | tuple) or not all(
+        isinstance(x, item) and not isinstance(x, bool) for x in labels
+    ):
+        raise SerializationError(
+            f"{where}: 'labels' must be a list of {item.__name__}, got {str(labels)[:80]!r}"
+        )
 
 
 def _check_examples(examples: Iterable[Any], name: str) -> list[Example]:

@@ -34,7 +34,7 @@ import torch
 
 from treadle.errors import ConfigError, DataError, PipelineError
 from treadle.ml.dropout import set_dropout_rate
-from treadle.pipeline._internal.trainable import TrainablePipe, _check_examples
+from treadle.pipeline._internal.trainable import TrainablePipe, _check_examples, check_label_list
 from treadle.pipeline._internal.transition.beam import beam_search
 from treadle.pipeline._internal.transition.system import INVALID_COST, StateBatch, TransitionSystem
 
@@ -128,6 +128,7 @@ class TransitionPipe(TrainablePipe):
             self.model.resize_output(n_actions)
 
     def _after_cfg(self, where: str) -> None:
+        check_label_list(self.cfg.get("labels", []), where)
         self.moves = self.make_moves(self.labels)
         for label in self.labels:
             self.vocab.strings.add(label)
