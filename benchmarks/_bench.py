@@ -286,6 +286,27 @@ def summarize(
     return out
 
 
+def summarize_by_score(
+    rows: list[dict[str, Any]],
+    metrics: list[tuple[str, str]],
+    predict_wps: float,
+    peak_mb: float,
+) -> dict[str, Any]:
+    """``summarize`` at the best evaluation by the pipeline's weighted score, with the
+    ``metrics`` keys it reported as percentages."""
+    return summarize(
+        rows,
+        lambda r: r["score"],
+        lambda best: {
+            key: 100 * best["scores"][key]
+            for key, _ in metrics
+            if best["scores"].get(key) is not None
+        },
+        predict_wps,
+        peak_mb,
+    )
+
+
 def train_wps(rows: list[dict[str, Any]]) -> float:
     """Words/s between the first and the last evaluation (start-up, such as reading
     the corpus for the first epoch, left out); the whole run with one evaluation."""

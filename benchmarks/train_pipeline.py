@@ -41,7 +41,7 @@ from _bench import (  # noqa: E402
     prediction_speed,
     print_comparison,
     spacy_result,
-    summarize,
+    summarize_by_score,
     train_efficiency_pipeline,
 )
 from train_tagger import DATA, convert_ewt  # noqa: E402
@@ -76,17 +76,7 @@ def components() -> list[str]:
 
 def figures(rows: list[dict], predict_wps: float, peak_mb: float) -> dict:
     """Accuracies (percent) at the best evaluation by weighted score, and speeds."""
-    return summarize(
-        rows,
-        lambda r: r["score"],
-        lambda best: {
-            key: 100 * best["scores"][key]
-            for key, _ in METRICS
-            if best["scores"].get(key) is not None
-        },
-        predict_wps,
-        peak_mb,
-    )
+    return summarize_by_score(rows, METRICS, predict_wps, peak_mb)
 
 
 def main() -> None:

@@ -53,7 +53,7 @@ from _bench import (  # noqa: E402
     peak_rss_mb,
     prediction_speed,
     print_comparison,
-    summarize,
+    summarize_by_score,
     train_with_budget,
 )
 from train_tagger import DATA, convert_ewt  # noqa: E402
@@ -107,17 +107,8 @@ def pipeline_config(
 
 
 def figures(rows: list[dict], predict_wps: float, peak_mb: float) -> dict:
-    return summarize(
-        rows,
-        lambda r: r["score"],
-        lambda best: {
-            key: 100 * best["scores"][key]
-            for key, _ in METRICS
-            if best["scores"].get(key) is not None
-        },
-        predict_wps,
-        peak_mb,
-    )
+    """Accuracies (percent) at the best evaluation by weighted score, and speeds."""
+    return summarize_by_score(rows, METRICS, predict_wps, peak_mb)
 
 
 def train_one(config: Any, args: argparse.Namespace, dev_texts: list[str], n_dev_words: int):

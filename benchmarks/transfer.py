@@ -177,8 +177,6 @@ def train_variant(
 
 def train_steps(config: Any, *, steps: int, eval_frequency: int, n_dev_words: int) -> Any:
     """``train_with_budget`` with ``steps`` steps instead of a time budget."""
-    config = config.copy()
-    config["training"]["max_steps"] = steps
     return train_with_budget(
         config, budget_s=float("inf"), eval_frequency=eval_frequency, n_dev_words=n_dev_words,
         max_steps=steps,

@@ -889,8 +889,7 @@ def check_component_name(name: Any) -> None:
     if not isinstance(name, str) or not name:
         raise PipelineError(f"A component name must be a non-empty string, got {name!r}.")
     bad = (
-        name in (".", "..")
-        or name.startswith(".")
+        name.startswith(".")  # also "." and ".."
         or any(c in name for c in "/\\\x00:")
         or Path(name).is_absolute()
         or len(name) > 200
@@ -934,11 +933,7 @@ def _load_source(path: str | Path, pipe_name: str) -> Language:
             f"components.{pipe_name}.source: sourcing loop ({loop}); a pipeline can't take "
             "a component from itself, directly or through another pipeline."
         )
-    token = _SOURCES_BEING_LOADED.set((*chain, resolved))
-    try:
-        return load(path)
-    finally:
-        _SOURCES_BEING_LOADED.reset(token)
+    return load(path)  # which adds the path to the chain while it loads
 
 
 # ---------------------------------------------------------------------- top level
@@ -973,8 +968,7 @@ def load(
     nested dict or with dotted keys (``{"components.sentencizer.overwrite": True}``)."""
     path = ensure_path(path)
     serialization.check_pipeline_dir(path)
-    chain = _SOURCES_BEING_LOADED.get()
-    token = _SOURCES_BEING_LOADED.set(chain if path.resolve() in chain else (*chain, path.resolve()))
+    token = _SOURCES_BEING_LOADED.set((*_SOURCES_BEING_LOADED.get(), path.resolve()))
     try:
         return _load(path, exclude=exclude, disable=disable, enable=enable, config=config)
     finally:

@@ -146,14 +146,14 @@ def _encode_in_pieces(blocks: torch.nn.Module, X: Ragged, margin: int) -> Ragged
     with ``margin`` rows of context on both sides (the encoder's receptive field), of
     which only the span's own rows are kept: exactly the rows of the whole Doc."""
     out = torch.empty_like(X.data)
-    pending: list[tuple[int, int]] = []  # (start, length) of short Docs waiting
+    pending: list[int] = []  # lengths of the short Docs waiting, from row ``first``
+    first = 0
 
     def flush() -> None:
-        if not pending:
-            return
-        first, total = pending[0][0], sum(n for _, n in pending)
-        Y = blocks(Ragged(X.data[first : first + total], [n for _, n in pending]))
-        out[first : first + total] = Y.data
+        total = sum(pending)
+        if total:
+            Y = blocks(Ragged(X.data[first : first + total], pending))
+            out[first : first + total] = Y.data
         pending.clear()
 
     start = 0
@@ -167,9 +167,11 @@ def _encode_in_pieces(blocks: torch.nn.Module, X: Ragged, margin: int) -> Ragged
                 Y = blocks(Ragged(X.data[lo:hi], [hi - lo]))
                 out[a:b] = Y.data[a - lo : b - lo]
         else:
-            if pending and sum(n for _, n in pending) + length > CHUNK_ROWS:
+            if start - first + length > CHUNK_ROWS:
                 flush()
-            pending.append((start, length))
+            if not pending:
+                first = start
+            pending.append(length)
         start += length
     flush()
     return X.with_data(out)
