@@ -11,7 +11,8 @@ echo "== Converting the sample corpus (examples/data) into corpus/"
 .venv/bin/treadle convert examples/data/ewt-sample-dev.conllu corpus
 echo
 echo "== Training examples/configs/tagger.cfg into training/"
-.venv/bin/treadle train examples/configs/tagger.cfg --output training \
+# --overwrite: the demo retrains from scratch each time it is run.
+.venv/bin/treadle train examples/configs/tagger.cfg --output training --overwrite \
     --paths.train corpus/ewt-sample-train.docbin --paths.dev corpus/ewt-sample-dev.docbin
 echo
 echo "== Tagging a sentence with training/model-best"
