@@ -46,7 +46,11 @@ LAYERS["treadle.language"] = {
     "treadle.serialization", "treadle.train_step",
 }
 LAYERS["treadle.training"] = {*LAYERS["treadle.language"], "treadle.language"}
-LAYERS["treadle.cli"] = {*LAYERS["treadle.training"], "treadle.training", "treadle"}
+# Several workers training one pipeline: the training loop plus torch.distributed/Ray.
+LAYERS["treadle.distributed"] = {*LAYERS["treadle.training"], "treadle.training"}
+LAYERS["treadle.cli"] = {
+    *LAYERS["treadle.distributed"], "treadle.distributed", "treadle.training", "treadle",
+}
 LAYERS["treadle.__main__"] = {"treadle.cli"}
 
 

@@ -36,13 +36,21 @@ def train_cli(
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Replace a previous run's model-last/ and model-best/ in --output."
     ),
+    n_workers: int = typer.Option(
+        1,
+        "--n-workers",
+        "-n",
+        min=1,
+        help="Processes that train together on this machine (torch.distributed, "
+        "gradients summed every step); for several machines see 'treadle ray train'.",
+    ),
     verbose: bool = verbose_option(),
 ) -> None:
     """Train the pipeline CONFIG describes; settings can be overridden with options like
     --paths.train ./train.docbin --training.max_steps 1000 (also from the
     TREADLE_CONFIG_OVERRIDES environment variable)."""
-    from treadle.training.checkpoint import LAST_DIR, check_output_folder, has_training_state
-    from treadle.training.initialize import fill_training_config, init_nlp
+    from treadle.training.checkpoint import LAST_DIR, check_output_folder
+    from treadle.training.initialize import nlp_for_run
     from treadle.training.loop import train
 
     if resume and overwrite:
@@ -54,28 +62,19 @@ def train_cli(
     config, overrides = load_user_config(config_path, ctx.args, code)
     if verbose and overrides:
         info("Overrides: " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))
+    if n_workers > 1:
+        from treadle.distributed.job import TrainingJob
+        from treadle.distributed.processes import train_in_processes
+
+        job = TrainingJob.create(config, code, output, resume=resume, overwrite=overwrite)
+        info(f"Training on {n_workers} workers" + (f"; output: {output}" if output else ""))
+        status = train_in_processes(job, n_workers, gpu_id=gpu_id)
+        if status:
+            sys.exit(status)
+        return
+    nlp = nlp_for_run(config, output, resume=resume, use_gpu=gpu_id)
     if resume:
-        from treadle.language import load
-
-        if output is None:
-            raise ConfigError("--resume needs --output, the folder of the run to continue.")
-        last = output / LAST_DIR
-        if not has_training_state(last):
-            raise ConfigError(
-                f"Nothing to resume in {output}: no {LAST_DIR}/ with training state. "
-                f"Start the run without --resume."
-            )
-        if gpu_id >= 0:
-            from treadle.ml import require_gpu
-
-            require_gpu(gpu_id)
-        nlp = load(last)
-        # The current config (with today's overrides) drives the rest of the run.
-        filled = fill_training_config(config).interpolate()
-        nlp.config = {k: v for k, v in filled.items() if k != "components"}
-        info(f"Resuming from {last}")
-    else:
-        nlp = init_nlp(config, use_gpu=gpu_id)
+        info(f"Resuming from {output / LAST_DIR}" if output is not None else "Resuming")
     info(f"Pipeline: {', '.join(nlp.pipe_names) or '(empty)'}")
     if output is not None:
         info(f"Output: {output}")

@@ -239,6 +239,33 @@ def init_nlp(config: Mapping[str, Any], *, use_gpu: int = -1) -> Language:
     return nlp
 
 
+def nlp_for_run(
+    config: Config, output: Path | None, *, resume: bool, use_gpu: int = -1
+) -> Language:
+    """The ``nlp`` a training run starts from: initialized from ``config``, or, with
+    ``resume``, read from ``output``'s model-last/ with ``config``'s training settings
+    (today's overrides included) driving the rest of the run."""
+    if not resume:
+        return init_nlp(config, use_gpu=use_gpu)
+    from treadle.language import load
+    from treadle.training.checkpoint import LAST_DIR, has_training_state
+
+    if output is None:
+        raise ConfigError("--resume needs --output, the folder of the run to continue.")
+    last = Path(output) / LAST_DIR
+    if not has_training_state(last):
+        raise ConfigError(
+            f"Nothing to resume in {output}: no {LAST_DIR}/ with training state. "
+            f"Start the run without --resume."
+        )
+    if use_gpu >= 0:
+        require_gpu(use_gpu)
+    nlp = load(last)
+    filled = fill_training_config(config).interpolate()
+    nlp.config = {k: v for k, v in filled.items() if k != "components"}
+    return nlp
+
+
 def _interpolated(config: Mapping[str, Any]) -> Config:
     cfg = config if isinstance(config, Config) else Config(config)
     return cfg.interpolate() if not cfg.is_interpolated else cfg
@@ -254,6 +281,7 @@ __all__ = [
     "fill_training_config",
     "get_corpus",
     "init_nlp",
+    "nlp_for_run",
     "read_corpus",
     "resolve_training",
 ]

@@ -38,6 +38,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+import numpy as np
+
 from treadle.config.schemas import TrainingSchema
 from treadle.errors import ConfigError, DataError
 from treadle.ml import fix_random_seed, require_gpu
@@ -62,9 +64,11 @@ from treadle.training.initialize import (
     resolve_training,
 )
 from treadle.training.loggers import setup_logger
+from treadle.training.workers import OneProcess, RunEnded, WorkerGroup, split_batch
 
 if TYPE_CHECKING:
     from treadle.language import Language
+    from treadle.ml.optimizers import Optimizer
     from treadle.tokens.example import Example
 
 # The first epoch shuffles the reader's stream in windows of this many Examples.
@@ -83,22 +87,30 @@ def train(
     stderr: IO[str] | None = None,
     resume: bool = False,
     overwrite: bool = False,
+    group: WorkerGroup | None = None,
 ) -> tuple[Language, Path | None]:
     """Train an initialized ``nlp`` as its config says; returns ``(nlp, best_path)``
     (``best_path`` is None without ``output_path`` or before any improvement).
 
     A fresh run refuses an ``output_path`` that holds a previous run's model-last/ or
-    model-best/ unless ``overwrite`` (they are then removed first) or ``resume``."""
+    model-best/ unless ``overwrite`` (they are then removed first) or ``resume``.
+    ``group`` is the set of workers this process trains with (``treadle.distributed``);
+    by default it trains alone."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    if output_path is not None:
+    group = group or OneProcess()
+    if output_path is not None and group.is_leader:
         check_output_folder(Path(output_path), resume=resume, overwrite=overwrite)
         if overwrite and not resume:
             clear_previous_run(Path(output_path))
     if use_gpu >= 0:
         require_gpu(use_gpu)
     settings, corpora = resolve_training(nlp.config)
-    return _Trainer(nlp, settings, corpora, output_path, stdout, stderr).run(resume)
+    trainer = _Trainer(nlp, settings, corpora, output_path, stdout, stderr, group)
+    try:
+        return trainer.run(resume)
+    finally:
+        group.close()
 
 
 class _Trainer:
@@ -110,12 +122,16 @@ class _Trainer:
         output_path: str | Path | None,
         stdout: IO[str],
         stderr: IO[str],
+        group: WorkerGroup,
     ) -> None:
         self.nlp = nlp
+        self.group = group
         self.T = settings
         self.stdout = stdout
         self.stderr = stderr
         self.output = Path(output_path) if output_path is not None else None
+        # Only the leader writes; the others still read model-last to resume.
+        self.saving = self.output is not None and group.is_leader
         plan = plan_training(nlp, settings, corpora)
         self.train_reader, self.dev_reader = plan.train_reader, plan.dev_reader
         self.frozen, self.annotating = set(plan.frozen), set(plan.annotating)
@@ -139,17 +155,21 @@ class _Trainer:
             self.state = load_training_state(self.nlp, self.output / LAST_DIR, self.optimizer)
         elif T.seed is not None:
             fix_random_seed(T.seed)
+        self.group.setup(self.nlp, self.optimizer, self.frozen)
         batches = self._batches()
         if resume:
             self._skip(batches, self.state.step)
             if self.state.rng is not None:
                 restore_rng(self.state.rng)
         self._start = time.perf_counter() - self.state.seconds
-        log_step, finalize = setup_logger(T.logger, self.nlp, self.stdout, self.stderr)
+        if self.group.is_leader:
+            log_step, finalize = setup_logger(T.logger, self.nlp, self.stdout, self.stderr)
+        else:
+            log_step, finalize = _no_log, _no_finalize
         self._log_step = log_step
         evaluated_at = self.state.step if resume else -1
         rng_at_step_start: dict[str, Any] | None = None
-        interrupt = StepBoundaryInterrupt(self.stderr)
+        interrupt = StepBoundaryInterrupt(self.stderr if self.group.is_leader else None)
         try:
             with interrupt:
                 while not (T.max_steps and self.state.step >= T.max_steps):
@@ -160,7 +180,10 @@ class _Trainer:
                     if drawn is None:
                         break
                     epoch, batch = drawn
-                    self._train_step(epoch, batch)
+                    try:
+                        stop = self._train_step(epoch, batch, interrupt.requested)
+                    except RunEnded:
+                        break
                     rng_at_step_start = None
                     if self.state.step % T.eval_frequency == 0:
                         self._evaluate_and_save()
@@ -169,7 +192,8 @@ class _Trainer:
                             break
                     else:
                         log_step(None)
-                    interrupt.raise_if_requested()
+                    if stop:
+                        raise KeyboardInterrupt
                 if self.state.step == 0:
                     raise DataError(
                         f"No training steps were made: the training corpus "
@@ -180,10 +204,11 @@ class _Trainer:
         except KeyboardInterrupt:
             self._zero_grads()
             where = f" in {self.output / LAST_DIR}" if self.output is not None else ""
+            say = self.stderr.write if self.group.is_leader else _no_log
             if self._applying:
                 # Stopped inside the optimizer step: some weights moved, others not.
                 # Such a state cannot be resumed exactly; the last checkpoint stays.
-                self.stderr.write(
+                say(
                     f"Stopped during step {self.state.step + 1}'s update; model-last{where} "
                     f"holds the last checkpoint (step {evaluated_at}). Continue with --resume.\n"
                 )
@@ -192,7 +217,7 @@ class _Trainer:
                 restore_rng(rng_at_step_start)
             if evaluated_at != self.state.step:
                 self._save_last(self._last_scores, capture=True)
-            self.stderr.write(
+            say(
                 f"Interrupted at step {self.state.step}; saved the last completed step{where}. "
                 f"Continue with --resume.\n"
             )
@@ -204,11 +229,19 @@ class _Trainer:
             best = None
         return self.nlp, best
 
-    def _train_step(self, epoch: int, batch: list[Example]) -> None:
+    def _train_step(self, epoch: int, batch: list[Example], stop_requested: bool) -> bool:
+        """One step over a global batch; returns whether a worker asked to stop."""
         T = self.T
         if T.before_update is not None:
             T.before_update(self.nlp, {"step": self.state.step, "epoch": epoch})
-        for part in _subdivide(batch, T.accumulate_gradient):
+        share_index, share = self.group.share(batch)
+        parts = split_batch(share, T.accumulate_gradient)
+        for j, part in enumerate(parts):
+            if T.seed is not None:
+                # Each part's dropout masks and oracle draws depend on the seed, the step
+                # and the part only: N workers then match one process that accumulates N
+                # parts, whatever ran before.
+                fix_random_seed(part_seed(T.seed, self.state.step, share_index * len(parts) + j))
             # No optimizer here: the parts' gradients add up for one step below.
             self.nlp.update(
                 part,
@@ -220,13 +253,14 @@ class _Trainer:
             )
         # From the first weight update to the step count, the step is half applied.
         self._applying = True
-        self.nlp.finish_update(self.optimizer, exclude=self.frozen)
+        stop = self.group.finish_update(self.nlp, self.optimizer, self.frozen, stop_requested)
         self._zero_grads()  # frozen components' gradients, if any reached them
         self.optimizer.step_schedules()
         self.state.step += 1
         self.state.epoch = epoch
         self.state.words += sum(len(eg) for eg in batch)
         self._applying = False
+        return stop
 
     def _zero_grads(self) -> None:
         for _, param in pipeline_params(self.nlp):
@@ -276,64 +310,88 @@ class _Trainer:
     # ------------------------------------------------------------------ evaluation
 
     def _evaluate_and_save(self) -> None:
-        with rng_preserved():
-            # The state to resume from: the random generators as they are now, since
-            # evaluating and saving leave them untouched.
-            self.state.rng = capture_rng()
-            scores = self._evaluate()
-            score = weighted_score(scores, self.score_weights)
-            state = self.state
-            state.seconds = time.perf_counter() - self._start
-            state.checkpoints.append((score, state.step, state.epoch))
-            improved = state.best_score is None or score > state.best_score
-            if improved:
-                state.best_score = score
-                state.best_step = state.step
-            self._last_scores = scores
-            info = {
-                "epoch": state.epoch,
-                "step": state.step,
-                "score": score,
-                "other_scores": scores,
-                "losses": dict(self.losses),
-                "checkpoints": list(state.checkpoints),
-                "seconds": state.seconds,
-                "words": state.words,
-                "score_weights": self.score_weights,
-            }
-            self._log_step(info)
-            performance = {**scores, "score": score, "losses": dict(self.losses)}
-            self.losses.clear()
-            if self.output is not None:
-                self._save_last(performance)
-                if improved:
-                    save_pipeline(
-                        self.nlp,
-                        self.output / BEST_DIR,
-                        performance=performance,
-                        optimizer=self.optimizer,
-                        before_to_disk=self.T.before_to_disk,
-                    )
+        losses = self.group.sum_losses(dict(self.losses))
+        self.losses.clear()
+        decision: dict[str, Any] = {}
+        if self.group.is_leader:
+            with rng_preserved():
+                # The state to resume from: the random generators as they are now,
+                # since evaluating and saving leave them untouched.
+                self.state.rng = capture_rng()
+                self._checkpoint(losses)
+            decision = {"best_score": self.state.best_score, "best_step": self.state.best_step}
+        # Every worker learns the leader's verdict, so patience stops them together.
+        decision = self.group.decide(decision)
+        if not self.group.is_leader and decision:
+            self.state.best_score = decision["best_score"]
+            self.state.best_step = decision["best_step"]
 
-    def _save_last(self, performance: dict[str, Any] | None, *, capture: bool = False) -> None:
-        if self.output is None:
+    def _checkpoint(self, losses: dict[str, float]) -> None:
+        """Evaluate on the dev set, log a row, write model-last/ and maybe model-best/."""
+        optimizer = self.group.before_checkpoint(self.nlp, self.optimizer)
+        scores = self._evaluate(optimizer)
+        score = weighted_score(scores, self.score_weights)
+        state = self.state
+        state.seconds = time.perf_counter() - self._start
+        state.checkpoints.append((score, state.step, state.epoch))
+        improved = state.best_score is None or score > state.best_score
+        if improved:
+            state.best_score = score
+            state.best_step = state.step
+        self._last_scores = scores
+        info = {
+            "epoch": state.epoch,
+            "step": state.step,
+            "score": score,
+            "other_scores": scores,
+            "losses": dict(losses),
+            "checkpoints": list(state.checkpoints),
+            "seconds": state.seconds,
+            "words": state.words,
+            "score_weights": self.score_weights,
+        }
+        self._log_step(info)
+        performance = {**scores, "score": score, "losses": dict(losses)}
+        if self.saving:
+            assert self.output is not None
+            self._save_last(performance, optimizer=optimizer)
+            if improved:
+                save_pipeline(
+                    self.nlp,
+                    self.output / BEST_DIR,
+                    performance=performance,
+                    optimizer=optimizer,
+                    before_to_disk=self.T.before_to_disk,
+                )
+
+    def _save_last(
+        self,
+        performance: dict[str, Any] | None,
+        *,
+        capture: bool = False,
+        optimizer: Optimizer | None = None,
+    ) -> None:
+        if not self.saving:
             return
+        assert self.output is not None
         self.state.seconds = time.perf_counter() - self._start
         if capture:
             self.state.rng = capture_rng()
+        if optimizer is None:
+            optimizer = self.group.before_checkpoint(self.nlp, self.optimizer)
         save_pipeline(
             self.nlp,
             self.output / LAST_DIR,
             performance=performance,
-            optimizer=self.optimizer,
+            optimizer=optimizer,
             before_to_disk=self.T.before_to_disk,
             state=self.state,
         )
 
-    def _evaluate(self) -> dict[str, Any]:
+    def _evaluate(self, optimizer: Optimizer) -> dict[str, Any]:
         dev = self._dev_examples()
-        if getattr(self.optimizer, "use_averages", False):
-            with self.optimizer.use_params(pipeline_params(self.nlp)):
+        if getattr(optimizer, "use_averages", False):
+            with optimizer.use_params(pipeline_params(self.nlp)):
                 return self.nlp.evaluate(dev)
         return self.nlp.evaluate(dev)
 
@@ -346,7 +404,7 @@ class StepBoundaryInterrupt:
     the step or evaluation under way finishes, so what is saved is a state the run
     really passed through. A second Ctrl-C raises KeyboardInterrupt at once."""
 
-    def __init__(self, stderr: IO[str]) -> None:
+    def __init__(self, stderr: IO[str] | None) -> None:
         self.stderr = stderr
         self.requested = False
         self._previous: Any = None
@@ -365,7 +423,8 @@ class StepBoundaryInterrupt:
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
-        self.stderr.write("\nStopping after the current step (Ctrl-C again to stop now)...\n")
+        if self.stderr is not None:
+            self.stderr.write("\nStopping after the current step (Ctrl-C again to stop now)...\n")
 
     def raise_if_requested(self) -> None:
         if self.requested:
@@ -374,17 +433,17 @@ class StepBoundaryInterrupt:
 
 
 
-def _subdivide(batch: list[Example], parts: int) -> list[list[Example]]:
-    if parts <= 1 or len(batch) <= 1:
-        return [batch]
-    parts = min(parts, len(batch))
-    size, extra = divmod(len(batch), parts)
-    out, start = [], 0
-    for i in range(parts):
-        end = start + size + (1 if i < extra else 0)
-        out.append(batch[start:end])
-        start = end
-    return out
+def part_seed(seed: int, step: int, part: int) -> int:
+    """The seed of one part of one step's batch (see ``_train_step``)."""
+    return int(np.random.SeedSequence([seed & 0xFFFFFFFF, step, part]).generate_state(1)[0])
+
+
+def _no_log(*_: Any) -> None:
+    return None
+
+
+def _no_finalize() -> None:
+    return None
 
 
 class _Cache:
