@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates .venv (if missing) and installs treadle with its dev tools and the
-# transformers extra (the transformer tests run on a tiny local model, no download).
+# transformers and ray extras (the transformer tests run on a tiny local model, no
+# download; the Ray tests start a local cluster in a private network namespace).
 # torch is pinned here, not in pyproject: the pin picks the local CPU wheel on
 # machines that ship one instead of pulling the multi-GB CUDA build.
 set -euo pipefail
@@ -22,5 +23,5 @@ pip_install() {
 if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
     pip_install "torch==${TREADLE_TORCH_VERSION:-2.13.0}"
 fi
-pip_install -e ".[dev,transformers]"
+pip_install -e ".[dev,transformers,ray]"
 echo "setup: .venv ready ($(.venv/bin/python -c 'import treadle, torch; print("treadle", treadle.__version__, "torch", torch.__version__)'))"

@@ -13,6 +13,7 @@ import treadle.cli.init_config  # noqa: F401
 import treadle.cli.init_fill_config  # noqa: F401
 import treadle.cli.init_vectors  # noqa: F401
 import treadle.cli.pretrain  # noqa: F401
+import treadle.cli.ray  # noqa: F401
 import treadle.cli.train  # noqa: F401
 from treadle.cli import info  # noqa: E402,F401
 from treadle.cli._app import app

@@ -23,5 +23,11 @@ debug_app = typer.Typer(
 init_app = typer.Typer(
     help="Create starter and filled configs.", no_args_is_help=True, rich_markup_mode=None
 )
+ray_app = typer.Typer(
+    help="Train on several workers with Ray (pip install 'treadle[ray]').",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(debug_app, name="debug")
+app.add_typer(ray_app, name="ray")
 app.add_typer(init_app, name="init")

@@ -186,9 +186,9 @@ class _Trainer:
                         break
                     rng_at_step_start = None
                     if self.state.step % T.eval_frequency == 0:
-                        self._evaluate_and_save()
+                        out_of_patience = self._evaluate_and_save()
                         evaluated_at = self.state.step
-                        if T.patience and self.state.step - self.state.best_step >= T.patience:
+                        if out_of_patience:
                             break
                     else:
                         log_step(None)
@@ -309,7 +309,9 @@ class _Trainer:
 
     # ------------------------------------------------------------------ evaluation
 
-    def _evaluate_and_save(self) -> None:
+    def _evaluate_and_save(self) -> bool:
+        """The leader evaluates and saves; returns whether patience ran out (the
+        leader's verdict, on every worker, so they stop together)."""
         losses = self.group.sum_losses(dict(self.losses))
         self.losses.clear()
         decision: dict[str, Any] = {}
@@ -319,12 +321,17 @@ class _Trainer:
                 # since evaluating and saving leave them untouched.
                 self.state.rng = capture_rng()
                 self._checkpoint(losses)
-            decision = {"best_score": self.state.best_score, "best_step": self.state.best_step}
-        # Every worker learns the leader's verdict, so patience stops them together.
+            state, patience = self.state, self.T.patience
+            decision = {
+                "best_score": state.best_score,
+                "best_step": state.best_step,
+                "stop": bool(patience and state.step - state.best_step >= patience),
+            }
         decision = self.group.decide(decision)
         if not self.group.is_leader and decision:
             self.state.best_score = decision["best_score"]
             self.state.best_step = decision["best_step"]
+        return bool(decision.get("stop", False))
 
     def _checkpoint(self, losses: dict[str, float]) -> None:
         """Evaluate on the dev set, log a row, write model-last/ and maybe model-best/."""
