@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from treadle.config import registry
 from treadle.errors import ConfigError
-from treadle.ml.architectures.parser import TransitionModel
+from treadle.ml.architectures.parser import BlockTable, TransitionModel
 
 
 class FixedEncoder(torch.nn.Module):
@@ -103,3 +104,57 @@ def test_needs_actions_before_step():
     table = model.precompute(torch.randn(2, 8))
     with pytest.raises(ConfigError):
         model.step(table, torch.full((1, 13), -1))
+
+
+def walk_feats(n_tokens: int, n_steps: int, seed: int = 0) -> list[np.ndarray]:
+    """Feature rows like a parse's: the buffer moves left to right, most tokens are near
+    it, one stack token reaches back anywhere before it, -1 for empty slots."""
+    rng = np.random.default_rng(seed)
+    steps = []
+    for t in range(n_steps):
+        b = min(n_tokens - 1, t * n_tokens // n_steps)
+        feats = np.maximum(b - rng.integers(0, 4, size=(1, 13)), 0)
+        feats[0, 2] = rng.integers(0, b + 1)
+        feats[rng.random(feats.shape) < 0.3] = -1
+        steps.append(feats)
+    return steps
+
+
+@pytest.mark.parametrize("use_upper", [True, False])
+def test_block_table_scores_equal_the_full_table(use_upper):
+    model = make(use_upper)
+    model.block_rows = 4
+    X = torch.randn(50, 8)
+    with torch.no_grad():
+        full = model.stepper(model.precompute(X))
+    blocks = BlockTable(model, X, max_blocks=3)
+    lazy = model.stepper(blocks)
+    for feats in walk_feats(50, 120):
+        assert np.array_equal(lazy(feats), full(feats))
+    # Reaching back evicted blocks that were computed again, within the budget.
+    assert blocks.computed > 13
+    assert blocks.capacity == 3 and blocks.weight.shape[0] == 3 * 4 + 1
+
+
+def test_block_table_grows_for_a_step_that_needs_more_blocks():
+    model = make()
+    model.block_rows = 4
+    X = torch.randn(40, 8)
+    with torch.no_grad():
+        full = model.stepper(model.precompute(X))
+    blocks = BlockTable(model, X, max_blocks=2)
+    lazy = model.stepper(blocks)
+    feats = np.array([[0, 5, 9, 13, 17, 21, 25, 29, 33, 37, -1, -1, 2]])  # 10 blocks
+    assert np.array_equal(lazy(feats), full(feats))
+    assert blocks.capacity == 10
+    assert np.array_equal(lazy(feats[:, ::-1].copy()), full(feats[:, ::-1].copy()))
+
+
+def test_prediction_table_is_lazy_only_above_the_threshold():
+    model = make()
+    model.full_table_rows = 10
+    with torch.no_grad():
+        small = model.prediction_table(torch.randn(10, 8))
+        large = model.prediction_table(torch.randn(11, 8))
+    assert isinstance(small, torch.Tensor) and small.shape[0] == 11
+    assert isinstance(large, BlockTable) and large.computed == 0

@@ -69,6 +69,14 @@ class _MaxPieces(torch.autograd.Function):
 class TransitionModel(torch.nn.Module):
     """tok2vec -> precomputed feature-slot hidden layer -> maxout -> (upper) -> action scores."""
 
+    # Prediction tables (see prediction_table): up to full_table_rows tokens get the
+    # whole table (a batch of 1,000 short sentences stays below it), longer inputs a
+    # BlockTable of at most max_blocks blocks of block_rows tokens. For the efficiency
+    # parser (13 x 2 x 64 floats a token) a block is 27 MB and the budget 108 MB.
+    block_rows: int = 4096
+    max_blocks: int = 4
+    full_table_rows: int = 16384
+
     def __init__(
         self,
         tok2vec: torch.nn.Module,
@@ -165,11 +173,7 @@ class TransitionModel(torch.nn.Module):
     def precompute(self, tokvecs: torch.Tensor) -> torch.Tensor:
         """(N + 1, nF, nP * nH): every token's contribution to every feature slot; row N
         is the padding row used for feature value -1."""
-        if tokvecs.shape[-1] != self.nI:
-            raise ConfigError(
-                f"TransitionBasedParser.v1: token vectors have width {tokvecs.shape[-1]}, the "
-                f"model expects {self.nI}"
-            )
+        self._check_width(tokvecs)
         N = tokvecs.shape[0]
         flat = self.lower_weight.reshape(self.nI, -1)
         pad = self.lower_pad.reshape(1, self.nF, -1)
@@ -179,44 +183,79 @@ class TransitionModel(torch.nn.Module):
         # Without a graph the product is written straight into the table: the table is
         # the largest array of a long Doc's parse, and a concatenated copy doubled it.
         table = torch.empty((N + 1, self.nF, pad.shape[-1]), dtype=flat.dtype, device=flat.device)
-        torch.matmul(tokvecs.to(flat.dtype), flat, out=table[:N].view(N, -1))
+        for start in range(0, N, self.block_rows):
+            self.precompute_block(tokvecs, start, table[start : start + self.block_rows])
         table[N] = pad[0]
         return table
 
+    def precompute_block(self, tokvecs: torch.Tensor, start: int, out: torch.Tensor) -> None:
+        """Write the table rows of tokens ``start .. start + block_rows`` (fewer at the
+        end) into ``out`` (no graph). The full table is made of the same blocks as the
+        lazy one (:class:`BlockTable`): a BLAS product's rows can differ in the last bits
+        with the number of rows, and both paths must give the same scores."""
+        rows = tokvecs[start : start + self.block_rows]
+        flat = self.lower_weight.detach().reshape(self.nI, -1)
+        torch.matmul(rows.to(flat.dtype), flat, out=out[: len(rows)].view(len(rows), -1))
+
+    def prediction_table(self, tokvecs: torch.Tensor) -> torch.Tensor | BlockTable:
+        """The table prediction steps read (no graph): the full table for up to
+        ``full_table_rows`` tokens, else a :class:`BlockTable` holding at most
+        ``max_blocks`` blocks of ``block_rows`` tokens (more only while one step's
+        features need them), so a long Doc's table costs a fixed budget instead of
+        (tokens x nF x nP x nH) floats."""
+        self._check_width(tokvecs)
+        if tokvecs.shape[0] <= self.full_table_rows:
+            with torch.no_grad():
+                return self.precompute(tokvecs)
+        return BlockTable(self, tokvecs.detach(), self.max_blocks)
+
+    def _check_width(self, tokvecs: torch.Tensor) -> None:
+        if tokvecs.shape[-1] != self.nI:
+            raise ConfigError(
+                f"TransitionBasedParser.v1: token vectors have width {tokvecs.shape[-1]}, the "
+                f"model expects {self.nI}"
+            )
+
     def step(self, precomputed: torch.Tensor, feats: Any) -> torch.Tensor:
         """Scores (n, nO) for states with feature rows ``feats`` (n, nF) (-1 = none)."""
-        if self.nO is None or self.nO == 0:
-            raise ConfigError("TransitionBasedParser.v1: the number of actions is not set; initialize first")
+        self._check_actions()
         N = precomputed.shape[0] - 1
         feats = torch.as_tensor(feats, device=precomputed.device)
-        feats = torch.where(feats < 0, N, feats)
-        slots = torch.arange(self.nF, device=precomputed.device)
-        flat = precomputed.reshape(-1, precomputed.shape[-1])
+        return self._step_rows(precomputed, torch.where(feats < 0, N, feats))
+
+    def _step_rows(self, table: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """Scores for states whose feature tokens are the rows ``rows`` (n, nF) of ``table``."""
+        slots = torch.arange(self.nF, device=table.device)
+        flat = table.reshape(-1, table.shape[-1])
         # Gather and sum the nF rows of each state in one fused op (no (n, nF, width)
         # intermediate).
-        Z = F.embedding_bag(feats * self.nF + slots, flat, mode="sum") + self.lower_bias.reshape(-1)
+        Z = F.embedding_bag(rows * self.nF + slots, flat, mode="sum") + self.lower_bias.reshape(-1)
         H = _MaxPieces.apply(Z, self.nP)
         if self.upper is None:
             return H
         return self.upper(self.dropout(H))
 
-    def stepper(self, table: torch.Tensor) -> Callable[[np.ndarray], np.ndarray]:
-        """A function ``feats -> scores`` (numpy in, numpy out) for steps that need no
-        gradient (greedy prediction, training rollouts). On CPU it runs in numpy over
-        views of the weights: at the sizes of one step (a few hundred states), numpy's
-        per-call overhead is several times lower than torch's, and the step loop is
-        dominated by that overhead."""
-        if table.device.type != "cpu" or table.dtype != torch.float32:
-            def run_torch(feats: np.ndarray) -> np.ndarray:
-                with torch.no_grad():
-                    return self.step(table, torch.from_numpy(feats)).float().cpu().numpy()
-
-            return run_torch
+    def _check_actions(self) -> None:
         if self.nO is None or self.nO == 0:
             raise ConfigError("TransitionBasedParser.v1: the number of actions is not set; initialize first")
-        N = table.shape[0] - 1
+
+    def stepper(self, table: torch.Tensor | BlockTable) -> Callable[[np.ndarray], np.ndarray]:
+        """A function ``feats -> scores`` (numpy in, numpy out) for steps that need no
+        gradient (greedy prediction, training rollouts), over a full table or a
+        :class:`BlockTable`. On CPU it runs in numpy over views of the weights: at the
+        sizes of one step (a few hundred states), numpy's per-call overhead is several
+        times lower than torch's, and the step loop is dominated by that overhead."""
+        source = table if isinstance(table, BlockTable) else FullTable(table.detach())
+        if source.weight.device.type != "cpu" or source.weight.dtype != torch.float32:
+
+            def run_torch(feats: np.ndarray) -> np.ndarray:
+                rows = torch.from_numpy(source.rows(feats)).to(source.weight.device)
+                with torch.no_grad():
+                    return self._step_rows(source.weight, rows).float().cpu().numpy()
+
+            return run_torch
+        self._check_actions()
         nF, nP = self.nF, self.nP
-        T = table.detach().reshape(-1, table.shape[-1])
         bias = self.lower_bias.detach().reshape(-1).numpy()
         upper = self.upper
         # The small output matmul stays in torch: numpy's BLAS may start threads of its
@@ -224,11 +263,11 @@ class TransitionModel(torch.nn.Module):
         W = upper.weight.detach() if upper is not None else None
         b = upper.bias.detach() if upper is not None else None
         slots = np.arange(nF, dtype=np.int64)
-        nH = T.shape[1] // nP
+        nH = source.weight.shape[-1] // nP
 
         def run(feats: np.ndarray) -> np.ndarray:
-            rows = np.where(feats < 0, N, feats) * nF + slots
-            Z = F.embedding_bag(torch.from_numpy(rows), T, mode="sum").numpy()
+            rows = source.rows(feats) * nF + slots
+            Z = F.embedding_bag(torch.from_numpy(rows), source.flat, mode="sum").numpy()
             Z += bias
             H = Z[:, :nH]
             for p in range(1, nP):
@@ -242,6 +281,105 @@ class TransitionModel(torch.nn.Module):
     def forward(self, docs: Sequence[Doc]) -> torch.Tensor:
         """The precomputed hidden-layer table of a batch (see :meth:`precompute`)."""
         return self.precompute(self.encode(docs))
+
+
+class FullTable:
+    """A whole precomputed table as a step source: feature rows index it directly."""
+
+    def __init__(self, table: torch.Tensor) -> None:
+        self.weight = table
+        self.flat = table.reshape(-1, table.shape[-1])
+        self._pad = table.shape[0] - 1
+
+    def rows(self, feats: np.ndarray) -> np.ndarray:
+        """Table rows of the feature tokens ``feats`` (-1 -> the padding row)."""
+        return np.where(feats < 0, self._pad, feats)
+
+
+class BlockTable:
+    """The precomputed table of a long input, computed in blocks of ``block_rows`` token
+    rows when a step's features first reference them.
+
+    Blocks live in the slots of one slab tensor (slot s holds rows s * B .. s * B + B - 1;
+    the last row is the padding row), so a step stays one gather over one tensor. The
+    buffer moves left to right but the stack and the dependents reach back, so a miss
+    computes the block into the least recently used slot that the step does not need,
+    from the kept token vectors: the same product as before, hence the same numbers.
+    The slab holds ``max_blocks`` slots, more only if one step needs more blocks (many
+    Docs stepped together), and never more than the input has.
+    """
+
+    def __init__(self, model: TransitionModel, tokvecs: torch.Tensor, max_blocks: int) -> None:
+        self.model = model
+        self.tokvecs = tokvecs
+        self.block = int(model.block_rows)
+        n_blocks = -(-tokvecs.shape[0] // self.block)
+        self.slot_of = np.full(n_blocks, -1, dtype=np.int64)
+        self.block_in = np.zeros(0, dtype=np.int64)
+        self.last_used = np.zeros(n_blocks, dtype=np.int64)
+        self.clock = 0
+        self.computed = 0  # blocks computed so far, recomputations included
+        self.weight = torch.empty(0)
+        self._allocate(max(1, min(int(max_blocks), n_blocks)))
+
+    @property
+    def capacity(self) -> int:
+        return len(self.block_in)
+
+    def _allocate(self, n_slots: int) -> None:
+        """(Re)make the slab with ``n_slots`` slots, keeping the blocks already in it."""
+        m, B = self.model, self.block
+        pad = m.lower_pad.detach().reshape(m.nF, -1)
+        slab = torch.empty(
+            (n_slots * B + 1, m.nF, pad.shape[-1]), dtype=pad.dtype, device=pad.device
+        )
+        kept = self.capacity * B
+        if kept:
+            slab[:kept] = self.weight[:kept]
+        slab[-1] = pad
+        self.weight = slab
+        self.flat = slab.view(-1, slab.shape[-1])
+        self.block_in = np.concatenate(
+            [self.block_in, np.full(n_slots - self.capacity, -1, dtype=np.int64)]
+        )
+
+    def rows(self, feats: np.ndarray) -> np.ndarray:
+        """Slab rows of the feature tokens ``feats`` (-1 -> the padding row), computing
+        the blocks they reference that the slab does not hold."""
+        self.clock += 1
+        none = feats < 0
+        blocks = np.where(none, 0, feats) // self.block
+        slots = self.slot_of[blocks]
+        if (slots[~none] < 0).any():
+            self._load(np.unique(blocks[~none]))
+            slots = self.slot_of[blocks]
+        self.last_used[blocks[~none]] = self.clock
+        rows = slots * self.block + (feats - blocks * self.block)
+        rows[none] = self.capacity * self.block
+        return rows
+
+    def _load(self, needed: np.ndarray) -> None:
+        if len(needed) > self.capacity:
+            self._allocate(len(needed))
+        for block in needed[self.slot_of[needed] < 0].tolist():
+            slot = self._free_slot(needed)
+            B = self.block
+            out = self.weight[slot * B : (slot + 1) * B]
+            self.model.precompute_block(self.tokvecs, block * B, out)
+            self.block_in[slot] = block
+            self.slot_of[block] = slot
+            self.computed += 1
+
+    def _free_slot(self, needed: np.ndarray) -> int:
+        """An empty slot, else the least recently used one whose block this step does
+        not need (its block is evicted)."""
+        empty = np.flatnonzero(self.block_in < 0)
+        if len(empty):
+            return int(empty[0])
+        held = np.flatnonzero(~np.isin(self.block_in, needed))
+        slot = int(held[np.argmin(self.last_used[self.block_in[held]])])
+        self.slot_of[self.block_in[slot]] = -1
+        return slot
 
 
 @registry.architectures("treadle.TransitionBasedParser.v1")

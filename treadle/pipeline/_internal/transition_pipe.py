@@ -1,7 +1,8 @@
 """``TransitionPipe``: the component base shared by the parser and the entity recognizer.
 
 Prediction (greedy): the batch's token vectors are encoded once, the model's hidden
-layer is precomputed for every token once (``model.precompute``), then all states of
+layer is precomputed for every token once (``model.prediction_table``: the full table,
+or for a long input a block table computed on demand in bounded memory), then all states of
 the batch are stepped together: features -> ``model.step`` -> invalid actions masked
 -> argmax -> ``moves.apply``, until every state is final. With ``beam_width`` > 1 the
 same steps run over up to ``beam_width`` states per Doc (``transition/beam.py``);
@@ -169,7 +170,8 @@ class TransitionPipe(TrainablePipe):
         batch = self.moves.init_batch(docs, doc_offsets(docs))
         if not any(len(d) for d in docs):
             return batch, None
-        return batch, self.model.stepper(self.model(docs))
+        model = self.model
+        return batch, model.stepper(model.prediction_table(model.encode(docs)))
 
     def beam_parse(self, docs: list[Doc], width: int, density: float = 0.0) -> StateBatch:
         batch, step = self._start(docs)

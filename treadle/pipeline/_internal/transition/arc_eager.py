@@ -251,7 +251,12 @@ class ArcEager(TransitionSystem):
         m = kind == BREAK
         if m.any():
             r = rows[m]
-            on_stack[r] = False
+            # Clear the stack's tokens only: clearing the whole row cost O(Doc length)
+            # per sentence, quadratic over a long Doc.
+            depth = sl_all[r]
+            held = np.arange(int(depth.max()))[None, :] < depth[:, None]
+            which, pos = np.nonzero(held)
+            on_stack[r[which], stack[r[which], pos]] = False
             sl_all[r] = 0
             batch.sent_start[r, buf[m]] = 1
 
