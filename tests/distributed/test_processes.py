@@ -29,6 +29,15 @@ from treadle.distributed import TrainingJob
 from treadle.distributed.processes import train_in_processes
 
 AVERAGED = TRAIN_CONFIG.replace("use_averages = false", "use_averages = true")
+_WORDS_BATCHER = TRAIN_CONFIG[
+    TRAIN_CONFIG.index("[training.batcher]\n") : TRAIN_CONFIG.index("[training.optimizer]")
+]
+
+
+def by_sequence(text: str, size: int) -> str:
+    """``text`` with batches of exactly ``size`` sentences (the last of an epoch fewer)."""
+    block = f'[training.batcher]\n@batchers = "treadle.batch_by_sequence.v1"\nsize = {size}\n\n'
+    return text.replace(_WORDS_BATCHER, block)
 
 
 def _all_weights(model_dir: Path) -> dict[str, torch.Tensor]:
@@ -55,22 +64,23 @@ def _job(tmp_path: Path, data: dict[str, Path], out: Path, text: str = AVERAGED,
 
 
 def test_two_workers_match_one_process_accumulating_two_parts(tmp_path):
-    """The contract of synchronous training: worker r trains on part r of each batch
-    and the gradients are summed, so 2 workers end where one process ends with
-    accumulate_gradient = 2 (dropout included: each part's masks come from the seed,
-    the step and the part)."""
+    """The contract of synchronous training: a step takes one batch per worker and the
+    gradients are summed, so 2 workers with batches of 5 end where one process ends
+    with batches of 10 and accumulate_gradient = 2 (dropout included: each part's masks
+    come from the seed, the step and the part)."""
     data = write_tagger_corpora(tmp_path / "data")
     one = tmp_path / "one"
-    cfg = write_config(tmp_path / "config.cfg", AVERAGED)
+    cfg = write_config(tmp_path / "config.cfg", by_sequence(AVERAGED, 10))
     assert cli("train", cfg, "--output", one, *data_args(data),
                "--training.accumulate_gradient", "2") == 0  # fmt: skip
     two = tmp_path / "two"
-    assert train_in_processes(_job(tmp_path, data, two), 2, threads=1) == 0
+    assert train_in_processes(_job(tmp_path, data, two, by_sequence(AVERAGED, 5)), 2, threads=1) == 0
     _assert_close(one / "model-last", two / "model-last")
     state_one = json.loads((one / "model-last" / "training" / "state.json").read_text())
     state_two = json.loads((two / "model-last" / "training" / "state.json").read_text())
     assert state_two["step"] == state_one["step"] == 12
     assert state_two["words"] == state_one["words"]
+    assert state_two["epoch"] == state_one["epoch"] >= 1
     assert state_two["best_step"] == state_one["best_step"]
     perf_one = json.loads((one / "model-last" / "meta.json").read_text())["performance"]
     perf_two = json.loads((two / "model-last" / "meta.json").read_text())["performance"]

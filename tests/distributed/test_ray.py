@@ -15,7 +15,7 @@ import pytest
 
 import treadle
 from tests.distributed.netns import isolated, private_network_available, ray_env, treadle_cmd
-from tests.distributed.test_processes import SLOW_STEPS, _assert_close
+from tests.distributed.test_processes import SLOW_STEPS, _assert_close, by_sequence
 from tests.helpers import HANG_S, REPO, SAMPLE_DATA, TRAIN_CONFIG, cli, write_config
 
 pytest.importorskip("ray", reason="the ray extra is not installed")
@@ -59,10 +59,11 @@ def _perf(model: Path) -> dict:
 @pytest.mark.slow
 @needs_netns
 def test_sync_ray_workers_learn_and_match_one_process(tmp_path, ewt):
-    cfg = write_config(tmp_path / "config.cfg", TAGGER)
     one = tmp_path / "one"
-    assert cli("train", cfg, "--output", one, *_data(ewt), "--training.accumulate_gradient", "2") == 0
+    big = write_config(tmp_path / "big.cfg", by_sequence(TAGGER, 40))
+    assert cli("train", big, "--output", one, *_data(ewt), "--training.accumulate_gradient", "2") == 0
     ray_out = tmp_path / "ray"
+    cfg = write_config(tmp_path / "config.cfg", by_sequence(TAGGER, 20))
     with ray_env() as env:
         done = _ray_train(env, cfg, "--n-workers", 2, "--output", ray_out, *_data(ewt))
     assert done.returncode == 0, done.stderr

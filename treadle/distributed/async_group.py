@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from treadle.training.checkpoint import pipeline_params
-from treadle.training.workers import RunEnded, split_batch
+from treadle.training.workers import RunEnded, own_batch
 
 if TYPE_CHECKING:
     from treadle.language import Language
@@ -107,9 +107,8 @@ class AsyncGroup:
         # are the reference from here on.
         self._send_values(self.owned())
 
-    def share(self, batch: list[Example]) -> tuple[int, list[Example]]:
-        parts = split_batch(batch, self.size)
-        return self.rank, parts[self.rank] if self.rank < len(parts) else []
+    def share(self, batches: list[list[Example]]) -> tuple[int, list[Example]]:
+        return self.rank, own_batch(batches, self.rank)
 
     def finish_update(
         self, nlp: Language, optimizer: Optimizer, exclude: Iterable[str], stop: bool

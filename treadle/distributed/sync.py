@@ -21,7 +21,7 @@ import torch
 import torch.distributed as dist
 
 from treadle.training.checkpoint import pipeline_params
-from treadle.training.workers import split_batch
+from treadle.training.workers import own_batch
 
 if TYPE_CHECKING:
     from treadle.language import Language
@@ -50,11 +50,8 @@ class AllReduceGroup:
                 dist.broadcast(flat, src=0)
                 _scatter(flat, tensors)
 
-    def share(self, batch: list[Example]) -> tuple[int, list[Example]]:
-        parts = split_batch(batch, self.size)
-        if len(parts) < self.size:  # a batch shorter than the group: some get nothing
-            parts = [*parts, *([[]] * (self.size - len(parts)))]
-        return self.rank, parts[self.rank]
+    def share(self, batches: list[list[Example]]) -> tuple[int, list[Example]]:
+        return self.rank, own_batch(batches, self.rank)
 
     def finish_update(
         self, nlp: Language, optimizer: Optimizer, exclude: Iterable[str], stop: bool

@@ -158,7 +158,7 @@ class _Trainer:
         self.group.setup(self.nlp, self.optimizer, self.frozen)
         batches = self._batches()
         if resume:
-            self._skip(batches, self.state.step)
+            self._skip(batches, self.state.step * self.group.size)
             if self.state.rng is not None:
                 restore_rng(self.state.rng)
         self._start = time.perf_counter() - self.state.seconds
@@ -176,12 +176,14 @@ class _Trainer:
                     # Before the batch is drawn: drawing it may use the generators too,
                     # and a resumed run draws it again after restoring them.
                     rng_at_step_start = capture_rng()
-                    drawn = next(batches, None)
-                    if drawn is None:
+                    # A step takes one batch per worker (the end of the stream may
+                    # leave some workers none).
+                    drawn = [d for d in (next(batches, None) for _ in range(self.group.size)) if d]
+                    if not drawn:
                         break
-                    epoch, batch = drawn
+                    epoch = drawn[-1][0]
                     try:
-                        stop = self._train_step(epoch, batch, interrupt.requested)
+                        stop = self._train_step(epoch, [b for _, b in drawn], interrupt.requested)
                     except RunEnded:
                         break
                     rng_at_step_start = None
@@ -229,12 +231,13 @@ class _Trainer:
             best = None
         return self.nlp, best
 
-    def _train_step(self, epoch: int, batch: list[Example], stop_requested: bool) -> bool:
-        """One step over a global batch; returns whether a worker asked to stop."""
+    def _train_step(self, epoch: int, batches: list[list[Example]], stop_requested: bool) -> bool:
+        """One step over one batch per worker (this worker trains on its own); returns
+        whether a worker asked to stop."""
         T = self.T
         if T.before_update is not None:
             T.before_update(self.nlp, {"step": self.state.step, "epoch": epoch})
-        share_index, share = self.group.share(batch)
+        share_index, share = self.group.share(batches)
         parts = split_batch(share, T.accumulate_gradient)
         for j, part in enumerate(parts):
             if T.seed is not None:
@@ -258,7 +261,7 @@ class _Trainer:
         self.optimizer.step_schedules()
         self.state.step += 1
         self.state.epoch = epoch
-        self.state.words += sum(len(eg) for eg in batch)
+        self.state.words += sum(len(eg) for batch in batches for eg in batch)
         self._applying = False
         return stop
 

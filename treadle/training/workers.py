@@ -3,10 +3,11 @@
 ``train()`` runs the same loop in every worker; what differs between one process and
 several is behind :class:`WorkerGroup`:
 
-- every worker draws the same global batch stream (same seed, same reader) and trains
-  on its share of each batch (:meth:`WorkerGroup.share`), so all workers take the same
-  number of steps and N workers follow the trajectory of one process with
-  ``accumulate_gradient = N``;
+- every worker draws the same batch stream (same seed, same reader); a step takes
+  ``size`` consecutive batches and worker r trains on the r-th
+  (:meth:`WorkerGroup.share`), so all workers take the same number of steps, and N
+  synchronous workers follow the trajectory of one process whose batches are N times
+  larger with ``accumulate_gradient = N``;
 - :meth:`WorkerGroup.finish_update` applies a step: one process steps its optimizer;
   synchronous workers first sum their gradients; asynchronous ones exchange gradients
   and weights with the parameters' owners (``treadle.distributed``);
@@ -46,8 +47,9 @@ class WorkerGroup(Protocol):
     def setup(self, nlp: Language, optimizer: Optimizer, exclude: Iterable[str]) -> None:
         """Before the first step: every worker starts from the leader's weights."""
 
-    def share(self, batch: list[Example]) -> tuple[int, list[Example]]:
-        """This worker's part of a global batch and the part's index among all parts."""
+    def share(self, batches: list[list[Example]]) -> tuple[int, list[Example]]:
+        """This worker's batch among a step's ``batches`` (one per worker, fewer at
+        the end of the stream) and its index."""
 
     def finish_update(
         self, nlp: Language, optimizer: Optimizer, exclude: Iterable[str], stop: bool
@@ -69,7 +71,7 @@ class WorkerGroup(Protocol):
 
 
 class OneProcess:
-    """The default: a single worker that trains on every batch whole."""
+    """The default: a single worker."""
 
     rank = 0
     size = 1
@@ -78,8 +80,8 @@ class OneProcess:
     def setup(self, nlp: Language, optimizer: Optimizer, exclude: Iterable[str]) -> None:
         return None
 
-    def share(self, batch: list[Example]) -> tuple[int, list[Example]]:
-        return 0, batch
+    def share(self, batches: list[list[Example]]) -> tuple[int, list[Example]]:
+        return 0, batches[0]
 
     def finish_update(
         self, nlp: Language, optimizer: Optimizer, exclude: Iterable[str], stop: bool
@@ -100,6 +102,11 @@ class OneProcess:
         return None
 
 
+def own_batch(batches: list[list[Example]], rank: int) -> list[Example]:
+    """Worker ``rank``'s batch of a step (none when the stream ran out before it)."""
+    return batches[rank] if rank < len(batches) else []
+
+
 def split_batch(batch: list[Example], parts: int) -> list[list[Example]]:
     """``batch`` cut into ``parts`` contiguous parts whose sizes differ by at most one
     (fewer parts when the batch is shorter)."""
@@ -115,4 +122,4 @@ def split_batch(batch: list[Example], parts: int) -> list[list[Example]]:
     return out
 
 
-__all__ = ["OneProcess", "RunEnded", "WorkerGroup", "split_batch"]
+__all__ = ["OneProcess", "RunEnded", "WorkerGroup", "own_batch", "split_batch"]
