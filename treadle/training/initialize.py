@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 from treadle.config import Config, registry
 from treadle.config.schemas import TrainingSchema
 from treadle.errors import ConfigError, ConfigValidationError, DataError, PipelineError
-from treadle.language import Language
+from treadle.language import Language, load
 from treadle.ml import fix_random_seed, require_gpu
 from treadle.scoring import get_score_weights
+from treadle.training.checkpoint import LAST_DIR, has_training_state
 from treadle.util import get_closest
 
 if TYPE_CHECKING:
@@ -247,9 +248,6 @@ def nlp_for_run(
     (today's overrides included) driving the rest of the run."""
     if not resume:
         return init_nlp(config, use_gpu=use_gpu)
-    from treadle.language import load
-    from treadle.training.checkpoint import LAST_DIR, has_training_state
-
     if output is None:
         raise ConfigError("--resume needs --output, the folder of the run to continue.")
     last = Path(output) / LAST_DIR
