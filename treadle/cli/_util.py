@@ -44,6 +44,33 @@ def load_user_config(
     return load_config(str(path), overrides=overrides), overrides
 
 
+def read_training_command(
+    ctx: typer.Context,
+    config_path: str,
+    code: list[str],
+    output: Path | None,
+    *,
+    resume: bool,
+    overwrite: bool,
+    verbose: bool,
+) -> Config:
+    """What ``train`` and ``ray train`` check before any work, then the user's config:
+    ``--resume``/``--overwrite`` not both, an output folder that can be written and
+    holds no previous run unless told, and the config with its overrides."""
+    from treadle.training.checkpoint import check_output_folder
+
+    if resume and overwrite:
+        raise ConfigError("--resume continues the run in --output, --overwrite replaces it: pick one.")
+    if output is not None:
+        # Before the pipeline is built: a refusal should not wait for initialization.
+        check_output_dir(output, "--output")
+        check_output_folder(output, resume=resume, overwrite=overwrite)
+    config, overrides = load_user_config(config_path, ctx.args, code)
+    if verbose and overrides:
+        info("Overrides: " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))
+    return config
+
+
 def default_config(*, pretraining: bool = False) -> Config:
     """treadle's default training config (uninterpolated), optionally with pretraining."""
     config = Config().from_disk(DEFAULT_CONFIG_PATH, interpolate=False)

@@ -10,10 +10,9 @@ import typer
 from treadle.cli._app import ray_app
 from treadle.cli._util import (
     OVERRIDES_CONTEXT,
-    check_output_dir,
     code_option,
     info,
-    load_user_config,
+    read_training_command,
     verbose_option,
 )
 from treadle.errors import ConfigError
@@ -54,19 +53,13 @@ def ray_train_cli(
     output of 'treadle train' (overrides like --training.max_steps 1000 work too)."""
     from treadle.distributed.job import TrainingJob
     from treadle.distributed.ray_train import STRATEGIES, import_ray, ray_train
-    from treadle.training.checkpoint import check_output_folder
 
     if strategy not in STRATEGIES:
         raise ConfigError(f"--strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
-    if resume and overwrite:
-        raise ConfigError("--resume continues the run in --output, --overwrite replaces it: pick one.")
     import_ray()  # before any work: a missing extra is one line
-    if output is not None:
-        check_output_dir(output, "--output")
-        check_output_folder(output, resume=resume, overwrite=overwrite)
-    config, overrides = load_user_config(config_path, ctx.args, code)
-    if verbose and overrides:
-        info("Overrides: " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))
+    config = read_training_command(
+        ctx, config_path, code, output, resume=resume, overwrite=overwrite, verbose=verbose
+    )
     job = TrainingJob.create(config, code, output, resume=resume, overwrite=overwrite)
     where = f"the Ray cluster at {address}" if address else "a local Ray instance"
     info(f"Training on {n_workers} workers in {where}" + (f"; output: {output}" if output else ""))

@@ -10,13 +10,11 @@ import typer
 from treadle.cli._app import app
 from treadle.cli._util import (
     OVERRIDES_CONTEXT,
-    check_output_dir,
     code_option,
     info,
-    load_user_config,
+    read_training_command,
     verbose_option,
 )
-from treadle.errors import ConfigError
 
 
 @app.command("train", context_settings=OVERRIDES_CONTEXT)
@@ -49,19 +47,13 @@ def train_cli(
     """Train the pipeline CONFIG describes; settings can be overridden with options like
     --paths.train ./train.docbin --training.max_steps 1000 (also from the
     TREADLE_CONFIG_OVERRIDES environment variable)."""
-    from treadle.training.checkpoint import LAST_DIR, check_output_folder
+    from treadle.training.checkpoint import LAST_DIR
     from treadle.training.initialize import nlp_for_run
     from treadle.training.loop import train
 
-    if resume and overwrite:
-        raise ConfigError("--resume continues the run in --output, --overwrite replaces it: pick one.")
-    if output is not None:
-        # Before the pipeline is built: a refusal should not wait for initialization.
-        check_output_dir(output, "--output")
-        check_output_folder(output, resume=resume, overwrite=overwrite)
-    config, overrides = load_user_config(config_path, ctx.args, code)
-    if verbose and overrides:
-        info("Overrides: " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))
+    config = read_training_command(
+        ctx, config_path, code, output, resume=resume, overwrite=overwrite, verbose=verbose
+    )
     if n_workers > 1:
         from treadle.distributed.job import TrainingJob
         from treadle.distributed.processes import train_in_processes

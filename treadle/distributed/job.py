@@ -38,6 +38,12 @@ class TrainingJob:
         out = str(Path(output).resolve()) if output is not None else None
         return cls(config.to_str(), paths, out, resume, overwrite)
 
+    def resume_hint(self) -> str:
+        """What a user can do after a worker failed: the checkpoint that is kept."""
+        if self.output is None:
+            return ""
+        return f"{Path(self.output) / 'model-last'} holds the last checkpoint; continue with --resume."
+
     def run(
         self,
         group: WorkerGroup,
@@ -69,4 +75,17 @@ class TrainingJob:
         return best
 
 
-__all__ = ["TrainingJob"]
+def worker_errors(errors: dict[int, str]) -> str:
+    """The workers' error messages (by rank), each distinct one once: workers that
+    read the same config usually fail with the same message."""
+    ranks_of: dict[str, list[int]] = {}
+    for rank, message in sorted(errors.items()):
+        ranks_of.setdefault(message, []).append(rank)
+    if len(ranks_of) == 1:
+        return next(iter(ranks_of))
+    return "\n".join(
+        f"Worker {', '.join(map(str, ranks))}: {message}" for message, ranks in ranks_of.items()
+    )
+
+
+__all__ = ["TrainingJob", "worker_errors"]

@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from treadle.distributed.job import TrainingJob
+from treadle.distributed.job import TrainingJob, worker_errors
 
 # How long a collective waits for a peer (the leader's evaluation included) before
 # the run fails; a dead peer is noticed by the parent within a second regardless.
@@ -82,30 +82,19 @@ def _watch(
             _report_errors(rendezvous, err.error_index)
             return 1
         how = f"was killed by {err.signal_name}" if err.signal_name else f"exited with {code}"
-        sys.stderr.write(f"Worker {err.error_index} {how}; the run stopped. {_resume_hint(job)}\n")
+        sys.stderr.write(f"Worker {err.error_index} {how}; the run stopped. {job.resume_hint()}\n")
         return 1
     except mp.ProcessRaisedException as err:
-        sys.stderr.write(f"Worker {err.error_index} failed:\n{err.msg}\n{_resume_hint(job)}\n")
+        sys.stderr.write(f"Worker {err.error_index} failed:\n{err.msg}\n{job.resume_hint()}\n")
         return 1
 
 
 def _report_errors(rendezvous: Path, first: int) -> None:
-    """Print the workers' error messages, each distinct one once."""
-    messages: dict[str, list[int]] = {}
-    for path in sorted(rendezvous.glob("error-*.txt")):
-        rank = int(path.stem.split("-")[1])
-        messages.setdefault(path.read_text(encoding="utf8"), []).append(rank)
-    if not messages:
-        sys.stderr.write(f"Worker {first} failed.\n")
-    for message, ranks in messages.items():
-        who = "" if len(messages) == 1 else f"Worker {', '.join(map(str, ranks))}: "
-        sys.stderr.write(f"{who}{message}\n")
-
-
-def _resume_hint(job: TrainingJob) -> str:
-    if job.output is None:
-        return ""
-    return f"{Path(job.output) / 'model-last'} holds the last checkpoint; continue with --resume."
+    errors = {
+        int(path.stem.split("-")[1]): path.read_text(encoding="utf8")
+        for path in rendezvous.glob("error-*.txt")
+    }
+    sys.stderr.write((worker_errors(errors) if errors else f"Worker {first} failed.") + "\n")
 
 
 def _terminate(context: Any) -> None:

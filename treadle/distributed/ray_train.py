@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from treadle.distributed.job import TrainingJob
+from treadle.distributed.job import TrainingJob, worker_errors
 from treadle.errors import TreadleError
 
 STRATEGIES = ("sync", "async")
@@ -181,7 +181,7 @@ class _Driver:
                     except Exception as err:  # RayActorError, RayTaskError: the actor died
                         self._kill()
                         self._drain()
-                        self.stderr.write(f"Worker {rank} died ({_why(err)}); the run stopped. {self._hint()}\n")
+                        self.stderr.write(f"Worker {rank} died ({_why(err)}); the run stopped. {self.job.resume_hint()}\n")
                         return 1
                     if results[rank]["status"] == "error":
                         self._kill()
@@ -234,18 +234,8 @@ class _Driver:
                 self.ray.kill(worker)
 
     def _report(self, results: dict[int, dict[str, Any]]) -> None:
-        messages: dict[str, list[int]] = {}
-        for rank, result in sorted(results.items()):
-            if result["status"] == "error":
-                messages.setdefault(result["message"], []).append(rank)
-        for message, ranks in messages.items():
-            who = "" if len(messages) == 1 else f"Worker {', '.join(map(str, ranks))}: "
-            self.stderr.write(f"{who}{message}\n")
-
-    def _hint(self) -> str:
-        if self.job.output is None:
-            return ""
-        return f"{Path(self.job.output) / 'model-last'} holds the last checkpoint; continue with --resume."
+        errors = {rank: r["message"] for rank, r in results.items() if r["status"] == "error"}
+        self.stderr.write(worker_errors(errors) + "\n")
 
 
 def _why(err: BaseException) -> str:
