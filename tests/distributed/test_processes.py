@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -135,29 +136,41 @@ def make(seconds: float, pid_dir: str):
 """
 
 
-@pytest.mark.slow
-def test_a_killed_worker_stops_the_run_and_model_last_resumes(tmp_path):
-    data = write_tagger_corpora(tmp_path / "data")
+def slow_steps_run(tmp_path: Path, text: str, max_steps: int, seconds: float) -> tuple[Path, Path, Path]:
+    """A config from ``text`` whose steps sleep ``seconds`` and whose workers each
+    leave their pid in a folder: (config, code file, pid folder)."""
     pids = tmp_path / "pids"
     pids.mkdir()
     code = tmp_path / "slow.py"
     code.write_text(SLOW_STEPS)
-    text = TRAIN_CONFIG.replace("max_steps = 12", "max_steps = 400").replace(
+    text = re.sub(r"max_steps = \d+", f"max_steps = {max_steps}", text).replace(
         "[training.batcher]\n",
         f'[training.before_update]\n@callbacks = "test_slow_steps_pids.v1"\n'
-        f'seconds = 0.02\npid_dir = "{pids}"\n\n[training.batcher]\n',
+        f'seconds = {seconds}\npid_dir = "{pids}"\n\n[training.batcher]\n',
     )
-    cfg = write_config(tmp_path / "config.cfg", text)
+    return write_config(tmp_path / "config.cfg", text), code, pids
+
+
+def wait_for_checkpoint_and_workers(
+    proc: subprocess.Popen[str], state: Path, pids: Path, n_workers: int, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not (state.exists() and len(list(pids.iterdir())) == n_workers):
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, "no checkpoint in time"
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_a_killed_worker_stops_the_run_and_model_last_resumes(tmp_path):
+    data = write_tagger_corpora(tmp_path / "data")
+    cfg, code, pids = slow_steps_run(tmp_path, TRAIN_CONFIG, 400, 0.02)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "treadle", "train", str(cfg), "--output", str(out),
            "--code", str(code), "--n-workers", "2", *data_args(data)]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     state = out / "model-last" / "training" / "state.json"
-    deadline = time.monotonic() + HANG_S * 2
-    while not (state.exists() and len(list(pids.iterdir())) == 2):
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-        assert time.monotonic() < deadline, "no checkpoint in time"
-        time.sleep(0.05)
+    wait_for_checkpoint_and_workers(proc, state, pids, 2, HANG_S * 2)
     victim = max(int(p.name) for p in pids.iterdir())
     os.kill(victim, signal.SIGKILL)
     killed_at = time.monotonic()

@@ -15,7 +15,12 @@ import pytest
 
 import treadle
 from tests.distributed.netns import isolated, private_network_available, ray_env, treadle_cmd
-from tests.distributed.test_processes import SLOW_STEPS, _assert_close, by_sequence
+from tests.distributed.test_processes import (
+    _assert_close,
+    by_sequence,
+    slow_steps_run,
+    wait_for_checkpoint_and_workers,
+)
 from tests.helpers import HANG_S, REPO, SAMPLE_DATA, TRAIN_CONFIG, cli, write_config
 
 pytest.importorskip("ray", reason="the ray extra is not installed")
@@ -79,7 +84,9 @@ def test_sync_ray_workers_learn_and_match_one_process(tmp_path, ewt):
 @pytest.mark.slow
 @needs_netns
 def test_async_ray_workers_learn(tmp_path, ewt):
-    cfg = write_config(tmp_path / "config.cfg", TAGGER)
+    # Async progress depends on timing: on a loaded machine a worker's gradients go
+    # stale more often, so the run gets more steps than the sync one.
+    cfg = write_config(tmp_path / "config.cfg", TAGGER.replace("max_steps = 40", "max_steps = 100"))
     out = tmp_path / "async"
     with ray_env() as env:
         done = _ray_train(env, cfg, "--n-workers", 2, "--strategy", "async", "--output", out, *_data(ewt))
@@ -93,16 +100,7 @@ def test_async_ray_workers_learn(tmp_path, ewt):
 @pytest.mark.slow
 @needs_netns
 def test_a_killed_ray_worker_stops_the_run_and_model_last_resumes(tmp_path, ewt):
-    pids = tmp_path / "pids"
-    pids.mkdir()
-    code = tmp_path / "slow.py"
-    code.write_text(SLOW_STEPS)
-    text = TAGGER.replace("max_steps = 40", "max_steps = 2000").replace(
-        "[training.batcher]\n",
-        f'[training.before_update]\n@callbacks = "test_slow_steps_pids.v1"\n'
-        f'seconds = 0.05\npid_dir = "{pids}"\n\n[training.batcher]\n',
-    )
-    cfg = write_config(tmp_path / "config.cfg", text)
+    cfg, code, pids = slow_steps_run(tmp_path, TAGGER, 2000, 0.05)
     out = tmp_path / "out"
     state = out / "model-last" / "training" / "state.json"
     args = [cfg, "--n-workers", 2, "--output", out, "--code", code, *_data(ewt)]
@@ -110,11 +108,7 @@ def test_a_killed_ray_worker_stops_the_run_and_model_last_resumes(tmp_path, ewt)
         cmd = isolated(treadle_cmd("ray", "train", *args))
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)  # fmt: skip
-        deadline = time.monotonic() + HANG_S * 3
-        while not (state.exists() and len(list(pids.iterdir())) == 2):
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "no checkpoint in time"
-            time.sleep(0.1)
+        wait_for_checkpoint_and_workers(proc, state, pids, 2, HANG_S * 3)
         # Either worker: the leader's death must stop the run as cleanly as another's.
         os.kill(max(int(p.name) for p in pids.iterdir()), signal.SIGKILL)
         killed_at = time.monotonic()
