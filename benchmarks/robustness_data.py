@@ -188,31 +188,36 @@ def _faithful(data: bytes, payload: dict[str, Any]) -> bool:
     )
 
 
+def damage_bytes(rng: random.Random, kind: str, data: bytes) -> bytes:
+    """``data`` truncated, with bits flipped, or with bytes overwritten, inserted or deleted."""
+    buf = bytearray(data)
+    if kind == "truncate":
+        return bytes(buf[: rng.randrange(len(buf))])
+    if kind == "bit_flip":
+        for _ in range(rng.randint(1, 4)):
+            buf[rng.randrange(len(buf))] ^= 1 << rng.randrange(8)
+        return bytes(buf)
+    for _ in range(rng.randint(1, 3)):  # overwrite, insert or delete bytes
+        pos = rng.randrange(len(buf))
+        op = rng.randrange(3)
+        if op == 0:
+            buf[pos] = rng.randrange(256)
+        elif op == 1:
+            buf[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        else:
+            del buf[pos : pos + rng.randint(1, 8)]
+    return bytes(buf)
+
+
+BYTE_DAMAGE = ("truncate", "bit_flip", "byte_edit")
+
+
 def docbin_probes(rng: random.Random, deadline: float) -> list[Probe]:
     vocab = Vocab()
     corpora = [DocBin(docs=random_docs(rng, vocab, n), store_user_data=True).to_bytes()
                for n in (1, 5, 20)]
     wants = [load_docbin(c) for c in corpora]
     probes = {n: Probe(f"docbin_{n}") for n in ("truncate", "bit_flip", "byte_edit", "crafted")}
-
-    def damaged(kind: str, data: bytes) -> bytes:
-        buf = bytearray(data)
-        if kind == "truncate":
-            return bytes(buf[: rng.randrange(len(buf))])
-        if kind == "bit_flip":
-            for _ in range(rng.randint(1, 4)):
-                buf[rng.randrange(len(buf))] ^= 1 << rng.randrange(8)
-            return bytes(buf)
-        for _ in range(rng.randint(1, 3)):  # overwrite, insert or delete bytes
-            pos = rng.randrange(len(buf))
-            op = rng.randrange(3)
-            if op == 0:
-                buf[pos] = rng.randrange(256)
-            elif op == 1:
-                buf[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
-            else:
-                del buf[pos : pos + rng.randint(1, 8)]
-        return bytes(buf)
 
     kinds = list(probes)
     i = 0
@@ -228,7 +233,7 @@ def docbin_probes(rng: random.Random, deadline: float) -> list[Probe]:
             crafted = _craft(payload)
             probes[kind].run(lambda c=crafted, p=payload: _faithful(c, p))
         else:
-            bad = damaged(kind, data)
+            bad = damage_bytes(rng, kind, data)
             probes[kind].run(lambda b=bad, w=want: load_docbin(b) == w)
     return list(probes.values())
 
@@ -297,16 +302,24 @@ def pipeline_probes(rng: random.Random, deadline: float) -> list[Probe]:
         del meta["files"]
         (old / "meta.json").write_text(json.dumps(meta))
         probes = [(Probe("pipeline_hashed"), base), (Probe("pipeline_old_save"), old)]
+        as_bytes = Probe("pipeline_bytes")
+        data = treadle.load(base).to_bytes()
+        target = treadle.load(base)
         i = 0
         while time.perf_counter() < deadline:
-            probe, src = probes[i % 2]
+            if i % 3 == 2:  # nlp.from_bytes of a damaged nlp.to_bytes()
+                i += 1
+                bad = damage_bytes(rng, rng.choice(BYTE_DAMAGE), data)
+                as_bytes.run(lambda b=bad: pipeline_state(target.from_bytes(b)) == want)
+                continue
+            probe, src = probes[i % 3]
             i += 1
             work = Path(tmp) / "work"
             shutil.rmtree(work, ignore_errors=True)
             shutil.copytree(src, work)
             _damage_folder(rng, work)
             probe.run(lambda w=work: pipeline_state(treadle.load(w)) == want)
-    return [p for p, _ in probes]
+    return [p for p, _ in probes] + [as_bytes]
 
 
 def run(budget_s: float) -> list[dict[str, Any]]:

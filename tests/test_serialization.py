@@ -194,6 +194,39 @@ def test_unrecorded_file_in_a_component_folder_fails(tmp_path: Path) -> None:
     assert "tagger/extra.bin was not written by to_disk" in _load_error(path)
 
 
+def _tagger_weights(nlp: Language) -> dict:
+    return {k: v.clone() for k, v in nlp.get_pipe("tagger").model.state_dict().items()}
+
+
+def test_damaged_bytes_never_load(tmp_path: Path) -> None:
+    """Every truncation and a byte flip at many offsets of ``to_bytes()`` fail with
+    SerializationError, and a failed read leaves the pipeline's weights as they were."""
+    nlp = treadle.load(_tagger_dir(tmp_path))
+    data = nlp.to_bytes()
+    fresh = treadle.load(tmp_path / "m")
+    before = _tagger_weights(fresh)
+    step = max(1, len(data) // 200)
+    for pos in range(0, len(data), step):
+        flipped = data[:pos] + bytes([data[pos] ^ 0x10]) + data[pos + 1 :]
+        for damaged in (flipped, data[:pos]):
+            with pytest.raises(SerializationError):
+                fresh.from_bytes(damaged)
+    for key, value in _tagger_weights(fresh).items():
+        assert value.equal(before[key])
+    fresh.from_bytes(data)  # the undamaged copy still reads
+
+
+def test_bytes_without_the_checked_envelope_are_refused() -> None:
+    import msgpack
+
+    nlp = sentencized_nlp()
+    bare = msgpack.packb({"config": nlp.config.to_str(), "meta": {}}, use_bin_type=True)
+    with pytest.raises(SerializationError, match="checked envelope"):
+        nlp.from_bytes(bare)
+    with pytest.raises(SerializationError, match="expected bytes"):
+        nlp.from_bytes("text")  # type: ignore[arg-type]
+
+
 def test_excluded_component_is_not_checked(tmp_path: Path) -> None:
     path = _tagger_dir(tmp_path)
     (path / "tagger" / "model.safetensors").unlink()
@@ -221,6 +254,17 @@ def test_save_without_hashes_loads_with_a_warning(tmp_path: Path) -> None:
     with pytest.warns(TreadleWarning, match="no file hashes"):
         nlp = treadle.load(path)
     assert [t.tag_ for t in nlp("I eat ham")] == want
+
+
+def test_old_save_without_its_weights_file_fails(tmp_path: Path) -> None:
+    """Without hashes nothing records the file, but a trainable component's folder
+    without its weights is damaged all the same: never an untrained model."""
+    path = _tagger_dir(tmp_path)
+    _as_old_save(path)
+    (path / "tagger" / "model.safetensors").unlink()
+    with pytest.warns(TreadleWarning, match="no file hashes"):
+        msg = _load_error(path)
+    assert "tagger" in msg and "model.safetensors" in msg and "missing" in msg
 
 
 @pytest.mark.parametrize(

@@ -997,8 +997,15 @@ def _load(
             node[last] = value
     cfg = cfg.interpolate()
     exclude = {exclude} if isinstance(exclude, str) else set(exclude)
-    # Components that can't be rebuilt from the config alone (a transformer) build
-    # from their saved folders in ``path`` (factories.saved_component_folder).
+    # Checked before anything is built: components that can't be rebuilt from the
+    # config alone (a transformer) build from their saved folders in ``path``
+    # (factories.saved_component_folder), so they read files from the folder.
+    saved = serialization.read_saved_meta(path)
+    pipeline = cfg.get("nlp", {}).get("pipeline", [])
+    names = list(pipeline) if isinstance(pipeline, list) else []
+    for name in names:
+        check_component_name(name)
+    serialization.verify_files(path, saved, names, exclude)
     with factories.loading_pipeline_from(path):
         nlp = Language.from_config(cfg, disable=disable, enable=enable, exclude=exclude)
-    return nlp.from_disk(path, exclude=exclude)
+    return serialization.read_parts(nlp, path, saved, exclude)

@@ -87,10 +87,13 @@ def _owner(rel: str, components: Iterable[str]) -> str:
     return f"component {top!r}" if top in components else f"the {top!r} part"
 
 
-def verify_files(nlp: Language, path: Path, saved: Mapping[str, Any], exclude: set[str]) -> None:
+def verify_files(
+    path: Path, saved: Mapping[str, Any], components: Iterable[str], exclude: set[str]
+) -> None:
     """Check every file meta.json records (size, then sha256) and that the folders read
-    back hold no file it does not record. Parts in ``exclude`` are not read, so not
-    checked. A pipeline saved before files were recorded loads with a warning."""
+    back (``vocab``, ``tokenizer`` and each of ``components``) hold no file it does not
+    record. Parts in ``exclude`` are not read, so not checked. A pipeline saved before
+    files were recorded loads with a warning."""
     meta_path = path / META_FILE
     files = saved.get(FILES_KEY)
     if files is None:
@@ -103,7 +106,7 @@ def verify_files(nlp: Language, path: Path, saved: Mapping[str, Any], exclude: s
         return
     if not isinstance(files, dict):
         raise SerializationError(f"{meta_path}: {FILES_KEY!r} is not a map of files")
-    components = set(nlp.component_names)
+    components = set(components)
     for rel, entry in files.items():
         parts = rel.split("/") if isinstance(rel, str) else []
         if (
@@ -148,6 +151,13 @@ def from_disk(nlp: Language, path: str | Path, *, exclude: Iterable[str] = ()) -
     config, e.g. by ``treadle.load``)."""
     exclude = set(exclude)
     path = ensure_path(path)
+    saved = read_saved_meta(path)
+    verify_files(path, saved, nlp.component_names, exclude)
+    return read_parts(nlp, path, saved, exclude)
+
+
+def read_saved_meta(path: Path) -> dict[str, Any]:
+    """The meta.json of the pipeline saved in ``path``, checked to be an object."""
     check_pipeline_dir(path)
     meta_path = path / META_FILE
     if not meta_path.exists():
@@ -155,7 +165,13 @@ def from_disk(nlp: Language, path: str | Path, *, exclude: Iterable[str] = ()) -
     saved = read_json(meta_path)
     if not isinstance(saved, dict):
         raise SerializationError(f"{meta_path}: expected a JSON object.")
-    verify_files(nlp, path, saved, exclude)
+    return saved
+
+
+def read_parts(
+    nlp: Language, path: Path, saved: Mapping[str, Any], exclude: set[str]
+) -> Language:
+    """Read the saved parts into ``nlp``; ``verify_files`` has checked them."""
     keep = {k: v for k, v in saved.items() if k not in DERIVED_META}
     nlp._meta.update(keep)
     if "vocab" not in exclude and (path / "vocab").exists():
@@ -199,15 +215,43 @@ def to_bytes(nlp: Language, *, exclude: Iterable[str] = ()) -> bytes:
         for name, proc in nlp.components
         if name not in exclude and getattr(proc, "to_bytes", None) is not None
     }
-    return msgpack.packb(parts, use_bin_type=True)
+    payload = msgpack.packb(parts, use_bin_type=True)
+    # The digest makes damage (a truncated or altered copy) an error, as the files'
+    # hashes do for a saved folder, instead of loading different weights.
+    envelope = {BYTES_FORMAT: 1, "sha256": hashlib.sha256(payload).hexdigest(), "payload": payload}
+    return msgpack.packb(envelope, use_bin_type=True)
+
+
+BYTES_FORMAT = "treadle_pipeline"
+
+
+def _unpack(data: bytes) -> Any:
+    try:
+        return msgpack.unpackb(data, raw=False)
+    except Exception as err:  # msgpack raises several unrelated types
+        raise SerializationError(f"Not a serialized pipeline: {err}") from None
 
 
 def from_bytes(nlp: Language, data: bytes, *, exclude: Iterable[str] = ()) -> Language:
+    """Read back what ``to_bytes`` wrote; a damaged copy fails before anything is read."""
     exclude = set(exclude)
-    try:
-        parts = msgpack.unpackb(data, raw=False)
-    except Exception as err:  # msgpack raises several unrelated types
-        raise SerializationError(f"Not a serialized pipeline: {err}") from None
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise SerializationError(f"Not a serialized pipeline: expected bytes, got {type(data).__name__}.")
+    envelope = _unpack(bytes(data))
+    if not isinstance(envelope, dict) or envelope.get(BYTES_FORMAT) != 1:
+        raise SerializationError(
+            "Not a serialized pipeline: nlp.to_bytes() of this treadle writes a checked "
+            "envelope, and this data has none."
+        )
+    payload, digest = envelope.get("payload"), envelope.get("sha256")
+    if not isinstance(payload, bytes) or not isinstance(digest, str):
+        raise SerializationError("Not a serialized pipeline: the envelope has no payload or digest.")
+    if hashlib.sha256(payload).hexdigest() != digest:
+        raise SerializationError(
+            "The serialized pipeline is damaged: its sha256 differs from the one recorded "
+            "when it was written."
+        )
+    parts = _unpack(payload)
     if not isinstance(parts, dict) or "config" not in parts:
         raise SerializationError("Not a serialized pipeline (no config in the data).")
     nlp._meta.update(

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 import treadle
+from treadle.errors import SerializationError
 from treadle.ml import fix_random_seed
 from treadle.tokens.example import Example
 
@@ -277,6 +278,22 @@ def test_load_reads_only_local_files_and_no_weights_file(tiny_bert_dir, tmp_path
         assert name == str(tmp_path / "B" / "transformer" / "hf")
         assert kwargs["local_files_only"] is True and kwargs["trust_remote_code"] is False
     torch.testing.assert_close(outputs_of(loaded)[0], rows)
+
+
+def test_damaged_hf_files_fail_before_anything_reads_them(tiny_bert_dir, tmp_path, transformers_mod, monkeypatch):
+    """The transformer builds from its saved hf/ folder while the pipeline is built, so
+    the files' hashes are checked before: a damaged hf/config.json is the hash error
+    naming it, and Hugging Face never sees the file."""
+    trained_tagger(tiny_bert_dir).to_disk(tmp_path / "B")
+    hf_config = tmp_path / "B" / "transformer" / "hf" / "config.json"
+    hf_config.write_text(hf_config.read_text().replace('"hidden_size"', '"hidden_sizf"'))
+
+    def never(*args, **kwargs):
+        raise AssertionError("a damaged pipeline's hf files must not be read")
+
+    monkeypatch.setattr(transformers_mod.AutoConfig, "from_pretrained", never)
+    with pytest.raises(SerializationError, match=r"component 'transformer': transformer/hf/config\.json is damaged"):
+        treadle.load(tmp_path / "B")
 
 
 def test_bytes_round_trip(tiny_bert_dir):

@@ -246,7 +246,11 @@ class TrainablePipe(Pipe):
         # The labels in cfg decide the output width the saved weights are read into.
         parts["cfg"] = replace(parts["cfg"], after=self._after_cfg)
         if self.model is not None:
-            parts["model"] = Part(MODEL_FILE, self._weights_bytes, self._load_model, codec=RAW)
+            # Required: a folder without its weights would load as an untrained model,
+            # and a save made before meta.json recorded hashes has no other check.
+            parts["model"] = Part(
+                MODEL_FILE, self._weights_bytes, self._load_model, codec=RAW, required=True
+            )
         return parts
 
     def _weights_bytes(self) -> bytes:
