@@ -63,3 +63,21 @@ def test_pooling_with_no_tokens_or_no_pieces(name):
 def test_pooling_from_config():
     resolved = registry.resolve({"pooling": {"@layers": "treadle.reduce_mean.v1"}})
     assert isinstance(resolved["pooling"], PiecePooling)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("block", [1, 2, 3])
+def test_pooling_in_token_blocks_gives_the_same_rows(name, block):
+    """Without a gradient a long input is pooled a block of tokens at a time (bounded
+    temporaries); the rows must be those of pooling it whole, empty tokens included."""
+    pool = registry.layers.get(name)()
+    wp = torch.randn(6, 4)
+    whole = pool(wp, ALIGNMENT.to_ragged())
+    pool.block_tokens = block
+    with torch.no_grad():
+        blocked = pool(wp, ALIGNMENT.to_ragged())
+    torch.testing.assert_close(blocked, whole, rtol=0, atol=0)
+    # with a gradient the whole input is pooled at once, and the graph reaches wp
+    wp.requires_grad_()
+    pool(wp, ALIGNMENT.to_ragged()).sum().backward()
+    assert wp.grad is not None
