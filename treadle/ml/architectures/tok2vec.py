@@ -16,6 +16,8 @@ import torch
 
 from treadle.config import registry
 from treadle.errors import ConfigError
+from treadle.ml.layers.bilstm import BiLSTM
+from treadle.ml.layers.char_cnn import CharacterCNN
 from treadle.ml.layers.character_embed import CharacterIds
 from treadle.ml.layers.expand_window import ExpandWindow
 from treadle.ml.layers.feature_extractor import attr_ids, extract_features
@@ -45,6 +47,7 @@ class MultiHashEmbed(torch.nn.Module):
         *,
         maxout_pieces: int = 3,
         dropout: float = 0.0,
+        chars: CharacterCNN | None = None,
     ) -> None:
         super().__init__()
         if len(attrs) != len(rows):
@@ -57,17 +60,21 @@ class MultiHashEmbed(torch.nn.Module):
             HashEmbed(width, int(n), seed=7 + i, column=i) for i, n in enumerate(rows)
         )
         self.static_vectors = StaticVectors(width) if include_static_vectors else None
+        self.chars = chars
         n_in = width * (len(self.attrs) + (1 if include_static_vectors else 0))
+        n_in += chars.width if chars is not None else 0
         self.mix = Maxout(width, n_in, maxout_pieces, normalize=True, dropout=dropout)
         self.register_buffer("_device_probe", torch.zeros(0), persistent=False)
 
     def forward(self, docs: Sequence[Doc]) -> Ragged:
         feats = extract_features(docs, self.attrs, self._device_probe.device)
-        vectors = self.static_vectors(docs).data if self.static_vectors is not None else None
+        extra = [self.static_vectors(docs).data] if self.static_vectors is not None else []
+        if self.chars is not None:
+            extra.append(self.chars(docs))
 
         def parts(rows: slice) -> list[torch.Tensor]:
             out = [embed(feats.data[rows]) for embed in self.embeds]
-            return out if vectors is None else [*out, vectors[rows]]
+            return [*out, *(x[rows] for x in extra)]
 
         return feats.with_data(mix_in_chunks(self.mix, feats.data.shape[0], parts))
 
@@ -264,6 +271,31 @@ def make_CharacterEmbed(
     return CharacterEmbed(width, rows, nM, nC, also_embed_subwords, also_use_static_vectors)
 
 
+@registry.architectures("treadle.CharacterEmbed.v2")
+def make_CharacterEmbed_v2(
+    width: int,
+    attrs: list[str | int],
+    rows: list[int],
+    include_static_vectors: bool = False,
+    char_width: int = 64,
+    char_dim: int = 32,
+    max_chars: int = 16,
+) -> MultiHashEmbed:
+    """MultiHashEmbed.v2's hash embeddings (and static vectors) plus a character CNN
+    (``char_width`` filters over three-character windows of each word, max-pooled), so
+    a rare or unseen word is embedded from its spelling too."""
+    chars = CharacterCNN(char_width, char_dim=char_dim, max_chars=max_chars)
+    return MultiHashEmbed(width, attrs, rows, include_static_vectors, chars=chars)
+
+
+@registry.architectures("treadle.BiLSTMEncoder.v1")
+def make_BiLSTMEncoder(width: int, depth: int, dropout: float = 0.0) -> BiLSTM:
+    """``depth`` bidirectional LSTM layers (``width // 2`` units a direction) over each
+    Doc: every row sees the whole Doc, not a window. Slower than the window encoders
+    on a CPU, usually more accurate."""
+    return BiLSTM(width, depth, dropout)
+
+
 @registry.architectures("treadle.MaxoutWindowEncoder.v1")
 def make_MaxoutWindowEncoder(width: int, window_size: int, maxout_pieces: int, depth: int) -> WindowEncoder:
     return WindowEncoder(width, window_size, depth, activation="maxout", maxout_pieces=maxout_pieces)
@@ -276,6 +308,14 @@ def make_MishWindowEncoder(width: int, window_size: int, depth: int) -> WindowEn
 
 @registry.architectures("treadle.Tok2Vec.v1")
 def make_Tok2Vec(embed: torch.nn.Module, encode: torch.nn.Module) -> Tok2Vec:
+    return Tok2Vec(embed, encode)
+
+
+@registry.architectures("treadle.Tok2Vec.v2")
+def make_Tok2Vec_v2(embed: torch.nn.Module, encode: torch.nn.Module) -> Tok2Vec:
+    """``embed`` then ``encode``; any embedding (MultiHashEmbed, CharacterEmbed) with
+    any encoder (the window CNNs or ``treadle.BiLSTMEncoder.v1``). The same network as
+    v1, which stays for existing configs."""
     return Tok2Vec(embed, encode)
 
 
