@@ -48,7 +48,7 @@ def test_without_output_it_serves(ruler_model, monkeypatch):
     monkeypatch.setattr(treadle.visualize, "serve", lambda docs, **kw: calls.append((docs, kw)))
     assert cli("visualize", ruler_model, "Iraq.", "--style", "span", "--spans-key", "ruler",
                "--port", "8123", "--host", "0.0.0.0") == 0  # fmt: skip
-    (docs, kwargs), = calls
+    ((docs, kwargs),) = calls
     assert [d.text for d in docs] == ["Iraq."]
     assert kwargs == {"style": "span", "port": 8123, "host": "0.0.0.0",
                       "options": {"spans_key": "ruler"}}  # fmt: skip

@@ -171,9 +171,7 @@ def test_entity_marks_hold_their_text_and_label_served_over_http(page, tmp_path)
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-    assert [(m["shown"], m["label_shown"]) for m in marks] == [
-        (e.text, e.label_) for e in doc.ents
-    ]
+    assert [(m["shown"], m["label_shown"]) for m in marks] == [(e.text, e.label_) for e in doc.ents]
     for m in marks:
         assert _inside(m["text"], m["mark"]) and _inside(m["label"], m["mark"]), m
         assert m["text"][1] <= m["label"][0]  # label after the text

@@ -255,7 +255,9 @@ def test_errors_name_the_style_or_option():
         render(doc, "tree")
     with pytest.raises(VisualizeError, match=r"Unknown option 'colours' for style 'ent'.*colors"):
         render(doc, "ent", options={"colours": {}})
-    with pytest.raises(VisualizeError, match=r"options\['distance'\] \(style 'dep'\) must be a number"):
+    with pytest.raises(
+        VisualizeError, match=r"options\['distance'\] \(style 'dep'\) must be a number"
+    ):
         render(doc, "dep", options={"distance": "wide"})
     with pytest.raises(VisualizeError, match=r"options\['compact'\].*true or false"):
         render(doc, "dep", options={"compact": 1})

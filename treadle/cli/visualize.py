@@ -45,7 +45,9 @@ def visualize_cli(
         html = render(docs, style=style, page=True, options=options)
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(html, encoding="utf8")
-        typer.echo(f"✔ Saved the {style} visualization of {len(docs)} text(s) to {output}", err=True)
+        typer.echo(
+            f"✔ Saved the {style} visualization of {len(docs)} text(s) to {output}", err=True
+        )
         return
     serve(docs, style=style, port=port, host=host, options=options)
 

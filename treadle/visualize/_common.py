@@ -108,9 +108,7 @@ def check_options(
     for key, value in options.items():
         if key not in defaults:
             known = ", ".join(sorted(defaults))
-            raise VisualizeError(
-                f"Unknown option {key!r} for style {style!r}; it takes: {known}"
-            )
+            raise VisualizeError(f"Unknown option {key!r} for style {style!r}; it takes: {known}")
         out[key] = _checked(style, key, value, defaults[key])
     return out
 

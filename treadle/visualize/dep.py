@@ -142,7 +142,9 @@ def _arc_svg(arc: Arc, centres: list[float], base: float, step: float, opts: dic
         path = f"M{x1:.1f},{base:.1f} C{x1:.1f},{base - h:.1f} {x2:.1f},{base - h:.1f} {x2:.1f},{base:.1f}"
     tip = x1 if arc.child == arc.start else x2
     w = opts["arrow_width"]
-    arrow = f"{tip:.1f},{base:.1f} {tip - w / 2:.1f},{base - w:.1f} {tip + w / 2:.1f},{base - w:.1f}"
+    arrow = (
+        f"{tip:.1f},{base:.1f} {tip - w / 2:.1f},{base - w:.1f} {tip + w / 2:.1f},{base - w:.1f}"
+    )
     mid = (x1 + x2) / 2
     return (
         f'<g class="treadle-arc" data-head="{arc.head}" data-child="{arc.child}" '
