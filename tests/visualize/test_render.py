@@ -271,3 +271,15 @@ def test_errors_name_the_style_or_option():
         render("Alice saw the cat", "dep")
     with pytest.raises(VisualizeError, match="item 1 is int"):
         render([doc, 3], "dep")
+
+
+def test_a_span_shows_only_its_own_text_entities_and_spans():
+    doc = parsed_doc()
+    window = doc[4:7]  # "in Paris."
+    ents = read_html(render(window, "ent"))
+    assert by_class(ents, "treadle-ents")[0].text == "in ParisGPE."
+    assert [m.attrs["data-label"] for m in by_class(ents, "treadle-entity")] == ["GPE"]
+    spans = read_html(render(window, "span"))
+    # C [3,6) starts before the window: left out; D [5,6) is inside
+    assert [x.text for x in by_class(spans, "treadle-span-label")] == ["D"]
+    assert [t.attrs["data-i"] for t in by_class(spans, "treadle-span-token")] == ["0", "1", "2"]

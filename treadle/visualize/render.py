@@ -52,6 +52,7 @@ def render(
       them, overlapping spans on separate levels. Options: ``spans_key`` (default
       ``"sc"``), ``colors``, ``font``.
 
+    A Span is drawn with the arcs, entities and spans that lie wholly inside it.
     Wide drawings scroll sideways in their container. All text is HTML-escaped.
     ``page=True`` returns a whole HTML page, each Doc in a ``<figure>``."""
     if style not in STYLES:
