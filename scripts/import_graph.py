@@ -27,6 +27,7 @@ LAYERS: dict[str, set[str]] = {
     "treadle.lang": {"treadle.errors", "treadle.util", "treadle.tokens", "treadle.config"},
     "treadle.matcher": {"treadle.errors", "treadle.util", "treadle.tokens"},
     "treadle.scoring": {"treadle.errors", "treadle.util", "treadle.tokens"},
+    "treadle.visualize": {"treadle.errors", "treadle.util", "treadle.tokens"},
     "treadle.nlp_config": {"treadle.errors", "treadle.util", "treadle.config"},
     "treadle.ml": {"treadle.errors", "treadle.util", "treadle.tokens", "treadle.config"},
 }
@@ -50,6 +51,7 @@ LAYERS["treadle.training"] = {*LAYERS["treadle.language"], "treadle.language"}
 LAYERS["treadle.distributed"] = {*LAYERS["treadle.training"], "treadle.training"}
 LAYERS["treadle.cli"] = {
     *LAYERS["treadle.distributed"], "treadle.distributed", "treadle.training", "treadle",
+    "treadle.visualize",
 }
 LAYERS["treadle.__main__"] = {"treadle.cli"}
 

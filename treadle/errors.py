@@ -96,3 +96,8 @@ class AnnotationError(DataError, ValueError):
 class MatchPatternError(TreadleError, ValueError):
     """A Matcher or PhraseMatcher pattern is invalid (unknown attribute, bad operator or
     predicate, wrong value type). The message names the key, the pattern and the token."""
+
+
+class VisualizeError(TreadleError, ValueError):
+    """``treadle.visualize`` was given an unknown style or option, a value of the wrong
+    type, or input that is not a Doc or Span; or the server could not bind its port."""

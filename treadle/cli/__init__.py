@@ -15,6 +15,7 @@ import treadle.cli.init_vectors  # noqa: F401
 import treadle.cli.pretrain  # noqa: F401
 import treadle.cli.ray  # noqa: F401
 import treadle.cli.train  # noqa: F401
+import treadle.cli.visualize  # noqa: F401
 from treadle.cli import info  # noqa: E402,F401
 from treadle.cli._app import app
 from treadle.cli._errors import run_app
