@@ -12,6 +12,7 @@ import treadle.cli.evaluate  # noqa: F401
 import treadle.cli.init_config  # noqa: F401
 import treadle.cli.init_fill_config  # noqa: F401
 import treadle.cli.init_vectors  # noqa: F401
+import treadle.cli.package  # noqa: F401
 import treadle.cli.pretrain  # noqa: F401
 import treadle.cli.ray  # noqa: F401
 import treadle.cli.train  # noqa: F401
