@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 # Importing a command module registers its commands on ``app``.
+import treadle.cli.benchmark  # noqa: F401
 import treadle.cli.convert  # noqa: F401
 import treadle.cli.debug_config  # noqa: F401
 import treadle.cli.debug_data  # noqa: F401
