@@ -16,6 +16,7 @@ import pytest
 import treadle
 from tests.helpers import cli
 from treadle.errors import SerializationError
+from treadle.serialization import installed_pipelines
 
 WORKTREE = Path(treadle.__file__).resolve().parent.parent
 TEXTS = ["the cat sees a dog", "a big red car finds every old tree"]
@@ -77,6 +78,21 @@ def test_installed_package_loads_by_name_with_the_same_predictions(installed):
     expected = [[t.tag_ for t in nlp(x)] for x in TEXTS]
     assert by_name == expected == by_module
     assert all(all(tags) for tags in expected)
+
+
+@pytest.mark.slow  # builds and installs
+def test_a_config_sources_a_component_from_an_installed_package(installed, monkeypatch):
+    model, _, target = installed
+    monkeypatch.syspath_prepend(str(target))  # as if pip installed it here
+    assert "en_pipeline" in installed_pipelines()
+    config = {
+        "nlp": {"lang": "en", "pipeline": ["tagger"]},
+        "components": {"tagger": {"source": "en_pipeline"}},
+    }
+    nlp = treadle.Language.from_config(config)
+    reference = treadle.load(model)
+    assert [t.tag_ for t in nlp(TEXTS[1])] == [t.tag_ for t in reference(TEXTS[1])]
+    assert treadle.load("en_pipeline").meta["name"] == reference.meta["name"]
 
 
 @pytest.mark.slow  # builds, installs and loads in fresh interpreters
