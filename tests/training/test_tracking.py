@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers import TRAIN_CONFIG, cli, data_args, write_config, write_tagger_corpora
 from treadle.config import registry
-from treadle.errors import ConfigError
+from treadle.errors import ConfigError, MissingDependencyError
 from treadle.training.loggers import setup_logger
 from treadle.training.tracking import evaluation_metrics, flatten_config, param_value
 
@@ -141,7 +141,7 @@ def test_nested_run_has_the_active_run_as_parent(mlflow, tmp_path, nlp):
 def test_missing_mlflow_names_the_extra(monkeypatch, nlp):
     monkeypatch.setitem(sys.modules, "mlflow", None)  # import mlflow now fails
     setup = registry.loggers.get("treadle.MLflowLogger.v1")()
-    with pytest.raises(ConfigError, match=r"treadle\[mlflow\]"):
+    with pytest.raises(MissingDependencyError, match=r"treadle\[mlflow\]"):
         setup_logger(setup, nlp, io.StringIO(), io.StringIO())
 
 
@@ -191,3 +191,18 @@ def test_chain_logger_calls_each_in_order_and_finalizes_all(nlp):
     with pytest.raises(RuntimeError, match="a failed"):
         finalize()
     assert log == [("a", 1), ("b", 1), ("a", None), ("b", None), ("a", "end"), ("b", "end")]
+
+
+def test_a_refused_tracking_uri_is_a_config_error(mlflow, monkeypatch, tmp_path, nlp):
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE")
+    uri = "file:" + str(tmp_path / "mlruns")
+    try:
+        mlflow.tracking.MlflowClient(tracking_uri=uri)
+    except mlflow.exceptions.MlflowException:
+        pass
+    else:
+        pytest.skip("this MLflow still accepts a file: store")
+    setup = registry.loggers.get("treadle.MLflowLogger.v1")(tracking_uri=uri)
+    with pytest.raises(ConfigError, match="MLFLOW_ALLOW_FILE_STORE") as caught:
+        setup_logger(setup, nlp, io.StringIO(), io.StringIO())
+    assert uri in str(caught.value) and "training.logger" in str(caught.value)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from treadle.config import registry
-from treadle.errors import ConfigError
+from treadle.errors import ConfigError, MissingDependencyError
 from treadle.training.loggers import Finalize, LoggerSetup, LogStep
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def _import_mlflow() -> Any:
     try:
         import mlflow
     except ImportError as err:
-        raise ConfigError(
+        raise MissingDependencyError(
             "treadle.MLflowLogger.v1 needs MLflow: pip install 'treadle[mlflow]'"
         ) from err
     return mlflow
@@ -158,10 +158,17 @@ def _client(mlflow: Any, tracking_uri: str | None) -> Any:
     try:
         return mlflow.tracking.MlflowClient(tracking_uri=tracking_uri)
     except mlflow.exceptions.MlflowException as err:
-        # Recent MLflow refuses a file: store unless told to allow it; say how.
-        first = str(err).splitlines()[0][:300]
+        text = str(err)
+        if "MLFLOW_ALLOW_FILE_STORE" in text:
+            # MLflow 3 refuses its file: store unless told to allow it; say how.
+            reason = (
+                "this MLflow refuses the file: store unless MLFLOW_ALLOW_FILE_STORE=true "
+                "is set; or use a database URI such as sqlite:///mlflow.db"
+            )
+        else:
+            reason = text.splitlines()[0][:300] if text else type(err).__name__
         raise ConfigError(
-            f"training.logger: MLflow cannot open tracking_uri {tracking_uri!r}: {first}"
+            f"training.logger: MLflow cannot open tracking_uri {tracking_uri!r}: {reason}"
         ) from err
 
 
