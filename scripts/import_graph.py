@@ -49,9 +49,14 @@ LAYERS["treadle.language"] = {
 LAYERS["treadle.training"] = {*LAYERS["treadle.language"], "treadle.language"}
 # Several workers training one pipeline: the training loop plus torch.distributed/Ray.
 LAYERS["treadle.distributed"] = {*LAYERS["treadle.training"], "treadle.training"}
+# Pipeline packages: a saved folder made into an installable package (no pipeline built).
+LAYERS["treadle.packaging"] = {
+    "treadle.errors", "treadle.util", "treadle.config", "treadle.serialization",
+}
 LAYERS["treadle.cli"] = {
     *LAYERS["treadle.distributed"], "treadle.distributed", "treadle.training", "treadle",
     "treadle.visualize",
+    "treadle.packaging",
 }
 LAYERS["treadle.__main__"] = {"treadle.cli"}
 

@@ -25,5 +25,10 @@ if ! .venv/bin/python -c "import playwright" >/dev/null 2>&1; then
     .venv/bin/python -m pip install playwright >>.venv/setup.log 2>&1 \
         || { cat .venv/setup.log >&2; echo "test.sh: installing playwright failed" >&2; exit 1; }
 fi
+# The MLflow logger's tests run against a real local store: the extra, as users get it.
+if ! .venv/bin/python -c "import mlflow" >/dev/null 2>&1; then
+    .venv/bin/python -m pip install -e ".[mlflow]" >>.venv/setup.log 2>&1 \
+        || { cat .venv/setup.log >&2; echo "test.sh: installing treadle[mlflow] failed" >&2; exit 1; }
+fi
 .venv/bin/ruff check treadle tests benchmarks
 .venv/bin/python -m pytest -q "$@"

@@ -925,7 +925,9 @@ _SOURCES_BEING_LOADED: contextvars.ContextVar[tuple[Path, ...]] = contextvars.Co
 
 
 def _load_source(path: str | Path, pipe_name: str) -> Language:
-    resolved = ensure_path(path).resolve()
+    # A source may name an installed pipeline package too.
+    path = serialization.resolve_pipeline(path)
+    resolved = path.resolve()
     chain = _SOURCES_BEING_LOADED.get()
     if resolved in chain:
         loop = " -> ".join(str(p) for p in (*chain[chain.index(resolved) :], resolved))
@@ -964,9 +966,11 @@ def load(
     config: Mapping[str, Any] | None = None,
 ) -> Language:
     """Load a pipeline saved with ``nlp.to_disk``: read its config.cfg, build the
-    pipeline from it, then read the saved state. ``config`` overrides settings, as a
-    nested dict or with dotted keys (``{"components.sentencizer.overwrite": True}``)."""
-    path = ensure_path(path)
+    pipeline from it, then read the saved state. ``path`` may also name an installed
+    pipeline package (``treadle package``, then pip install). ``config`` overrides
+    settings, as a nested dict or with dotted keys
+    (``{"components.sentencizer.overwrite": True}``)."""
+    path = serialization.resolve_pipeline(path)
     serialization.check_pipeline_dir(path)
     token = _SOURCES_BEING_LOADED.set((*_SOURCES_BEING_LOADED.get(), path.resolve()))
     try:

@@ -10,8 +10,10 @@ into it; nothing is pickled, so loading never runs code from the folder.
 from __future__ import annotations
 
 import hashlib
+import re
 import warnings
 from collections.abc import Iterable, Mapping
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -267,6 +269,48 @@ def from_bytes(nlp: Language, data: bytes, *, exclude: Iterable[str] = ()) -> La
             continue
         proc.from_bytes(comps[name], exclude=["vocab"])
     return nlp
+
+
+# Pipeline packages (``treadle package``) declare ``name = "module:pipeline_path"`` in
+# this entry point group; ``pipeline_path()`` returns the folder inside the package.
+PIPELINE_ENTRY_POINTS = "treadle_pipelines"
+# A name that could be a package, not a path: letters, digits, "_", "-" and ".".
+_PACKAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+def installed_pipelines() -> dict[str, EntryPoint]:
+    """The pipeline packages installed in this environment, by name."""
+    return {ep.name: ep for ep in entry_points(group=PIPELINE_ENTRY_POINTS)}
+
+
+def resolve_pipeline(name_or_path: str | Path) -> Path:
+    """The folder to load: ``name_or_path`` itself if it exists (or looks like a path),
+    else the folder of the installed pipeline package of that name."""
+    path = ensure_path(name_or_path)
+    if isinstance(name_or_path, Path) or path.exists():
+        return path
+    name = str(name_or_path)
+    if not _PACKAGE_NAME.match(name) or name in (".", ".."):
+        return path
+    installed = installed_pipelines()
+    found = installed.get(name) or installed.get(name.replace("-", "_"))
+    if found is None:
+        listed = ", ".join(sorted(installed)) or "none"
+        raise SerializationError(
+            f"Can't load a pipeline from {name!r}: no such folder, and no installed "
+            f"pipeline package has that name (installed pipelines: {listed}). "
+            "Build one with `treadle package` and pip install it."
+        )
+    try:
+        target = found.load()
+        folder = ensure_path(target() if callable(target) else target)
+    except Exception as err:
+        raise SerializationError(
+            f"The pipeline package {name!r} is broken: its {PIPELINE_ENTRY_POINTS} entry "
+            f"point {found.value!r} failed: {err}"
+        ) from err
+    check_pipeline_dir(folder)
+    return folder
 
 
 def check_pipeline_dir(path: Path) -> None:

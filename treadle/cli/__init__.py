@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 # Importing a command module registers its commands on ``app``.
+import treadle.cli.benchmark  # noqa: F401
 import treadle.cli.convert  # noqa: F401
 import treadle.cli.debug_config  # noqa: F401
 import treadle.cli.debug_data  # noqa: F401
@@ -12,6 +13,7 @@ import treadle.cli.evaluate  # noqa: F401
 import treadle.cli.init_config  # noqa: F401
 import treadle.cli.init_fill_config  # noqa: F401
 import treadle.cli.init_vectors  # noqa: F401
+import treadle.cli.package  # noqa: F401
 import treadle.cli.pretrain  # noqa: F401
 import treadle.cli.ray  # noqa: F401
 import treadle.cli.train  # noqa: F401

@@ -28,6 +28,12 @@ ray_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+benchmark_app = typer.Typer(
+    help="Measure a trained pipeline: speed, or accuracy (as evaluate).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(debug_app, name="debug")
+app.add_typer(benchmark_app, name="benchmark")
 app.add_typer(ray_app, name="ray")
 app.add_typer(init_app, name="init")

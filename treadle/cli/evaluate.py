@@ -37,7 +37,7 @@ _NAMES = {
 
 @app.command("evaluate")
 def evaluate_cli(
-    model: str = typer.Argument(..., help="A trained pipeline folder (e.g. output/model-best)."),
+    model: str = typer.Argument(..., help="A trained pipeline folder (e.g. output/model-best) or package name."),
     data_path: Path = typer.Argument(..., help="A .docbin file or a folder of them."),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write all scores as JSON to this file."

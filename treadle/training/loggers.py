@@ -9,7 +9,10 @@ evaluation and ``log_step(None)`` after each other step (for progress display), 
 - ``losses``: training loss per component, summed since the previous evaluation;
 - ``checkpoints``: ``(score, step, epoch)`` of every evaluation so far;
 - ``seconds``: seconds since training started; ``words``: training words seen;
-- ``score_weights``: the weights that combine the scores.
+- ``score_weights``: the weights that combine the scores;
+- ``output_path``: the run's output folder (``None`` when nothing is saved); model-best/
+  in it is written *after* ``log_step`` returns, so it holds this evaluation's weights
+  only from the next call (or ``finalize``) on.
 
 A user logger written for the one-argument form ``setup(nlp)`` works too.
 """
@@ -186,10 +189,50 @@ def jsonl_logger(path: str, include_per_type: bool = False) -> LoggerSetup:
     return setup
 
 
+@registry.loggers("treadle.ChainLogger.v1")
+def chain_logger(*loggers: LoggerSetup) -> LoggerSetup:
+    """Several loggers at once (console plus a tracker plus a file): each gets every
+    call, in the order given, and each is finalized even if another one fails.
+
+    In a config the loggers are numbered sections, e.g. ``[training.logger.*.console]``
+    with ``@loggers = "treadle.ConsoleLogger.v1"``."""
+
+    def setup(
+        nlp: Language, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+    ) -> tuple[LogStep, Finalize]:
+        parts: list[tuple[LogStep, Finalize]] = []
+        try:
+            for logger in loggers:
+                parts.append(setup_logger(logger, nlp, stdout, stderr))
+        except BaseException:
+            # Those already set up may hold open files or runs: close them.
+            for _, finalize_part in parts:
+                finalize_part()
+            raise
+
+        def log_step(info: dict[str, Any] | None) -> None:
+            for log_part, _ in parts:
+                log_part(info)
+
+        def finalize() -> None:
+            errors: list[BaseException] = []
+            for _, finalize_part in parts:
+                try:
+                    finalize_part()
+                except Exception as err:  # the others still get to close
+                    errors.append(err)
+            if errors:
+                raise errors[0]
+
+        return log_step, finalize
+
+    return setup
+
+
 def _json_default(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     return str(value)
 
 
-__all__ = ["console_logger", "jsonl_logger", "setup_logger"]
+__all__ = ["chain_logger", "console_logger", "jsonl_logger", "setup_logger"]

@@ -359,6 +359,7 @@ class _Trainer:
             "seconds": state.seconds,
             "words": state.words,
             "score_weights": self.score_weights,
+            "output_path": self.output,
         }
         self._log_step(info)
         performance = {**scores, "score": score, "losses": dict(losses)}
