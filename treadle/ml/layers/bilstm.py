@@ -3,7 +3,8 @@
 The batch's Docs go through ``torch.nn.LSTM`` as one packed sequence (cuDNN on a GPU,
 no Python loop per token), and come back in the Ragged's own row order. Each layer is
 bidirectional with ``width // 2`` units a direction, so the output keeps ``width``.
-Between layers, dropout at the encoder's own rate (``dropout``): a fixed setting of
+Each layer adds its output to its input (a residual connection). Between layers,
+dropout at the encoder's own rate (``dropout``): a fixed setting of
 the architecture, not the training's ``dropout``, which reaches the embedding.
 """
 
@@ -48,9 +49,13 @@ class BiLSTM(torch.nn.Module):
         seqs = [s for s in X.split() if s.shape[0]]
         packed = pack_sequence(seqs, enforce_sorted=False)
         for i, lstm in enumerate(self.layers):
+            inputs = packed.data
             if i and self.rate:
-                packed = packed._replace(data=F.dropout(packed.data, self.rate, self.training))
-            packed, _ = lstm(packed)
+                packed = packed._replace(data=F.dropout(inputs, self.rate, self.training))
+            out, _ = lstm(packed)
+            # Residual, as the window encoders' blocks: the components see the
+            # embeddings from the first step, while the LSTM learns to add context.
+            packed = out._replace(data=out.data + inputs)
         padded, _ = pad_packed_sequence(packed, batch_first=True)  # (n_docs, longest, width)
         nonempty = [n for n in lengths if n]
         mask = torch.arange(padded.shape[1], device=padded.device) < torch.tensor(
