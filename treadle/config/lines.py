@@ -1,0 +1,106 @@
+"""Line-level helpers of the config parser: common indentation, where a multi-line
+JSON value ends, and which section headers lack their parent.
+
+Each helper reads every character at most once, so parsing stays linear in the size
+of the text (issue 14).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+POSITIONAL_SECTION = "*"
+
+# A line that starts like ``key = ...``: never valid inside a JSON list or dict, so
+# it ends an unclosed value instead of being swallowed into it.
+_KEY_LINE_RE = re.compile(r"[A-Za-z_@*][\w.@*-]*\s*=(?!=)")
+
+
+def dedent(lines: list[str]) -> list[str]:
+    """``lines`` without the whitespace every non-blank line starts with.
+
+    A config written as an indented triple-quoted string in Python reads as if it
+    started at column 0; relative indentation (continuation lines) is kept.
+    """
+    prefix: str | None = None
+    for line in lines:
+        body = line.lstrip(" \t")
+        if not body:
+            continue
+        indent = line[: len(line) - len(body)]
+        if prefix is None:
+            prefix = indent
+        elif not indent.startswith(prefix):
+            n = 0
+            while n < len(prefix) and n < len(indent) and prefix[n] == indent[n]:
+                n += 1
+            prefix = prefix[:n]
+        if not prefix:
+            return lines
+    if not prefix:
+        return lines
+    cut = len(prefix)
+    return [line[cut:] if line.strip(" \t") else line for line in lines]
+
+
+def bracket_delta(text: str) -> int:
+    """Brackets opened minus brackets closed in one line of a JSON value, outside
+    strings and before an inline comment (whitespace, then ``#`` or ``;``)."""
+    delta = 0
+    in_str = escaped = False
+    prev_space = False
+    for ch in text:
+        if in_str:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            delta += 1
+        elif ch in "]}":
+            delta -= 1
+        elif ch in "#;" and prev_space:
+            break
+        prev_space = ch.isspace()
+    return delta
+
+
+def continues_open_value(line: str, stripped: str) -> bool:
+    """Whether ``line`` belongs to a JSON value whose brackets are still open: an
+    indented line, or a closing bracket at column 0 (as confection users write
+    ``]`` under ``x = [``), unless it reads as the next ``key = value``."""
+    if line[0] not in " \t" and stripped[0] not in "]}":
+        return False
+    return _KEY_LINE_RE.match(stripped) is None
+
+
+def missing_parent(
+    sections: dict[tuple[str, ...], int],
+) -> tuple[tuple[str, ...], tuple[str, ...], int] | None:
+    """The first ``(section, missing parent, line)`` where a section's parent is
+    defined nowhere, else None. A ``*`` section (positional arguments) needs no
+    header of its own: ``[a.*.x]`` needs only ``[a]``."""
+    found: list[tuple[int, tuple[str, ...], tuple[str, ...]]] = []
+    for parts, line_no in sections.items():
+        parent = parts[:-1]
+        while parent and parent[-1] == POSITIONAL_SECTION:
+            parent = parent[:-1]
+        if parent and parent not in sections:
+            found.append((line_no, parts, parent))
+    if not found:
+        return None
+    line_no, parts, parent = min(found)
+    return parts, parent, line_no
+
+
+def close_sections(name: str, sections: Iterable[tuple[str, ...]]) -> list[str]:
+    """Defined section names that look like ``name`` (a misspelled parent)."""
+    # The sections below ``name`` are what lacks it, not what it could have meant.
+    names = {".".join(p) for p in sections if not ".".join(p).startswith(name + ".")}
+    return difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.6)
