@@ -436,7 +436,7 @@ class _Resolver:
             for i, value in enumerate(positional):
                 if i in skip_pos:
                     continue
-                self.check_value(var_pos, value, (*path, POSITIONAL_KEY, i))
+                new_pos[i] = self.check_value(var_pos, value, (*path, POSITIONAL_KEY, i))
         return out, new_pos
 
     def check_value(self, param: _Param, value: Any, loc: tuple[Any, ...]) -> Any:
