@@ -752,8 +752,8 @@ class Config(dict):
                 f"Can't write section [{'.'.join(path[:3])}...]: nested more than "
                 f"{MAX_DEPTH} levels deep"
             )
-        for part in path:
-            _check_name(part, path)
+        # The parents' names were checked as their sections were written.
+        _check_name(path[-1], path)
         lines: list[str] = []
         child_blocks: list[str] = []
         dotted = ".".join(path)
@@ -854,13 +854,12 @@ class _Unsectionable(ConfigError):
     """A dict that can't be written as a section; it may still be written inline."""
 
 
+_BAD_NAME_RE = re.compile(r"[.\[\]\n\r]")
+_BAD_KEY_RE = re.compile(r"[=\n\r]")
+
+
 def _check_name(part: str, path: tuple[str, ...]) -> None:
-    if (
-        not isinstance(part, str)
-        or not part
-        or any(c in part for c in ".[]\n\r")
-        or (part != part.strip())
-    ):
+    if not isinstance(part, str) or not part or _BAD_NAME_RE.search(part) or part != part.strip():
         raise _Unsectionable(f"Can't write section name {part!r} (in {'.'.join(map(str, path))})")
 
 
@@ -869,7 +868,7 @@ def _check_key(key: str, path: tuple[str, ...]) -> None:
         not isinstance(key, str)
         or not key
         or key != key.strip()
-        or any(c in key for c in "=\n\r")
+        or _BAD_KEY_RE.search(key)
         or key.startswith(("[", "#", ";"))
     )
     if bad:

@@ -16,6 +16,11 @@ POSITIONAL_SECTION = "*"
 # A line that starts like ``key = ...``: never valid inside a JSON list or dict, so
 # it ends an unclosed value instead of being swallowed into it.
 _KEY_LINE_RE = re.compile(r"[A-Za-z_@*][\w.@*-]*\s*=(?!=)")
+# A JSON string; one left open runs to the end of the line. Regexes, not a loop over
+# characters: a 1,000,000-character line is scanned in C.
+_JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"?')
+_COMMENT_RE = re.compile(r"\s[#;]")
+_BRACKET_RE = re.compile(r"[\[\]{}]")
 
 
 def dedent(lines: list[str]) -> list[str]:
@@ -48,27 +53,14 @@ def dedent(lines: list[str]) -> list[str]:
 def bracket_delta(text: str) -> int:
     """Brackets opened minus brackets closed in one line of a JSON value, outside
     strings and before an inline comment (whitespace, then ``#`` or ``;``)."""
-    delta = 0
-    in_str = escaped = False
-    prev_space = False
-    for ch in text:
-        if in_str:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch in "[{":
-            delta += 1
-        elif ch in "]}":
-            delta -= 1
-        elif ch in "#;" and prev_space:
-            break
-        prev_space = ch.isspace()
-    return delta
+    if _BRACKET_RE.search(text) is None:
+        return 0
+    if '"' in text:
+        text = _JSON_STRING_RE.sub('""', text)
+    comment = _COMMENT_RE.search(text)
+    if comment is not None:
+        text = text[: comment.start()]
+    return text.count("[") + text.count("{") - text.count("]") - text.count("}")
 
 
 def continues_open_value(line: str, stripped: str) -> bool:
