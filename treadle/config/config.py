@@ -135,7 +135,12 @@ def _loads(text: str) -> Any:
     except ValueError as err:
         # Not a decode error: an integer past Python's digit limit.
         raise _ValueSyntaxError(f"number too large ({err})") from None
-    if isinstance(value, (list, dict)) and _json_depth(value) > MAX_DEPTH:
+    # Nested no deeper than the text has brackets: only a value with many is walked.
+    if (
+        isinstance(value, (list, dict))
+        and text.count("[") + text.count("{") > MAX_DEPTH
+        and _json_depth(value) > MAX_DEPTH
+    ):
         raise _ValueSyntaxError(f"value nested more than {MAX_DEPTH} levels deep")
     return value
 
@@ -208,9 +213,12 @@ def parse_value(raw: str) -> Any:
     return raw
 
 
+_ESCAPED_DOLLAR_RE = re.compile(r"\$(?=[${])")
+
+
 def _escape_dollars(text: str) -> str:
     # Only a "$" that a reader would combine with the next char needs escaping.
-    return re.sub(r"\$(?=[${])", "$$", text)
+    return _ESCAPED_DOLLAR_RE.sub("$$", text) if "$" in text else text
 
 
 def _escape_nested(value: Any) -> Any:
@@ -234,17 +242,22 @@ def _dump_value(value: Any, *, interpolated: bool, key: str = "") -> str:
         value = _escape_nested(value)
     elif isinstance(value, str) and _WHOLE_REF_RE.match(value):
         return value
-    if isinstance(value, (list, dict)) and _json_depth(value) > MAX_DEPTH:
-        raise ConfigError(
-            f"Can't write config key {key!r}: its value is nested more than {MAX_DEPTH} "
-            f"levels deep, which no config reader accepts"
-        )
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError) as err:
         raise ConfigError(
             f"Can't write value {_short_repr(value)} ({type(value).__name__}) to a config: {err}"
         ) from None
+    # Nested no deeper than it has brackets: only a value with many is walked.
+    if (
+        isinstance(value, (list, dict))
+        and text.count("[") + text.count("{") > MAX_DEPTH
+        and _json_depth(value) > MAX_DEPTH
+    ):
+        raise ConfigError(
+            f"Can't write config key {key!r}: its value is nested more than {MAX_DEPTH} "
+            f"levels deep, which no config reader accepts"
+        )
     if not interpolated and "${" in text and isinstance(value, (list, dict)):
         # [1, ${a.b}] as confection writes it: a reader gives the referenced value
         # itself, not its text, either way.
