@@ -328,8 +328,9 @@ def test_top_level_block_is_a_config_error(reg):
 
 
 def test_interpolate_refuses_what_to_str_cannot_write():
-    with pytest.raises(ConfigError, match="can't be written back.*object"):
-        Config({"a": {"x": object()}}, is_interpolated=False).interpolate()
+    for interpolated in (False, True):
+        with pytest.raises(ConfigError, match="can't be written back.*object"):
+            Config({"a": {"x": object()}}, is_interpolated=interpolated).interpolate()
     deep = "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)
     text = f"[a]\nd = {deep}\n[b]\nx = [[${{a.d}}]]\n"
     Config().from_str(text, interpolate=False)  # fine until interpolated

@@ -628,13 +628,17 @@ def _check_depth(root: dict[str, Any]) -> None:
 def _interpolate_tree(root: dict[str, Any]) -> dict[str, Any]:
     _check_depth(root)
     tree = _Interpolator(root).value(root, "")
-    # interpolate() and to_str() agree: a value the writer would refuse (an object, a
-    # reference that nests a value past MAX_DEPTH) is refused here, where it appears.
+    _check_writable(Config(tree, is_interpolated=True, _copy=False))
+    return tree
+
+
+def _check_writable(config: Config) -> None:
+    """interpolate() and to_str() agree: a value the writer would refuse (an object, a
+    reference that nests a value past MAX_DEPTH) is refused where it appears."""
     try:
-        Config(tree, is_interpolated=True, _copy=False).to_str()
+        config.to_str()
     except ConfigError as err:
         raise ConfigError(f"The interpolated config can't be written back: {err}") from None
-    return tree
 
 
 # ---------------------------------------------------------------------------- overrides
@@ -800,9 +804,15 @@ class Config(dict):
     # -- transforming
 
     def interpolate(self) -> Config:
-        """A new config with every ``${...}`` reference replaced by its value."""
+        """A new config with every ``${...}`` reference replaced by its value.
+
+        Whatever it returns, ``to_str`` can write and ``from_str`` read back; a value
+        that could not be (an object, a reference nesting past MAX_DEPTH) is an error.
+        """
         if self.is_interpolated:
-            return self.copy()
+            copy = self.copy()
+            _check_writable(copy)
+            return copy
         return Config(_interpolate_tree(dict(self)), is_interpolated=True, _copy=False)
 
     def merge(self, other: Mapping[str, Any]) -> Config:
