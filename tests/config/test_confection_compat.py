@@ -385,3 +385,16 @@ def test_shipped_configs_have_their_parent_sections(path):
     text = (REPO / path).read_text(encoding="utf8")
     cfg = Config().from_str(text, interpolate=False)
     assert Config().from_str(cfg.to_str(), interpolate=False) == cfg
+
+
+class Pipeline:
+    """A class hint for a factory's ``nlp`` (module level, so the hint resolves)."""
+
+
+def test_component_blocks_still_get_the_runtime_nlp_unvalidated(reg):
+    def make(nlp: Pipeline, name: str, size: int = 1) -> object:
+        return object()
+
+    reg.factories.register("typed_nlp.test", func=make)
+    filled = reg.fill({"components": {"c": {"factory": "typed_nlp.test"}}})
+    assert filled["components"]["c"] == {"factory": "typed_nlp.test", "size": 1}

@@ -371,7 +371,8 @@ class _Resolver:
                 from_blocks.add(key)
             kwargs[key], arg_failed, arg_promised = self._arg(value, (*path, key))
             failed = failed or arg_failed
-            if arg_failed or arg_promised:
+            # A promise given as the value itself: the runtime ``nlp`` of a component.
+            if arg_failed or arg_promised or isinstance(kwargs[key], _Promise):
                 skip.add(key)
         if self.validate:
             n_errors = len(self.errors)
