@@ -10,9 +10,13 @@ The format is INI-like::
     @optimizers = "Adam.v1"
     learn_rate = 0.001
 
-Values are JSON where they parse as JSON and strings otherwise. Dotted section names
-nest. ``${a.b}`` refers to another value or a whole section; inside a string it is
-substituted as text. ``$$`` is a literal ``$``.
+Values are JSON where they parse as JSON and strings otherwise; a list or dict may run
+on over indented lines, its closing bracket indented or at column 0. Dotted section
+names nest, and ``[a.b]`` needs an ``[a]`` somewhere in the text (a ``*`` section, the
+positional arguments of a call, needs no header). ``${a.b}`` (or configparser's
+``${a:b}``, as confection accepts) refers to another value or a whole section, also
+inside a list or dict; inside a string it is substituted as text. ``$$`` is a literal
+``$``. Text indented as a whole (a triple-quoted Python string) is read dedented.
 
 A ``Config`` remembers whether its values are interpolated: an uninterpolated config
 (``from_str(..., interpolate=False)``) still holds the raw ``${...}`` references and

@@ -15,8 +15,12 @@ arguments, missing/extra arguments, section schemas), so no function runs on a c
 that is known to be wrong; then, while calling, the objects returned by inner blocks
 against the hints of the functions that receive them.
 
-A ``"*"`` key inside a block holds positional arguments: ``[a.*.first]`` is a block
-passed as the first positional argument of ``a``'s function (for ``*args``).
+A ``"*"`` key inside a block holds positional arguments (for ``*args``): sections
+``[a.*.first]``, ``[a.*.second]`` in order, or a list ``* = [1, 2]``.
+
+A block inside a list or dict argument is resolved before that argument is validated,
+as a block given directly is. An unknown function or registry category is one more
+error of the ``ConfigValidationError``, at its key, not an exception of its own.
 
 A function may be registered with default arguments beyond its signature (a component
 factory's ``default_config``): they are merged under the block's own keys, nested
