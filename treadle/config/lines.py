@@ -93,6 +93,7 @@ def missing_parent(
 
 def close_sections(name: str, sections: Iterable[tuple[str, ...]]) -> list[str]:
     """Defined section names that look like ``name`` (a misspelled parent)."""
-    # The sections below ``name`` are what lacks it, not what it could have meant.
-    names = {".".join(p) for p in sections if not ".".join(p).startswith(name + ".")}
+    # Sections as deep as ``name``: a parent misspelled is one of its own level.
+    depth = name.count(".") + 1
+    names = {".".join(p) for p in sections if len(p) == depth}
     return difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.6)
