@@ -353,6 +353,8 @@ extra_stop = "zorp"
 [nlp.after_pipeline_creation]
 @callbacks = "test.after_pipeline.v1"
 
+[components]
+
 [components.test_counter]
 factory = "test_counter"
 times = 2

@@ -22,8 +22,11 @@ class MissingDependencyError(TreadleError, ImportError):
     """An optional extra a feature needs is not installed; the message names the pip command."""
 
 
-class ConfigError(TreadleError):
-    """A config file or override is malformed (syntax, interpolation, unknown key)."""
+class ConfigError(TreadleError, ValueError):
+    """A config file or override is malformed (syntax, interpolation, unknown key).
+
+    A ``ValueError``, as confection's config errors are, so code written against
+    confection that catches ``ValueError`` catches treadle's too."""
 
 
 class ConfigValidationError(ConfigError):
@@ -55,8 +58,9 @@ class ConfigValidationError(ConfigError):
         return "\n".join(lines)
 
 
-class RegistryError(TreadleError):
-    """A registered function was asked for by a name that is not registered."""
+class RegistryError(ConfigError):
+    """A registered function was asked for by a name that is not registered (a config
+    naming it gets a ``ConfigValidationError`` holding this message at the key)."""
 
 
 class DataError(TreadleError):

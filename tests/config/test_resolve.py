@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt
 
 from treadle.config import Config, ConfigValidationError, Registries
 from treadle.config.resolve import used_functions
-from treadle.errors import ConfigError, RegistryError
+from treadle.errors import ConfigError
 
 
 class Optimizer:
@@ -99,7 +99,7 @@ def test_resolve_uninterpolated_config(reg):
 
 def test_fill_writes_defaults_and_keeps_references(reg):
     text = NESTED + (
-        '\n[system]\nseed = 1\n[other.extra]\n@schedules = "constant.test.v1"\n'
+        '\n[system]\nseed = 1\n[other]\n[other.extra]\n@schedules = "constant.test.v1"\n'
         "rate = ${training.dropout}\n"
     )
     raw = Config().from_str(text, interpolate=False)
@@ -221,15 +221,17 @@ def test_resolved_objects_validated_against_hints(reg):
 
 
 def test_unknown_function_names_its_place(reg):
-    with pytest.raises(RegistryError) as exc:
+    with pytest.raises(ConfigValidationError) as exc:
         reg.resolve({"training": {"optimizer": {"@optimizers": "Adam.test.v2"}}})
+    assert exc.value.errors[0]["loc"] == ["training", "optimizer", "@optimizers"]
     assert "training.optimizer.@optimizers" in str(exc.value)
     assert "Adam.test.v1" in str(exc.value)
 
 
 def test_unknown_category_and_two_functions(reg):
-    with pytest.raises(RegistryError, match="optimisers"):
+    with pytest.raises(ConfigValidationError, match="optimisers") as exc:
         reg.resolve({"a": {"b": {"@optimisers": "x"}}})
+    assert "Did you mean: optimizers" in str(exc.value)
     with pytest.raises(ConfigError, match="only one"):
         reg.resolve({"a": {"b": {"@misc": "calls.test.v1", "@schedules": "x"}}})
 
@@ -342,7 +344,10 @@ def test_unknown_key_inside_a_settings_block_suggests_its_names(reg):
     msg = str(err.value)
     assert "x.groups.encoder.learn_rte: Extra inputs are not permitted (unknown setting " in msg
     assert "'learn_rte', did you mean 'learn_rate'? It takes: L2, learn_rate)" in msg
-    assert "x.single.l2: Extra inputs are not permitted (unknown setting 'l2', did you mean 'L2'?" in msg
+    assert (
+        "x.single.l2: Extra inputs are not permitted (unknown setting 'l2', did you mean 'L2'?"
+        in msg
+    )
 
 
 def test_a_value_fitting_no_member_of_a_union_is_one_error(reg):
@@ -367,7 +372,10 @@ def test_hints_that_do_not_resolve_at_run_time_leave_the_others_checked(reg):
         namespace,
     )
     reg.misc.register("forward_ref.test.v1", func=namespace["make"])
-    assert reg.resolve({"a": {"@misc": "forward_ref.test.v1", "nlp": 1, "width": "2"}})["a"] == (1, 2)
+    assert reg.resolve({"a": {"@misc": "forward_ref.test.v1", "nlp": 1, "width": "2"}})["a"] == (
+        1,
+        2,
+    )
     with pytest.raises(ConfigValidationError, match="a.width"):
         reg.resolve({"a": {"@misc": "forward_ref.test.v1", "nlp": 1, "width": "wide"}})
 
@@ -387,7 +395,9 @@ def test_fill_reads_component_blocks_as_factory_calls(reg):
     msg = str(err.value)
     assert "components.t.size: Input should be a valid integer" in msg
     assert "components.t.colour: Extra inputs are not permitted" in msg
-    with pytest.raises(RegistryError, match=r"components\.t\.factory: Can't find 'thing\.tset'"):
+    with pytest.raises(
+        ConfigValidationError, match=r"components\.t\.factory: Can't find 'thing\.tset'"
+    ):
         reg.fill({"components": {"t": {"factory": "thing.tset"}}})
 
 
@@ -395,4 +405,6 @@ def test_resolve_at_names_the_path_in_errors(reg):
     block = {"@optimizers": "Adam.test.v1", "beta1": "high"}
     with pytest.raises(ConfigValidationError, match="training.optimizer.beta1"):
         reg.resolve_at("training.optimizer", block)
-    assert isinstance(reg.resolve_at("training.optimizer", {"@optimizers": "Adam.test.v1"}), Optimizer)
+    assert isinstance(
+        reg.resolve_at("training.optimizer", {"@optimizers": "Adam.test.v1"}), Optimizer
+    )

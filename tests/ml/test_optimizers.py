@@ -300,6 +300,7 @@ def test_param_groups_resolve_from_config():
 [training.optimizer]
 @optimizers = "Adam.v1"
 learn_rate = 0.001
+[training.optimizer.param_groups]
 [training.optimizer.param_groups.transformer]
 L2 = 0.01
 [training.optimizer.param_groups.transformer.learn_rate]

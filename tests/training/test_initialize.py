@@ -39,6 +39,8 @@ maxout_pieces = 2
 hidden_size = 16
 n_characters = 2
 
+[corpora]
+
 [corpora.pretrain]
 @readers = "treadle.JsonlCorpus.v1"
 path = ${paths.raw_text}

@@ -10,9 +10,13 @@ The format is INI-like::
     @optimizers = "Adam.v1"
     learn_rate = 0.001
 
-Values are JSON where they parse as JSON and strings otherwise. Dotted section names
-nest. ``${a.b}`` refers to another value or a whole section; inside a string it is
-substituted as text. ``$$`` is a literal ``$``.
+Values are JSON where they parse as JSON and strings otherwise; a list or dict may run
+on over indented lines, its closing bracket indented or at column 0. Dotted section
+names nest, and ``[a.b]`` needs an ``[a]`` somewhere in the text (a ``*`` section, the
+positional arguments of a call, needs no header). ``${a.b}`` (or configparser's
+``${a:b}``, as confection accepts) refers to another value or a whole section, also
+inside a list or dict; inside a string it is substituted as text. ``$$`` is a literal
+``$``. Text indented as a whole (a triple-quoted Python string) is read dedented.
 
 A ``Config`` remembers whether its values are interpolated: an uninterpolated config
 (``from_str(..., interpolate=False)``) still holds the raw ``${...}`` references and
@@ -30,6 +34,14 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from treadle.config.lines import (
+    POSITIONAL_SECTION,
+    bracket_delta,
+    close_sections,
+    continues_open_value,
+    dedent,
+    missing_parent,
+)
 from treadle.errors import ConfigError
 from treadle.util import atomic_write_text
 
@@ -127,7 +139,12 @@ def _loads(text: str) -> Any:
     except ValueError as err:
         # Not a decode error: an integer past Python's digit limit.
         raise _ValueSyntaxError(f"number too large ({err})") from None
-    if isinstance(value, (list, dict)) and _json_depth(value) > MAX_DEPTH:
+    # Nested no deeper than the text has brackets: only a value with many is walked.
+    if (
+        isinstance(value, (list, dict))
+        and text.count("[") + text.count("{") > MAX_DEPTH
+        and _json_depth(value) > MAX_DEPTH
+    ):
         raise _ValueSyntaxError(f"value nested more than {MAX_DEPTH} levels deep")
     return value
 
@@ -162,7 +179,11 @@ def _split_inline_comment(raw: str) -> str | None:
     head = raw[:start].rstrip()
     if _WHOLE_REF_RE.match(head) or _loads(head) is not _NOT_JSON:
         return head
-    if "${" in head and head[:1] in ("[", "{") and _loads(_scan_unquoted_refs(head)) is not _NOT_JSON:
+    if (
+        "${" in head
+        and head[:1] in ("[", "{")
+        and _loads(_scan_unquoted_refs(head)) is not _NOT_JSON
+    ):
         return head
     return None
 
@@ -196,9 +217,12 @@ def parse_value(raw: str) -> Any:
     return raw
 
 
+_ESCAPED_DOLLAR_RE = re.compile(r"\$(?=[${])")
+
+
 def _escape_dollars(text: str) -> str:
     # Only a "$" that a reader would combine with the next char needs escaping.
-    return re.sub(r"\$(?=[${])", "$$", text)
+    return _ESCAPED_DOLLAR_RE.sub("$$", text) if "$" in text else text
 
 
 def _escape_nested(value: Any) -> Any:
@@ -211,17 +235,38 @@ def _escape_nested(value: Any) -> Any:
     return value
 
 
-def _dump_value(value: Any, *, interpolated: bool) -> str:
+# A whole-value reference as json.dumps writes it inside a list or dict: an opening
+# quote (never escaped: inside a JSON string a quote always is), the reference, a
+# closing quote, and no ":" after it (a dict key stays quoted).
+_QUOTED_REF_RE = re.compile(r'(?<!\\)"(\$\{[^${}\s"\\]+\})"(?!\s*:)')
+
+
+def _dump_value(value: Any, *, interpolated: bool, key: str = "") -> str:
     if interpolated:
         value = _escape_nested(value)
     elif isinstance(value, str) and _WHOLE_REF_RE.match(value):
         return value
     try:
-        return json.dumps(value, ensure_ascii=False)
+        text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError) as err:
         raise ConfigError(
             f"Can't write value {_short_repr(value)} ({type(value).__name__}) to a config: {err}"
         ) from None
+    # Nested no deeper than it has brackets: only a value with many is walked.
+    if (
+        isinstance(value, (list, dict))
+        and text.count("[") + text.count("{") > MAX_DEPTH
+        and _json_depth(value) > MAX_DEPTH
+    ):
+        raise ConfigError(
+            f"Can't write config key {key!r}: its value is nested more than {MAX_DEPTH} "
+            f"levels deep, which no config reader accepts"
+        )
+    if not interpolated and "${" in text and isinstance(value, (list, dict)):
+        # [1, ${a.b}] as confection writes it: a reader gives the referenced value
+        # itself, not its text, either way.
+        text = _QUOTED_REF_RE.sub(r"\1", text)
+    return text
 
 
 def _short_repr(value: Any) -> str:
@@ -266,6 +311,13 @@ def _parse(text: str, source: str) -> dict[str, Any]:
     current: dict[str, Any] | None = None
     current_path: tuple[str, ...] = ()
     pending: tuple[str, list[str], int] | None = None  # key, raw lines, line number
+    # Brackets still open in the pending value, or None when it is no JSON list/dict.
+    open_depth: int | None = None
+
+    def _continues(line: str, stripped: str) -> bool:
+        if open_depth is None:
+            return line[0] in " \t"
+        return open_depth > 0 and continues_open_value(line, stripped)
 
     def where(line_no: int) -> str:
         return f"{source}, line {line_no}"
@@ -316,15 +368,17 @@ def _parse(text: str, source: str) -> dict[str, Any]:
             node = node[part]
         current, current_path = node, parts
 
-    for line_no, line in enumerate(text.split("\n"), start=1):
-        line = line.rstrip("\r")
+    lines = dedent([line.rstrip("\r") for line in text.split("\n")])
+    for line_no, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not stripped:
             continue
-        if line[0] in " \t" and pending is not None:
+        if pending is not None and _continues(line, stripped):
             # Continuation of a multi-line value; a comment line inside it is skipped.
             if not stripped.startswith(_COMMENT_PREFIXES):
                 pending[1].append(stripped)
+                if open_depth is not None:
+                    open_depth += bracket_delta(stripped)
             continue
         if stripped.startswith(_COMMENT_PREFIXES):
             continue
@@ -348,11 +402,32 @@ def _parse(text: str, source: str) -> dict[str, Any]:
             raise ConfigError(
                 f"{where(line_no)}: key {dotted!r} conflicts with the section [{dotted}]"
             )
-        pending = (key, [value.strip()], line_no)
+        value = value.strip()
+        pending = (key, [value], line_no)
+        # A JSON list or dict runs on while its brackets are open; any other value
+        # takes the indented lines below it (a multi-line string).
+        open_depth = bracket_delta(value) if value[:1] in ("[", "{") else None
     flush()
+    _check_parents(section_lines, where)
     # Sections whose keys were defined before a child section of the same name appeared
     # are caught above; a child section defined after a same-named key is caught here.
     return root
+
+
+def _check_parents(sections: dict[tuple[str, ...], int], where: Callable[[int], str]) -> None:
+    """``[a.b]`` needs an ``[a]`` somewhere (as confection requires): otherwise a typo
+    in a parent's name would silently create a second section."""
+    found = missing_parent(sections)
+    if found is None:
+        return
+    parts, parent, line_no = found
+    name = ".".join(parent)
+    close = close_sections(name, sections)
+    hint = f" Did you mean [{'] or ['.join(close)}]?" if close else ""
+    raise ConfigError(
+        f"{where(line_no)}: section [{'.'.join(parts)}] has no parent section [{name}]; "
+        f"define [{name}] (it may be empty), or fix the name if it is misspelled.{hint}"
+    )
 
 
 # ------------------------------------------------------------------------ interpolation
@@ -398,6 +473,12 @@ def _refs_in(raw: Any, path: str) -> list[tuple[str, str]]:
     return found
 
 
+def ref_path(target: str) -> str:
+    """The dotted path a reference names: configparser's ``${section:key}`` (which
+    confection accepts) means ``${section.key}``."""
+    return target.replace(":", ".")
+
+
 def _prefixes(target: str) -> Iterator[str]:
     """``a.b.c`` -> ``a``, ``a.b``, ``a.b.c``."""
     start = 0
@@ -423,12 +504,13 @@ class _Interpolator:
         self.active_prefixes: dict[str, int] = {}
         self.produced = 0
 
-    def lookup(self, target: str, referrer: str) -> Any:
+    def lookup(self, target: str, referrer: str, written: str | None = None) -> Any:
         node: Any = self.root
         for part in target.split("."):
             if not isinstance(node, dict) or part not in node:
+                shown = written or target
                 raise ConfigError(
-                    f"Config key {referrer!r} refers to ${{{target}}}, which does not exist"
+                    f"Config key {referrer!r} refers to ${{{shown}}}, which does not exist"
                 )
             node = node[part]
         return node
@@ -452,13 +534,14 @@ class _Interpolator:
         for prefix in _prefixes(self.active.pop()):
             self.active_prefixes[prefix] -= 1
 
-    def _resolve_all(self, target: str, referrer: str) -> None:
-        """Fill the cache for ``target`` and everything it depends on, without recursion."""
-        todo: list[tuple[str, str, bool]] = [(target, referrer, False)]
+    def _resolve_all(self, target: str, referrer: str, written: str) -> None:
+        """Fill the cache for ``target`` and everything it depends on, without recursion.
+        ``target`` is normalized (dots only); ``written`` is how the config spells it."""
+        todo: list[tuple[str, str, bool, str]] = [(target, referrer, False, written)]
         while todo:
-            tgt, ref_by, deps_done = todo.pop()
+            tgt, ref_by, deps_done, spelled = todo.pop()
             if deps_done:
-                value = self.value(self.lookup(tgt, ref_by), tgt)
+                value = self.value(self.lookup(tgt, ref_by, spelled), tgt)
                 size, depth = _measure(value)
                 if depth > MAX_DEPTH:
                     raise ConfigError(
@@ -471,17 +554,19 @@ class _Interpolator:
             if tgt in self.cache:
                 continue
             self._check_cycle(tgt, ref_by)
-            raw = self.lookup(tgt, ref_by)
+            raw = self.lookup(tgt, ref_by, spelled)
             self._push(tgt)
-            todo.append((tgt, ref_by, True))
+            todo.append((tgt, ref_by, True, spelled))
             for dep, where in reversed(_refs_in(raw, tgt)):
-                if dep not in self.cache:
-                    self._check_cycle(dep, where)
-                    todo.append((dep, where, False))
+                norm = ref_path(dep)
+                if norm not in self.cache:
+                    self._check_cycle(norm, where)
+                    todo.append((norm, where, False, dep))
 
     def resolve_ref(self, target: str, referrer: str) -> Any:
+        written, target = target, ref_path(target)
         if target not in self.cache:
-            self._resolve_all(target, referrer)
+            self._resolve_all(target, referrer, written)
         value, size = self.cache[target]
         self.produced += size
         if self.produced > self.max_size:
@@ -535,7 +620,9 @@ def _check_depth(root: dict[str, Any]) -> None:
     while todo:
         node, path, level = todo.pop()
         if level > 2 * MAX_DEPTH:
-            raise ConfigError(f"Config key {path!r} is nested more than {2 * MAX_DEPTH} levels deep")
+            raise ConfigError(
+                f"Config key {path!r} is nested more than {2 * MAX_DEPTH} levels deep"
+            )
         if isinstance(node, dict):
             todo.extend((v, f"{path}.{k}" if path else str(k), level + 1) for k, v in node.items())
         elif isinstance(node, list):
@@ -544,7 +631,18 @@ def _check_depth(root: dict[str, Any]) -> None:
 
 def _interpolate_tree(root: dict[str, Any]) -> dict[str, Any]:
     _check_depth(root)
-    return _Interpolator(root).value(root, "")
+    tree = _Interpolator(root).value(root, "")
+    _check_writable(Config(tree, is_interpolated=True, _copy=False))
+    return tree
+
+
+def _check_writable(config: Config) -> None:
+    """interpolate() and to_str() agree: a value the writer would refuse (an object, a
+    reference that nests a value past MAX_DEPTH) is refused where it appears."""
+    try:
+        config.to_str()
+    except ConfigError as err:
+        raise ConfigError(f"The interpolated config can't be written back: {err}") from None
 
 
 # ---------------------------------------------------------------------------- overrides
@@ -588,10 +686,11 @@ class Config(dict):
         data: Mapping[str, Any] | None = None,
         *,
         is_interpolated: bool | None = None,
+        _copy: bool = True,
     ) -> None:
         super().__init__()
         if data is not None:
-            self.update(copy_module.deepcopy(dict(data)))
+            self.update(copy_module.deepcopy(dict(data)) if _copy else data)
         if is_interpolated is None:
             is_interpolated = getattr(data, "is_interpolated", True)
         self.is_interpolated = is_interpolated
@@ -663,19 +762,44 @@ class Config(dict):
     def _write_section(
         self, path: tuple[str, ...], section: dict[str, Any], blocks: list[str]
     ) -> None:
-        for part in path:
-            _check_name(part, path)
-        lines = [f"[{'.'.join(path)}]"]
-        children: list[tuple[str, dict[str, Any]]] = []
+        """Append the blocks of ``section`` and its subsections to ``blocks``.
+
+        A dict that can't be a section (a key with a dot, too deep) is written inline
+        as JSON, which reads back the same; a ``*`` section holding only subsections
+        gets no header, as confection writes it (the reader creates it).
+        """
+        if len(path) > MAX_DEPTH:
+            raise _Unsectionable(
+                f"Can't write section [{'.'.join(path[:3])}...]: nested more than "
+                f"{MAX_DEPTH} levels deep"
+            )
+        # The parents' names were checked as their sections were written.
+        _check_name(path[-1], path)
+        lines: list[str] = []
+        child_blocks: list[str] = []
+        dotted = ".".join(path)
         for key, value in section.items():
             if isinstance(value, dict):
-                children.append((key, value))
+                written: list[str] = []
+                try:
+                    self._write_section((*path, key), value, written)
+                except _Unsectionable:
+                    _check_key(key, path)
+                    value_text = _dump_value(
+                        value, interpolated=self.is_interpolated, key=f"{dotted}.{key}"
+                    )
+                    lines.append(f"{key} = {value_text}")
+                    continue
+                child_blocks.extend(written)
                 continue
             _check_key(key, path)
-            lines.append(f"{key} = {_dump_value(value, interpolated=self.is_interpolated)}")
-        blocks.append("\n".join(lines))
-        for key, value in children:
-            self._write_section((*path, key), value, blocks)
+            value_text = _dump_value(
+                value, interpolated=self.is_interpolated, key=f"{dotted}.{key}"
+            )
+            lines.append(f"{key} = {value_text}")
+        if lines or not child_blocks or path[-1] != POSITIONAL_SECTION:
+            blocks.append("\n".join([f"[{dotted}]", *lines]))
+        blocks.extend(child_blocks)
 
     def to_disk(self, path: str | os.PathLike[str]) -> None:
         """Write atomically: a temp file in the same directory, then ``os.replace``."""
@@ -684,10 +808,16 @@ class Config(dict):
     # -- transforming
 
     def interpolate(self) -> Config:
-        """A new config with every ``${...}`` reference replaced by its value."""
+        """A new config with every ``${...}`` reference replaced by its value.
+
+        Whatever it returns, ``to_str`` can write and ``from_str`` read back; a value
+        that could not be (an object, a reference nesting past MAX_DEPTH) is an error.
+        """
         if self.is_interpolated:
-            return self.copy()
-        return Config(_interpolate_tree(dict(self)), is_interpolated=True)
+            copy = self.copy()
+            _check_writable(copy)
+            return copy
+        return Config(_interpolate_tree(dict(self)), is_interpolated=True, _copy=False)
 
     def merge(self, other: Mapping[str, Any]) -> Config:
         """A new config: ``other``'s values win; sections merge deeply.
@@ -747,14 +877,17 @@ def merge_blocks(
     return base
 
 
+class _Unsectionable(ConfigError):
+    """A dict that can't be written as a section; it may still be written inline."""
+
+
+_BAD_NAME_RE = re.compile(r"[.\[\]\n\r]")
+_BAD_KEY_RE = re.compile(r"[=\n\r]")
+
+
 def _check_name(part: str, path: tuple[str, ...]) -> None:
-    if (
-        not isinstance(part, str)
-        or not part
-        or any(c in part for c in ".[]\n\r")
-        or (part != part.strip())
-    ):
-        raise ConfigError(f"Can't write section name {part!r} (in {'.'.join(map(str, path))})")
+    if not isinstance(part, str) or not part or _BAD_NAME_RE.search(part) or part != part.strip():
+        raise _Unsectionable(f"Can't write section name {part!r} (in {'.'.join(map(str, path))})")
 
 
 def _check_key(key: str, path: tuple[str, ...]) -> None:
@@ -762,11 +895,11 @@ def _check_key(key: str, path: tuple[str, ...]) -> None:
         not isinstance(key, str)
         or not key
         or key != key.strip()
-        or any(c in key for c in "=\n\r")
+        or _BAD_KEY_RE.search(key)
         or key.startswith(("[", "#", ";"))
     )
     if bad:
-        raise ConfigError(f"Can't write key {key!r} in section [{'.'.join(path)}]")
+        raise _Unsectionable(f"Can't write key {key!r} in section [{'.'.join(map(str, path))}]")
 
 
 def config_variables(config: Config) -> dict[str, Any]:

@@ -15,8 +15,12 @@ arguments, missing/extra arguments, section schemas), so no function runs on a c
 that is known to be wrong; then, while calling, the objects returned by inner blocks
 against the hints of the functions that receive them.
 
-A ``"*"`` key inside a block holds positional arguments: ``[a.*.first]`` is a block
-passed as the first positional argument of ``a``'s function (for ``*args``).
+A ``"*"`` key inside a block holds positional arguments (for ``*args``): sections
+``[a.*.first]``, ``[a.*.second]`` in order, or a list ``* = [1, 2]``.
+
+A block inside a list or dict argument is resolved before that argument is validated,
+as a block given directly is. An unknown function or registry category is one more
+error of the ``ConfigValidationError``, at its key, not an exception of its own.
 
 A function may be registered with default arguments beyond its signature (a component
 factory's ``default_config``): they are merged under the block's own keys, nested
@@ -250,7 +254,9 @@ def _components_as_calls(tree: dict[str, Any]) -> dict[str, Any]:
         return tree
     calls: dict[str, Any] = {}
     for name, block in components.items():
-        fname = _component_factory(("components", name), block) if isinstance(block, Mapping) else None
+        fname = (
+            _component_factory(("components", name), block) if isinstance(block, Mapping) else None
+        )
         if fname is None:
             calls[name] = block
             continue
@@ -283,6 +289,14 @@ class _Resolver:
         self.call = call
         self.errors: list[dict[str, Any]] = []
         self.used: list[FunctionUse] = []
+        # Blocks that failed / were not called so far: a value whose walk raised either
+        # count holds a failed block or a promise somewhere inside (a list, a dict).
+        self.n_failed = 0
+        self.n_promised = 0
+
+    def root(self, tree: Mapping[str, Any]) -> Any:
+        _check_root(tree)
+        return self.node(tree, ())
 
     def node(self, value: Any, path: tuple[Any, ...]) -> Any:
         if isinstance(value, Mapping):
@@ -293,18 +307,45 @@ class _Resolver:
             return [self.node(v, (*path, i)) for i, v in enumerate(value)]
         return value
 
-    def lookup(self, block: Mapping[str, Any], path: tuple[Any, ...]) -> tuple[str, str, Any]:
+    def lookup(
+        self, block: Mapping[str, Any], path: tuple[Any, ...]
+    ) -> tuple[str, str, Any] | None:
+        """The block's function, or None after recording why it has none (an unknown
+        name or category is one more error of the config, reported with the others)."""
         fkey = _function_key(block, path)
         assert fkey is not None
         category, name = fkey[1:], block[fkey]
+        loc = [*path, _written_key(fkey)]
         if not isinstance(name, str):
-            raise ConfigError(
-                f"{_dotted((*path, _written_key(fkey)))}: expected a function name, got {name!r}"
-            )
-        return category, name, _get_function(self.registry, category, name, (*path, fkey))
+            self.errors.append({"loc": loc, "msg": f"Expected a function name, got {name!r}"})
+            return None
+        try:
+            return category, name, self.registry.get(category, name)
+        except RegistryError as err:
+            self.errors.append({"loc": loc, "msg": str(err)})
+            return None
 
     def block(self, block: Mapping[str, Any], path: tuple[Any, ...]) -> Any:
-        category, name, func = self.lookup(block, path)
+        found = self.lookup(block, path)
+        if found is None:
+            self.n_failed += 1
+            return _FAILED
+        result = self._call_block(block, path, *found)
+        if result is _FAILED:
+            self.n_failed += 1
+        elif isinstance(result, _Promise):
+            self.n_promised += 1
+        return result
+
+    def _arg(self, value: Any, path: tuple[Any, ...]) -> tuple[Any, bool, bool]:
+        """An argument's value, and whether a failed block / a promise sits inside it."""
+        failed, promised = self.n_failed, self.n_promised
+        out = self.node(value, path)
+        return out, self.n_failed > failed, self.n_promised > promised
+
+    def _call_block(
+        self, block: Mapping[str, Any], path: tuple[Any, ...], category: str, name: str, func: Any
+    ) -> Any:
         self.used.append(FunctionUse(tuple(path), category, name, func))
         defaults = _declared_defaults(self.registry, category, name)
         if defaults:
@@ -312,22 +353,36 @@ class _Resolver:
         kwargs: dict[str, Any] = {}
         from_blocks: set[str] = set()
         positional: list[Any] = []
+        # Arguments holding a failed block or a promise (also inside a list or dict)
+        # are validated once their blocks are called, never against a stand-in.
+        skip: set[str] = set()
+        skip_pos: set[int] = set()
+        failed = False
         for key, value in block.items():
             if isinstance(key, str) and key.startswith("@"):
                 continue
-            if key == POSITIONAL_KEY and isinstance(value, Mapping):
-                positional = [self.node(v, (*path, key, k)) for k, v in value.items()]
+            if key == POSITIONAL_KEY and isinstance(value, (Mapping, list)):
+                # [a.*.x] sections, or * = [...]: the function's *args, in order.
+                items = value.items() if isinstance(value, Mapping) else enumerate(value)
+                for i, (k, v) in enumerate(items):
+                    arg, arg_failed, arg_promised = self._arg(v, (*path, key, k))
+                    positional.append(arg)
+                    failed = failed or arg_failed
+                    if arg_failed or arg_promised:
+                        skip_pos.add(i)
                 continue
             if isinstance(value, Mapping) and _function_key(value, (*path, key)):
                 from_blocks.add(key)
-            kwargs[key] = self.node(value, (*path, key))
-        failed = any(v is _FAILED for v in kwargs.values()) or any(v is _FAILED for v in positional)
+            kwargs[key], arg_failed, arg_promised = self._arg(value, (*path, key))
+            failed = failed or arg_failed
+            # A promise given as the value itself: the runtime ``nlp`` of a component.
+            if arg_failed or arg_promised or isinstance(kwargs[key], _Promise):
+                skip.add(key)
         if self.validate:
-            skip = {k for k, v in kwargs.items() if v is _FAILED or isinstance(v, _Promise)}
-            if not self.call:
-                skip |= from_blocks
             n_errors = len(self.errors)
-            kwargs, positional = self.check(func, kwargs, positional, path, skip, from_blocks)
+            kwargs, positional = self.check(
+                func, kwargs, positional, path, skip, from_blocks, skip_pos
+            )
             failed = failed or len(self.errors) > n_errors
         if failed:
             return _FAILED
@@ -358,6 +413,7 @@ class _Resolver:
         path: tuple[Any, ...],
         skip: set[str],
         from_blocks: set[str],
+        skip_pos: set[int],
     ) -> tuple[dict[str, Any], list[Any]]:
         params, var_kw, var_pos = _signature(func)
         out = dict(kwargs)
@@ -383,9 +439,9 @@ class _Resolver:
         new_pos = list(positional)
         if var_pos is not None:
             for i, value in enumerate(positional):
-                if value is _FAILED or isinstance(value, _Promise):
+                if i in skip_pos:
                     continue
-                self.check_value(var_pos, value, (*path, POSITIONAL_KEY, i))
+                new_pos[i] = self.check_value(var_pos, value, (*path, POSITIONAL_KEY, i))
         return out, new_pos
 
     def check_value(self, param: _Param, value: Any, loc: tuple[Any, ...]) -> Any:
@@ -412,7 +468,11 @@ def _value_errors(
     one line naming the members, not one line per member under pydantic's tags."""
     errors = err.errors()
     members = _union_members(hint)
-    if members and len(errors) > 1 and all(e["loc"] and isinstance(e["loc"][0], str) for e in errors):
+    if (
+        members
+        and len(errors) > 1
+        and all(e["loc"] and isinstance(e["loc"][0], str) for e in errors)
+    ):
         shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
         msg = f"Input should be {' or '.join(members)}; got {shown} ({type(value).__name__})"
         return [{"loc": list(loc), "msg": msg}]
@@ -511,18 +571,16 @@ def resolve(
     tree = _interpolated(config)
     if validate:
         pre = _Resolver(registry, validate=True, call=False)
-        promised = pre.node(tree, ())
+        promised = pre.root(tree)
         _check_sections(promised, schema, pre.errors)
         _raise(pre.errors, "Config validation error")
     resolver = _Resolver(registry, validate=validate, call=True)
-    result = resolver.node(tree, ())
+    result = resolver.root(tree)
     _raise(resolver.errors, "Config validation error (arguments built from the config)")
     return result
 
 
-def resolve_at(
-    path: str, value: Any, *, validate: bool = True, registry: Any
-) -> Any:
+def resolve_at(path: str, value: Any, *, validate: bool = True, registry: Any) -> Any:
     """Resolve ``value`` as what sits at the dotted ``path`` of a config (a component
     at ``components.tagger``, an optimizer at ``training.optimizer``), so that errors
     name the keys as the config file spells them."""
@@ -539,7 +597,7 @@ def resolve_at(
 def used_functions(config: Mapping[str, Any], *, registry: Any) -> list[FunctionUse]:
     """Every registered function a config calls, with the block path that calls it."""
     walker = _Resolver(registry, validate=False, call=False)
-    walker.node(_interpolated(config), ())
+    walker.root(_interpolated(config))
     return walker.used
 
 
@@ -557,21 +615,28 @@ def fill(
     (``${...}``) of an uninterpolated config stay as they are. Validation here checks
     everything that needs no function call; ``resolve`` checks the rest.
     """
+    _check_root(config)
     is_interpolated = getattr(config, "is_interpolated", True)
     filled = Config(dict(config), is_interpolated=is_interpolated)
-    _fill_node(filled, (), registry)
+    unknown: list[dict[str, Any]] = []
+    _fill_node(filled, (), registry, unknown)
     if validate:
         checker = _Resolver(registry, validate=True, call=False)
-        promised = checker.node(_components_as_calls(_interpolated(filled)), ())
+        promised = checker.root(_components_as_calls(_interpolated(filled)))
         _check_sections(promised, schema, checker.errors)
         _raise(checker.errors, "Config validation error")
+    _raise(unknown, "Config validation error")
     return filled
 
 
-def _fill_node(node: Any, path: tuple[Any, ...], registry: Any) -> None:
+def _fill_node(
+    node: Any, path: tuple[Any, ...], registry: Any, unknown: list[dict[str, Any]]
+) -> None:
+    """Write defaults into ``node`` in place; a function that can't be found is added
+    to ``unknown`` (its block is left as it is) so every such name is reported."""
     if isinstance(node, list):
         for i, item in enumerate(node):
-            _fill_node(item, (*path, i), registry)
+            _fill_node(item, (*path, i), registry, unknown)
         return
     if not isinstance(node, dict):
         return
@@ -580,8 +645,13 @@ def _fill_node(node: Any, path: tuple[Any, ...], registry: Any) -> None:
     component_factory = _component_factory(path, node)
     if component_factory is not None:
         fkey, category, fname = FACTORY_KEY, FACTORY_CATEGORY, component_factory
+    func = None
     if fkey is not None and isinstance(fname, str) and "${" not in fname:
-        func = _get_function(registry, category, fname, (*path, f"@{category}"))
+        try:
+            func = registry.get(category, fname)
+        except RegistryError as err:
+            unknown.append({"loc": [*path, _written_key(f"@{category}")], "msg": str(err)})
+    if func is not None:
         defaults = _declared_defaults(registry, category, fname)
         if defaults:
             args = merge_defaults(defaults, {k: v for k, v in node.items() if k != fkey})
@@ -596,12 +666,19 @@ def _fill_node(node: Any, path: tuple[Any, ...], registry: Any) -> None:
             if _is_literal(param.default):
                 node[pname] = _to_literal(param.default)
     for key, value in node.items():
-        _fill_node(value, (*path, key), registry)
+        _fill_node(value, (*path, key), registry, unknown)
 
 
-def _get_function(registry: Any, category: str, name: str, path: tuple[Any, ...]) -> Any:
-    try:
-        return registry.get(category, name)
-    except RegistryError as err:
-        *parent, fkey = path
-        raise RegistryError(f"{_dotted((*parent, _written_key(str(fkey))))}: {err}") from None
+def _check_root(tree: Any) -> None:
+    """The top level of a config holds sections; a registered-function block there has
+    no key its result could be stored under (``[model]`` is the place for it)."""
+    if not isinstance(tree, Mapping):
+        raise ConfigError(f"A config is a mapping of sections, got {type(tree).__name__}")
+    calls = [k for k in tree if isinstance(k, str) and k.startswith("@")]
+    if calls:
+        key = calls[0]
+        raise ConfigError(
+            f"The top level of a config can't call a registered function (found {key!r} "
+            f"there): put the block in a section of its own, like [model] with "
+            f"{key} = ... under it"
+        )
