@@ -50,8 +50,6 @@ FinditerFn = Callable[[str], Iterator["re.Match[str]"]]
 MatchFn = Callable[[str], Any]
 
 _WS_SPLIT = re.compile(r"(\s+)").split
-# Whitespace that makes tokens of its own: anything but a single space between chunks.
-_NEEDS_WS_TOKENS = re.compile(r"[^\S ]|  |^ | $").search
 # Inside a chunk, e-mail addresses and scheme URLs are protected from infix splitting
 # ('Name"<someone@example.com>' splits around the address, not inside it).
 _EMBEDDED_EMAIL = r"[\w.+%'-]*[\w.]@[\w-]+(?:\.[\w-]+)*\w"
@@ -95,8 +93,14 @@ _METHODS = {
 _SAVED_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE | re.UNICODE | re.ASCII
 
 Piece = tuple[str, str, "str | None"]  # (rule label, token text, NORM from a special case)
-# A chunk's cached split: token texts, trailing-space flags, special-case norms or None.
-_CacheEntry = tuple[tuple[str, ...], tuple[bool, ...], "tuple[tuple[int, str], ...] | None"]
+# A chunk's cached split: token texts, trailing-space flags, special-case norms or None,
+# and the tokens' lexeme indices in the tokenizer's vocab (so a cache hit needs no
+# vocab lookups; the cache is cleared when the vocab is replaced).
+_CacheEntry = tuple[
+    tuple[str, ...], tuple[bool, ...], "tuple[tuple[int, str], ...] | None", tuple[int, ...]
+]
+# Whitespace other than the plain space (which the fast path splits on).
+_OTHER_WS = re.compile(r"[^\S ]").search
 
 
 
@@ -148,6 +152,19 @@ def _embedded(s: str) -> list[re.Match[str]]:
     return found
 
 
+class _Cache(dict[str, _CacheEntry]):
+    """Chunk -> its cached split, and the set of cached chunks whose split carries
+    special-case norms (so a text is checked for norms with one set operation)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.with_norms: set[str] = set()
+
+    def clear(self) -> None:
+        super().clear()
+        self.with_norms.clear()
+
+
 class _Rule:
     """A replaceable tokenizer rule: reads ``_<name>``; assigning one validates it
     and clears the cache (through ``Tokenizer._set_rule``)."""
@@ -178,6 +195,7 @@ class Tokenizer:
         *,
         max_cache: int = _MAX_CACHE,
     ) -> None:
+        self._cache = _Cache()
         self.vocab = vocab
         self._prefix_search = prefix_search
         self._suffix_search = suffix_search
@@ -186,8 +204,6 @@ class Tokenizer:
         self._url_match = url_match
         # string -> its pieces, labelled SPECIAL-1..n, with the NORM each sets (or None)
         self._specials: dict[str, tuple[Piece, ...]] = {}
-        # chunk -> (words, spaces with only the last True)
-        self._cache: dict[str, _CacheEntry] = {}
         self.max_cache = max_cache
         # Characters handed to the regex engine while splitting chunks: a test hook that
         # shows the work per chunk grows linearly with its length.
@@ -223,6 +239,17 @@ class Tokenizer:
             )
         setattr(self, "_" + name, value)
         self._derive()
+        self._cache.clear()
+
+    @property
+    def vocab(self) -> Vocab:
+        """The vocab whose lexemes the Docs use; replacing it clears the cache (cached
+        chunks hold lexeme indices of the old vocab)."""
+        return self._vocab
+
+    @vocab.setter
+    def vocab(self, vocab: Vocab) -> None:
+        self._vocab = vocab
         self._cache.clear()
 
     prefix_search = _Rule()
@@ -317,21 +344,77 @@ class Tokenizer:
 
     def __call__(self, text: str) -> Doc:
         """Tokenize ``text`` into a Doc."""
-        words, spaces, special_norms = self._tokenize_with_norms(text)
+        if not isinstance(text, str):
+            raise TokenizerError(f"The tokenizer takes a str, got {type(text).__name__}")
         try:
-            if not special_norms:
-                return Doc(self.vocab, words=words, spaces=spaces)
-            # NORMs set by special cases ("ca" -> "can") override the lexeme's norm.
-            norms: list[str | None] = [None] * len(words)
-            for i, norm in special_norms:
-                norms[i] = norm
-            return Doc(self.vocab, words=words, spaces=spaces, norms=norms)
+            lex, spaces, norms = self._lex_and_spaces(text)
         except DataError:
             # name the position in the text, not in the token (see surrogate_message)
             m = _SURROGATE.search(text)
             if m is None:
                 raise
             raise DataError(f"Tokenizer input: {surrogate_message(text, m.start())}") from None
+        return Doc._from_tokenizer(self.vocab, lex, spaces, norms)
+
+    def _lex_and_spaces(
+        self, text: str
+    ) -> tuple[list[int], list[bool], list[tuple[int, str]] | None]:
+        """Lexeme indices, trailing-space flags, and (token index, NORM) for special-case
+        norms (None when there are none): what a Doc is made of."""
+        get = self._cache.get
+        lex: list[int] = []
+        spaces: list[bool] = []
+        norms: list[tuple[int, str]] = []
+        if text and not (
+            "  " in text or _OTHER_WS(text) or text[0] == " " or text[-1] == " "
+        ):
+            # Fast path (most texts): chunks separated by single spaces, none empty (any
+            # other whitespace makes tokens of its own, below). The
+            # cache lookups run in C (map); the per-chunk loop only concatenates.
+            chunks = text.split(" ")
+            entries = list(map(get, chunks))
+            # (a miss may clear a full cache, and with it the record of norm chunks)
+            with_norms = not self._cache.with_norms.isdisjoint(chunks)
+            if None in entries:
+                miss = self._cache_chunk
+                entries = [
+                    e if e is not None else miss(c) for e, c in zip(entries, chunks, strict=True)
+                ]
+                with_norms = any(e[2] is not None for e in entries)
+            for entry in entries:
+                lex += entry[3]
+                spaces += entry[1]
+            spaces[-1] = False
+            if not with_norms:
+                return lex, spaces, None
+            offset = 0
+            for entry in entries:
+                if entry[2] is not None:
+                    norms.extend((offset + k, n) for k, n in entry[2])
+                offset += len(entry[3])
+            return lex, spaces, norms
+        ws_index = self.vocab.get_lex_index
+        parts = _WS_SPLIT(text)
+        parts.append("")
+        for chunk, ws in zip(parts[::2], parts[1::2], strict=True):
+            if chunk:
+                entry = get(chunk)
+                if entry is None:
+                    entry = self._cache_chunk(chunk)
+                if entry[2] is not None:
+                    norms.extend((len(lex) + k, n) for k, n in entry[2])
+                lex += entry[3]
+                spaces += entry[1]
+                if ws == " ":
+                    continue
+                if ws[:1] == " ":
+                    ws = ws[1:]
+                else:
+                    spaces[-1] = False
+            if ws:
+                lex.append(ws_index(ws))
+                spaces.append(False)
+        return lex, spaces, norms or None
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         """Tokenize a stream of texts lazily (``batch_size`` is accepted for API parity;
@@ -354,62 +437,33 @@ class Tokenizer:
         """Words, trailing-space flags, and (token index, NORM) for special-case norms."""
         if not isinstance(text, str):
             raise TokenizerError(f"The tokenizer takes a str, got {type(text).__name__}")
-        words: list[str] = []
-        spaces: list[bool] = []
-        special_norms: list[tuple[int, str]] = []
-        get = self._cache.get
-        if not _NEEDS_WS_TOKENS(text) and text:
-            # Fast path (most texts): chunks separated by single spaces, none empty.
-            for chunk in text.split(" "):
-                entry = get(chunk)
-                if entry is None:
-                    entry = self._cache_chunk(chunk)
-                if entry[2] is not None:
-                    special_norms.extend((len(words) + k, n) for k, n in entry[2])
-                words += entry[0]
-                spaces += entry[1]
-            spaces[-1] = False
-            return words, spaces, special_norms
-        parts = _WS_SPLIT(text)
-        parts.append("")
-        for chunk, ws in zip(parts[::2], parts[1::2], strict=True):
-            if chunk:
-                entry = get(chunk)
-                if entry is None:
-                    entry = self._cache_chunk(chunk)
-                if entry[2] is not None:
-                    special_norms.extend((len(words) + k, n) for k, n in entry[2])
-                words += entry[0]
-                spaces += entry[1]
-                if ws == " ":
-                    continue
-                if ws[:1] == " ":
-                    ws = ws[1:]
-                else:
-                    spaces[-1] = False
-            if ws:
-                words.append(ws)
-                spaces.append(False)
-        return words, spaces, special_norms
+        lex, spaces, norms = self._lex_and_spaces(text)
+        texts = self.vocab._texts
+        return [texts[i] for i in lex], spaces, norms or []
 
     def _cache_chunk(self, chunk: str) -> _CacheEntry:
         pieces = self._split_chunk(chunk)
         n = len(pieces)
         # (offset within the chunk, NORM) for pieces a special case gave a norm; None if none.
         norms = tuple((k, p[2]) for k, p in enumerate(pieces) if p[2] is not None) or None
+        index = self.vocab.get_lex_index
         if n == 1:
-            entry = ((pieces[0][1],), _TRAILING_SPACE[1], norms)
+            word = pieces[0][1]
+            entry = ((word,), _TRAILING_SPACE[1], norms, (index(word),))
         else:
             spaces = _TRAILING_SPACE.get(n)
             if spaces is None:
                 spaces = (False,) * (n - 1) + (True,)
-            entry = (tuple([p[1] for p in pieces]), spaces, norms)
+            words = tuple([p[1] for p in pieces])
+            entry = (words, spaces, norms, tuple(map(index, words)))
         if len(chunk) > _MAX_CACHED_CHUNK:
             return entry
         cache = self._cache
         if len(cache) >= self.max_cache:
             cache.clear()
         cache[chunk] = entry
+        if norms is not None:
+            cache.with_norms.add(chunk)
         return entry
 
     def _whole(self, string: str) -> list[Piece] | None:
