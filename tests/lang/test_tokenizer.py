@@ -250,7 +250,7 @@ def test_explain_agrees_with_tokenization(en_tokenizer: Tokenizer, text: str) ->
     explained = en_tokenizer.explain(text)
     assert [t for _, t in explained] == [t.text for t in en_tokenizer(text)]
     labels = {label for label, _ in explained}
-    assert labels <= {"PREFIX", "SUFFIX", "INFIX", "TOKEN_MATCH", "URL_MATCH", "TOKEN", "SPACE"} | {
+    assert labels <= {"PREFIX", "SUFFIX", "INFIX", "TOKEN_MATCH", "URL_MATCH", "TOKEN", "SPACE", "EMOJI"} | {
         f"SPECIAL-{i}" for i in range(1, 5)
     }
 

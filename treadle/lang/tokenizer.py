@@ -34,6 +34,7 @@ from treadle.lang._affixes import (
     windowed_prefix,
     windowed_suffix,
 )
+from treadle.lang.char_classes import EMOJI, EMOJI_CHARS
 from treadle.lang.regex_safety import check_regex
 from treadle.lang.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 from treadle.tokens import Doc
@@ -53,12 +54,15 @@ _WS_SPLIT = re.compile(r"(\s+)").split
 # Inside a chunk, e-mail addresses and scheme URLs are protected from infix splitting
 # ('Name"<someone@example.com>' splits around the address, not inside it).
 _EMBEDDED_EMAIL = r"[\w.+%'-]*[\w.]@[\w-]+(?:\.[\w-]+)*\w"
-_EMBEDDED_URL = r"(?:https?|ftp)://[^\s<>\"]*[\w/#=&]"
+_EMBEDDED_URL = rf"(?:https?|ftp)://[^\s<>\"]*[\w/#=&]|(?i:mailto):{_EMBEDDED_EMAIL}"
 _EMBEDDED = re.compile(f"{_EMBEDDED_EMAIL}|{_EMBEDDED_URL}")
 # Past the start of a search, an address may only start where a run of its characters
 # starts (see _embedded): else every position of a long run rescans the run.
 _EMBEDDED_AT_RUN = re.compile(f"(?<![\\w.+%'-]){_EMBEDDED_EMAIL}|{_EMBEDDED_URL}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Emoji inside a chunk separate its text (see _split_around_emoji).
+_EMOJI = re.compile(EMOJI)
+_HAS_EMOJI = re.compile(f"[{EMOJI_CHARS}]").search
 _TRAILING_SPACE = {n: (False,) * (n - 1) + (True,) for n in range(1, 9)}
 _SERIAL_VERSION = 1
 _MAX_CACHE = 500_000
@@ -491,6 +495,8 @@ class Tokenizer:
         whole = self._whole(chunk)
         if whole is not None:
             return whole
+        if self._infix_finditer is not None and _HAS_EMOJI(chunk):
+            return self._split_around_emoji(chunk)
         prefix_at = self._prefix_at
         suffix_at = self._suffix_at
         prefixes: list[Piece] = []
@@ -629,6 +635,21 @@ class Tokenizer:
                 return self._split_around_embedded(s, found)
         return self._infix_pieces(s)
 
+    def _split_around_emoji(self, chunk: str) -> list[Piece]:
+        """Emoji glued to text ("dunk?🍕🍔LOL", "i💙you") separate it as a space would:
+        each emoji (a whole ZWJ sequence, flag or modified emoji) is one token, and the
+        text between is split as chunks of its own (each shorter than ``chunk``)."""
+        out: list[Piece] = []
+        pos = 0
+        for m in _EMOJI.finditer(chunk):
+            if m.start() > pos:
+                out.extend(self._split_chunk(chunk[pos : m.start()]))
+            out.append(("EMOJI", m.group(), None))
+            pos = m.end()
+        if pos < len(chunk):
+            out.extend(self._split_chunk(chunk[pos:]))
+        return out
+
     def _split_around_embedded(self, s: str, found: list[re.Match[str]]) -> list[Piece]:
         """Keep embedded addresses whole; the text around them is split as chunks of its
         own (each strictly shorter than ``s``, so this terminates)."""
@@ -669,6 +690,7 @@ class Tokenizer:
     def explain(self, text: str) -> list[tuple[str, str]]:
         """Each token of ``text`` with the rule that produced it: ``"PREFIX"``,
         ``"SUFFIX"``, ``"INFIX"``, ``"SPECIAL-n"`` (n-th piece of a special case),
+        ``"EMOJI"`` (an emoji inside a chunk),
         ``"TOKEN_MATCH"``, ``"URL_MATCH"``, ``"TOKEN"`` (what remained), and ``"SPACE"``
         for whitespace tokens. The texts are exactly the tokens ``tokenizer(text)``
         gives."""
