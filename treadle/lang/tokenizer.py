@@ -34,6 +34,7 @@ from treadle.lang._affixes import (
     windowed_prefix,
     windowed_suffix,
 )
+from treadle.lang._plain import can_match_letters
 from treadle.lang.char_classes import EMOJI, EMOJI_CHARS
 from treadle.lang.regex_safety import check_regex
 from treadle.lang.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
@@ -446,7 +447,11 @@ class Tokenizer:
         return [texts[i] for i in lex], spaces, norms or []
 
     def _cache_chunk(self, chunk: str) -> _CacheEntry:
-        pieces = self._split_chunk(chunk)
+        if self._plain_words and chunk.isalpha() and chunk not in self._specials:
+            # a plain word, which no affix rule can split (see _plain)
+            pieces: list[Piece] = [("TOKEN", chunk, None)]
+        else:
+            pieces = self._split_chunk(chunk)
         n = len(pieces)
         # (offset within the chunk, NORM) for pieces a special case gave a norm; None if none.
         norms = tuple((k, p[2]) for k, p in enumerate(pieces) if p[2] is not None) or None
@@ -625,6 +630,9 @@ class Tokenizer:
                 else self._fallback_affix(self._suffix_search, False)
             )
         self._max_special = max(map(len, self._specials), default=0)
+        self._plain_words = not any(
+            map(can_match_letters, (self._prefix_search, self._suffix_search, self._infix_finditer))
+        )
 
     def _split_infixes(self, s: str) -> list[Piece]:
         if self._infix_finditer is None:
