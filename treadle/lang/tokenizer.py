@@ -447,24 +447,26 @@ class Tokenizer:
         return [texts[i] for i in lex], spaces, norms or []
 
     def _cache_chunk(self, chunk: str) -> _CacheEntry:
+        index = self.vocab.get_lex_index
+        norms: tuple[tuple[int, str], ...] | None = None
         if self._plain_words and chunk.isalpha() and chunk not in self._specials:
             # a plain word, which no affix rule can split (see _plain)
-            pieces: list[Piece] = [("TOKEN", chunk, None)]
+            entry = ((chunk,), _TRAILING_SPACE[1], None, (index(chunk),))
         else:
             pieces = self._split_chunk(chunk)
-        n = len(pieces)
-        # (offset within the chunk, NORM) for pieces a special case gave a norm; None if none.
-        norms = tuple((k, p[2]) for k, p in enumerate(pieces) if p[2] is not None) or None
-        index = self.vocab.get_lex_index
-        if n == 1:
-            word = pieces[0][1]
-            entry = ((word,), _TRAILING_SPACE[1], norms, (index(word),))
-        else:
-            spaces = _TRAILING_SPACE.get(n)
-            if spaces is None:
-                spaces = (False,) * (n - 1) + (True,)
-            words = tuple([p[1] for p in pieces])
-            entry = (words, spaces, norms, tuple(map(index, words)))
+            n = len(pieces)
+            # (offset within the chunk, NORM) for pieces a special case gave a norm
+            if any(p[2] is not None for p in pieces):
+                norms = tuple((k, p[2]) for k, p in enumerate(pieces) if p[2] is not None)
+            if n == 1:
+                word = pieces[0][1]
+                entry = ((word,), _TRAILING_SPACE[1], norms, (index(word),))
+            else:
+                spaces = _TRAILING_SPACE.get(n)
+                if spaces is None:
+                    spaces = (False,) * (n - 1) + (True,)
+                words = tuple([p[1] for p in pieces])
+                entry = (words, spaces, norms, tuple(map(index, words)))
         if len(chunk) > _MAX_CACHED_CHUNK:
             return entry
         cache = self._cache

@@ -116,8 +116,14 @@ class Vocab:
             grown[:index] = self._table[:index]
             self._table = grown
         add = self.strings.add
-        row = [add(string)]
-        row += map(add, map(call, self._string_getters, repeat(string)))
+        orth = add(string)
+        values = list(map(call, self._string_getters, repeat(string)))
+        # most attribute strings (shapes, prefixes, a lower-case form equal to the
+        # text) are stored already: their hashes are found in C, the rest added
+        hashes = list(map(self.strings._by_str.get, values))
+        if None in hashes:
+            hashes = [h if h is not None else add(v) for h, v in zip(hashes, values, strict=True)]
+        row = [orth, *hashes]
         row += map(call, self._value_getters, repeat(string))
         self._table[index] = row
         self._texts.append(string)
