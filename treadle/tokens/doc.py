@@ -61,7 +61,13 @@ class _LazyArray:
     def __get__(self, doc: Doc | None, owner: type | None = None) -> Any:
         if doc is None:
             return self
-        lex, spaces, norms = doc.__dict__["_pending"]
+        state = doc.__dict__
+        pending = state.get("_pending")
+        if pending is None:  # built meanwhile (by another thread), or never set up
+            if "_arr" in state:
+                return state["_arr"]
+            raise AttributeError("_arr")
+        lex, spaces, norms = pending
         n = len(lex)
         arr = np.zeros((n, N_COLS), dtype=np.int64)
         if n:
@@ -81,8 +87,8 @@ class _LazyArray:
                 add = doc.vocab.strings.add
                 for i, norm in norms:
                     arr[i, C_NORM] = to_i64(add(norm))
-        doc.__dict__["_arr"] = arr
-        del doc.__dict__["_pending"]
+        state["_arr"] = arr
+        state.pop("_pending", None)
         return arr
 
 
