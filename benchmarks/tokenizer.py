@@ -234,9 +234,7 @@ class SpacyRunner:
     that the two systems' reps alternate and share the machine's load."""
 
     def __init__(self, python: str, texts: list[str]) -> None:
-        with tempfile.NamedTemporaryFile(
-            "w", suffix=".json", delete=False, encoding="utf8"
-        ) as fh:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf8") as fh:
             json.dump(texts, fh)
             self._path = fh.name
         self._proc = subprocess.Popen(
@@ -278,22 +276,27 @@ def _rates(n_words: int, times: list[float]) -> tuple[float, float]:
     return max(rates), statistics.median(rates)
 
 
-def _print_system(name: str, n_words: int, cold: list[float], warm: list[float],
-                  scores: dict[str, object]) -> dict[str, float]:
+def _print_system(
+    name: str, n_words: int, cold: list[float], warm: list[float], scores: dict[str, object]
+) -> dict[str, float]:
     cold_best, cold_med = _rates(n_words, cold)
     warm_best, warm_med = _rates(n_words, warm)
     print(f"\n== {name}")
     print(f"cold cache: best {cold_best:>12,.0f} words/s   median {cold_med:>12,.0f} words/s")
     print(f"warm cache: best {warm_best:>12,.0f} words/s   median {warm_med:>12,.0f} words/s")
     print(
-        f"accuracy:   P {scores['precision']:.4f}  R {scores['recall']:.4f}  "
-        f"F1 {scores['f1']:.4f}"
+        f"accuracy:   P {scores['precision']:.4f}  R {scores['recall']:.4f}  F1 {scores['f1']:.4f}"
     )
     print("most frequent errors (count: gold -> predicted):")
     for (gold, pred), count in scores["errors"]:  # type: ignore[union-attr]
         print(f"  {count:>4}: {gold!r} -> {pred!r}")
-    return {"cold": cold_best, "warm": warm_best, "cold_med": cold_med, "warm_med": warm_med,
-            "f1": float(scores["f1"])}  # type: ignore[arg-type]
+    return {
+        "cold": cold_best,
+        "warm": warm_best,
+        "cold_med": cold_med,
+        "warm_med": warm_med,
+        "f1": float(scores["f1"]),
+    }  # type: ignore[arg-type]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -312,8 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     gold = read_conllu(args.data)
     texts = [t for t, _ in gold]
     n_words = sum(len(g) for _, g in gold)
-    print(f"data: {args.data} ({len(texts):,} texts, {n_words:,} gold words); "
-          f"reps: {args.reps}")
+    print(f"data: {args.data} ({len(texts):,} texts, {n_words:,} gold words); reps: {args.reps}")
 
     ours_runner = TreadleRunner(texts)
     spacy_runner: SpacyRunner | None = None
@@ -340,9 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if spacy_runner is not None:
             spacy_runner.close()
-    ours = _print_system(
-        "treadle", n_words, cold, warm, score(gold, ours_runner.pred, args.errors)
-    )
+    ours = _print_system("treadle", n_words, cold, warm, score(gold, ours_runner.pred, args.errors))
     built_best, built_med = _rates(n_words, built)
     print(
         f"warm, arrays built: best {built_best:>10,.0f} words/s   median {built_med:>12,.0f} "
@@ -359,12 +359,18 @@ def main(argv: list[str] | None = None) -> int:
         score(gold, spacy_runner.pred, args.errors),
     )
     print("\n== treadle / spaCy (same run, reps alternating)")
-    print(f"cold words/s (best): {ours['cold'] / theirs['cold']:.2f}x   "
-          f"(median: {ours['cold_med'] / theirs['cold_med']:.2f}x)")
-    print(f"warm words/s (best): {ours['warm'] / theirs['warm']:.2f}x   "
-          f"(median: {ours['warm_med'] / theirs['warm_med']:.2f}x)")
-    print(f"warm, arrays built (best): {built_best / theirs['warm']:.2f}x   "
-          f"(median: {built_med / theirs['warm_med']:.2f}x)")
+    print(
+        f"cold words/s (best): {ours['cold'] / theirs['cold']:.2f}x   "
+        f"(median: {ours['cold_med'] / theirs['cold_med']:.2f}x)"
+    )
+    print(
+        f"warm words/s (best): {ours['warm'] / theirs['warm']:.2f}x   "
+        f"(median: {ours['warm_med'] / theirs['warm_med']:.2f}x)"
+    )
+    print(
+        f"warm, arrays built (best): {built_best / theirs['warm']:.2f}x   "
+        f"(median: {built_med / theirs['warm_med']:.2f}x)"
+    )
     print(f"F1: {ours['f1']:.4f} vs {theirs['f1']:.4f} ({ours['f1'] - theirs['f1']:+.4f})")
     return 0
 
