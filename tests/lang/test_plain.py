@@ -79,3 +79,40 @@ def test_a_letter_rule_turns_the_fast_path_off() -> None:
     tok.suffix_search = compile_suffix_regex(suffixes).search
     assert not tok._plain_words
     assert [t.text for t in tok("foolish")] == ["fool", "ish"]
+
+
+def test_fast_paths_change_nothing_explain_reports() -> None:
+    # the same text through the same rules with the fast paths switched off
+    fast, slow = _en(), _en()
+    assert fast._plain_whole
+    slow._plain_words = slow._plain_whole = False
+    rng = random.Random(1)
+    pieces = [
+        "said",
+        "Hello",
+        "world",
+        "don't",
+        "(",
+        ")",
+        ",",
+        ".",
+        "!!",
+        "'s",
+        "5",
+        "pm",
+        "e-mail",
+        "U.S.",
+        ":)",
+        "#tag",
+        "@you",
+        "x@y.com",
+        "🍕",
+        "-",
+        "/",
+        "km",
+        "ish",
+    ]
+    for _ in range(1500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))
+        assert fast.explain(text) == slow.explain(text), text
+        assert [t.text for t in fast(text)] == [t.text for t in slow(text)], text

@@ -592,10 +592,14 @@ class Tokenizer:
                 return None
             self._budget -= n
         self.work += n
-        special = self._specials.get(chunk[lo:hi]) if n <= self._max_special else None
+        rest = chunk[lo:hi]
+        special = self._specials.get(rest) if n <= self._max_special else None
         if special is not None:
             return list(special)
-        return self._whole_match(chunk[lo:hi])
+        if self._plain_whole and rest.isalpha():
+            # a plain word ("said" of "said,"): no rule can match or split it (_plain)
+            return [("TOKEN", rest, None)]
+        return self._whole_match(rest)
 
     def _fallback_affix(self, func: Callable[[str], Any], prefix: bool) -> Windowed:
         """A rule of unknown form is called on the whole remainder: within the chunk's
@@ -634,6 +638,11 @@ class Tokenizer:
         self._max_special = max(map(len, self._specials), default=0)
         self._plain_words = not any(
             map(can_match_letters, (self._prefix_search, self._suffix_search, self._infix_finditer))
+        )
+        # ... and neither whole-token pattern can match one either (so even the rule
+        # that explain() names for it is known)
+        self._plain_whole = self._plain_words and not any(
+            map(can_match_letters, (self._token_match, self._url_match))
         )
 
     def _split_infixes(self, s: str) -> list[Piece]:
