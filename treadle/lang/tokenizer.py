@@ -104,8 +104,6 @@ Piece = tuple[str, str, "str | None"]  # (rule label, token text, NORM from a sp
 _CacheEntry = tuple[
     tuple[str, ...], tuple[bool, ...], "tuple[tuple[int, str], ...] | None", tuple[int, ...]
 ]
-# Whitespace other than the plain space (which the fast path splits on).
-_OTHER_WS = re.compile(r"[^\S ]").search
 
 
 
@@ -370,11 +368,16 @@ class Tokenizer:
         lex: list[int] = []
         spaces: list[bool] = []
         norms: list[tuple[int, str]] = []
-        if text and not (
-            "  " in text or _OTHER_WS(text) or text[0] == " " or text[-1] == " "
+        if (
+            text.isprintable()
+            and text
+            and "  " not in text
+            and text[0] != " "
+            and text[-1] != " "
         ):
-            # Fast path (most texts): chunks separated by single spaces, none empty (any
-            # other whitespace makes tokens of its own, below). The
+            # Fast path (most texts): chunks separated by single spaces, none empty. A
+            # printable text has no whitespace but the plain space; any other makes
+            # tokens of its own (below, as do a few invisible characters). The
             # cache lookups run in C (map); the per-chunk loop only concatenates.
             chunks = text.split(" ")
             entries = list(map(get, chunks))

@@ -251,12 +251,15 @@ class Doc(HasExtensions):
         """A Doc of lexeme indices, trailing-space flags and (token, NORM) overrides,
         all already valid (the tokenizer's output); its array is built when first read."""
         doc = cls.__new__(cls)
-        doc.vocab = vocab
-        doc._pending = (lex, spaces, norms)
-        doc.user_data = {}
-        doc.cats = {}
-        doc._spans = None
-        doc.tensor = None
+        # the attributes _init sets, in one step
+        doc.__dict__ = {
+            "vocab": vocab,
+            "_pending": (lex, spaces, norms),
+            "user_data": {},
+            "cats": {},
+            "_spans": None,
+            "tensor": None,
+        }
         return doc
 
     @classmethod
