@@ -3,10 +3,13 @@
 Prints, for treadle and (when available) spaCy 3.8's blank English tokenizer run in a
 separate interpreter:
 
-* words/s on a first pass over the texts with a fresh tokenizer and vocab (cold cache),
-  and on a second pass with the same tokenizer (warm cache), best and median over
-  ``--reps`` repetitions. "words" are the gold UD words of the texts, the same count
-  for both systems;
+* words/s on a first pass over the texts with a fresh tokenizer and vocab (cold cache;
+  treadle's process-wide string-hash cache is cleared too), and on a second pass with
+  the same tokenizer (warm cache), best and median over ``--reps`` repetitions, the two
+  systems' repetitions alternating so that they share the machine's load. "words" are
+  the gold UD words of the texts, the same count for both systems. For treadle also a
+  warm pass that builds each Doc's token array (which a Doc from the tokenizer builds
+  on first read);
 * precision/recall/F1 of the predicted token character spans against the gold word
   spans (a multiword token such as "didn't" -> "did" + "n't" is scored as its parts
   where they spell the surface form, else as the whole surface span);
@@ -157,72 +160,115 @@ def _cluster_diff(text: str, cluster: list[tuple[int, int, int]]) -> list[tuple[
     return [("|".join(text[s:e] for s, e in g), "|".join(text[s:e] for s, e in p))]
 
 
-def run_treadle(texts: list[str], reps: int) -> tuple[list[float], list[float], list[list[Span]]]:
-    from treadle.lang import Tokenizer, get_language_data, make_vocab
+class TreadleRunner:
+    """One repetition at a time: a fresh tokenizer and vocab, a cold pass, a warm pass,
+    and a warm pass that also builds each Doc's token array (a treadle Doc from the
+    tokenizer builds it on first read; spaCy's Docs are complete when made)."""
 
-    data = get_language_data("en")
-    cold: list[float] = []
-    warm: list[float] = []
-    pred: list[list[Span]] = []
-    for rep in range(reps):
-        tokenizer = Tokenizer.from_language_data(data, make_vocab(data))
+    def __init__(self, texts: list[str]) -> None:
+        from treadle.lang import Tokenizer, get_language_data, make_vocab
+
+        self.texts = texts
+        self._data = get_language_data("en")
+        self._make = lambda: Tokenizer.from_language_data(self._data, make_vocab(self._data))
+        self.pred: list[list[Span]] = []
+
+    def rep(self) -> tuple[float, float, float]:
+        from treadle.tokens import strings
+
+        texts = self.texts
+        # The string-hash cache is process-wide: cleared, so that every cold pass hashes
+        # its strings as the first one in a process does.
+        strings._HASH_CACHE.clear()
+        strings._HASH_CACHE[""] = 0
+        tokenizer = self._make()
         t0 = time.perf_counter()
         docs = [tokenizer(t) for t in texts]
-        cold.append(time.perf_counter() - t0)
+        cold = time.perf_counter() - t0
         t0 = time.perf_counter()
         for t in texts:
             tokenizer(t)
-        warm.append(time.perf_counter() - t0)
-        if rep == 0:
-            for doc in docs:
+        warm = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for t in texts:
+            tokenizer(t)._arr  # noqa: B018 - reading it builds the array
+        built = time.perf_counter() - t0
+        if not self.pred:
+            for text, doc in zip(texts, docs, strict=True):
+                if doc.text != text:
+                    raise AssertionError(f"treadle does not reconstruct {text!r}")
                 words = [tok.text for tok in doc]
                 spaces = [bool(tok.whitespace_) for tok in doc]
-                pred.append(spans_from_words(words, spaces))
-    return cold, warm, pred
+                self.pred.append(spans_from_words(words, spaces))
+        return cold, warm, built
 
 
+# Runs under spaCy's interpreter: one repetition per line read from stdin, its timings
+# as one JSON line (the first also carries the predicted spans).
 _SPACY_SCRIPT = r"""
 import json, sys, time
 import spacy
 texts = json.load(open(sys.argv[1], encoding="utf8"))
-reps = int(sys.argv[2])
-cold, warm, pred = [], [], []
-for rep in range(reps):
+print(json.dumps({"version": spacy.__version__}), flush=True)
+first = True
+for line in sys.stdin:
     nlp = spacy.blank("en")
     tok = nlp.tokenizer
     t0 = time.perf_counter()
     docs = [tok(t) for t in texts]
-    cold.append(time.perf_counter() - t0)
+    cold = time.perf_counter() - t0
     t0 = time.perf_counter()
     for t in texts:
         tok(t)
-    warm.append(time.perf_counter() - t0)
-    if rep == 0:
-        pred = [[(w.idx, w.idx + len(w)) for w in d if not w.is_space] for d in docs]
-json.dump({"version": spacy.__version__, "cold": cold, "warm": warm, "pred": pred},
-          sys.stdout)
+    warm = time.perf_counter() - t0
+    out = {"cold": cold, "warm": warm}
+    if first:
+        out["pred"] = [[(w.idx, w.idx + len(w)) for w in d if not w.is_space] for d in docs]
+        first = False
+    print(json.dumps(out), flush=True)
 """
 
 
-def run_spacy(python: str, texts: list[str], reps: int) -> dict[str, object] | None:
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf8") as fh:
-        json.dump(texts, fh)
-        path = fh.name
-    try:
-        proc = subprocess.run(
-            [python, "-c", _SPACY_SCRIPT, path, str(reps)],
-            capture_output=True,
+class SpacyRunner:
+    """spaCy's tokenizer in a subprocess of its own interpreter, one rep on request, so
+    that the two systems' reps alternate and share the machine's load."""
+
+    def __init__(self, python: str, texts: list[str]) -> None:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf8") as fh:
+            json.dump(texts, fh)
+            self._path = fh.name
+        self._proc = subprocess.Popen(
+            [python, "-c", _SPACY_SCRIPT, self._path],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
         )
-    finally:
-        os.unlink(path)
-    if proc.returncode != 0:
-        print(f"spaCy run failed ({python}):\n{proc.stderr.strip()[-2000:]}", file=sys.stderr)
-        return None
-    result = json.loads(proc.stdout)
-    result["pred"] = [[tuple(s) for s in doc] for doc in result["pred"]]
-    return result
+        self.version = str(self._read()["version"])
+        self.pred: list[list[Span]] = []
+
+    def _read(self) -> dict[str, object]:
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if not line:
+            err = self._proc.stderr.read() if self._proc.stderr else ""
+            raise RuntimeError(f"spaCy run failed:\n{err.strip()[-2000:]}")
+        return json.loads(line)
+
+    def rep(self) -> tuple[float, float]:
+        assert self._proc.stdin is not None
+        self._proc.stdin.write("rep\n")
+        self._proc.stdin.flush()
+        out = self._read()
+        if "pred" in out:
+            self.pred = [[tuple(s) for s in doc] for doc in out["pred"]]  # type: ignore[union-attr]
+        return float(out["cold"]), float(out["warm"])  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        self._proc.wait()
+        os.unlink(self._path)
 
 
 def _rates(n_words: int, times: list[float]) -> tuple[float, float]:
@@ -230,22 +276,27 @@ def _rates(n_words: int, times: list[float]) -> tuple[float, float]:
     return max(rates), statistics.median(rates)
 
 
-def _print_system(name: str, n_words: int, cold: list[float], warm: list[float],
-                  scores: dict[str, object]) -> dict[str, float]:
+def _print_system(
+    name: str, n_words: int, cold: list[float], warm: list[float], scores: dict[str, object]
+) -> dict[str, float]:
     cold_best, cold_med = _rates(n_words, cold)
     warm_best, warm_med = _rates(n_words, warm)
     print(f"\n== {name}")
     print(f"cold cache: best {cold_best:>12,.0f} words/s   median {cold_med:>12,.0f} words/s")
     print(f"warm cache: best {warm_best:>12,.0f} words/s   median {warm_med:>12,.0f} words/s")
     print(
-        f"accuracy:   P {scores['precision']:.4f}  R {scores['recall']:.4f}  "
-        f"F1 {scores['f1']:.4f}"
+        f"accuracy:   P {scores['precision']:.4f}  R {scores['recall']:.4f}  F1 {scores['f1']:.4f}"
     )
     print("most frequent errors (count: gold -> predicted):")
     for (gold, pred), count in scores["errors"]:  # type: ignore[union-attr]
         print(f"  {count:>4}: {gold!r} -> {pred!r}")
-    return {"cold": cold_best, "warm": warm_best, "cold_med": cold_med, "warm_med": warm_med,
-            "f1": float(scores["f1"])}  # type: ignore[arg-type]
+    return {
+        "cold": cold_best,
+        "warm": warm_best,
+        "cold_med": cold_med,
+        "warm_med": warm_med,
+        "f1": float(scores["f1"]),
+    }  # type: ignore[arg-type]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -264,27 +315,62 @@ def main(argv: list[str] | None = None) -> int:
     gold = read_conllu(args.data)
     texts = [t for t, _ in gold]
     n_words = sum(len(g) for _, g in gold)
-    print(f"data: {args.data} ({len(texts):,} texts, {n_words:,} gold words); "
-          f"reps: {args.reps}")
+    print(f"data: {args.data} ({len(texts):,} texts, {n_words:,} gold words); reps: {args.reps}")
 
-    cold, warm, pred = run_treadle(texts, args.reps)
-    ours = _print_system("treadle", n_words, cold, warm, score(gold, pred, args.errors))
-
-    if args.no_spacy or not args.spacy_python:
+    ours_runner = TreadleRunner(texts)
+    spacy_runner: SpacyRunner | None = None
+    if not args.no_spacy and args.spacy_python:
+        try:
+            spacy_runner = SpacyRunner(args.spacy_python, texts)
+        except (OSError, RuntimeError) as err:
+            print(f"spaCy comparison skipped: {err}", file=sys.stderr)
+    cold: list[float] = []
+    warm: list[float] = []
+    built: list[float] = []
+    s_cold: list[float] = []
+    s_warm: list[float] = []
+    try:
+        for _ in range(args.reps):
+            c, w, b = ours_runner.rep()
+            cold.append(c)
+            warm.append(w)
+            built.append(b)
+            if spacy_runner is not None:
+                c, w = spacy_runner.rep()
+                s_cold.append(c)
+                s_warm.append(w)
+    finally:
+        if spacy_runner is not None:
+            spacy_runner.close()
+    ours = _print_system("treadle", n_words, cold, warm, score(gold, ours_runner.pred, args.errors))
+    built_best, built_med = _rates(n_words, built)
+    print(
+        f"warm, arrays built: best {built_best:>10,.0f} words/s   median {built_med:>12,.0f} "
+        "words/s"
+    )
+    if spacy_runner is None:
         print("\n(spaCy comparison skipped: no --spacy-python interpreter)")
         return 0
-    result = run_spacy(args.spacy_python, texts, args.reps)
-    if result is None:
-        return 0
     theirs = _print_system(
-        f"spaCy {result['version']} blank('en')", n_words, result["cold"], result["warm"],  # type: ignore[arg-type]
-        score(gold, result["pred"], args.errors),  # type: ignore[arg-type]
+        f"spaCy {spacy_runner.version} blank('en')",
+        n_words,
+        s_cold,
+        s_warm,
+        score(gold, spacy_runner.pred, args.errors),
     )
-    print("\n== treadle / spaCy (same run)")
-    print(f"cold words/s (best): {ours['cold'] / theirs['cold']:.2f}x   "
-          f"(median: {ours['cold_med'] / theirs['cold_med']:.2f}x)")
-    print(f"warm words/s (best): {ours['warm'] / theirs['warm']:.2f}x   "
-          f"(median: {ours['warm_med'] / theirs['warm_med']:.2f}x)")
+    print("\n== treadle / spaCy (same run, reps alternating)")
+    print(
+        f"cold words/s (best): {ours['cold'] / theirs['cold']:.2f}x   "
+        f"(median: {ours['cold_med'] / theirs['cold_med']:.2f}x)"
+    )
+    print(
+        f"warm words/s (best): {ours['warm'] / theirs['warm']:.2f}x   "
+        f"(median: {ours['warm_med'] / theirs['warm_med']:.2f}x)"
+    )
+    print(
+        f"warm, arrays built (best): {built_best / theirs['warm']:.2f}x   "
+        f"(median: {built_med / theirs['warm_med']:.2f}x)"
+    )
     print(f"F1: {ours['f1']:.4f} vs {theirs['f1']:.4f} ({ours['f1'] - theirs['f1']:+.4f})")
     return 0
 

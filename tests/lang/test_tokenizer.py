@@ -250,7 +250,7 @@ def test_explain_agrees_with_tokenization(en_tokenizer: Tokenizer, text: str) ->
     explained = en_tokenizer.explain(text)
     assert [t for _, t in explained] == [t.text for t in en_tokenizer(text)]
     labels = {label for label, _ in explained}
-    assert labels <= {"PREFIX", "SUFFIX", "INFIX", "TOKEN_MATCH", "URL_MATCH", "TOKEN", "SPACE"} | {
+    assert labels <= {"PREFIX", "SUFFIX", "INFIX", "TOKEN_MATCH", "URL_MATCH", "TOKEN", "SPACE", "EMOJI"} | {
         f"SPECIAL-{i}" for i in range(1, 5)
     }
 
@@ -396,3 +396,41 @@ def test_factory_uses_nlp_lang_data_when_present() -> None:
     nlp = SimpleNamespace(lang="en", vocab=make_vocab(data), lang_data=data)
     tok = registry.tokenizers.get("treadle.Tokenizer.v1")()(nlp)
     assert [t.text for t in tok("xyz")] == ["x", "yz"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "Hello world!", "I don't wanna go  there\n\tnow ", " lead", "gonna gonna", "x" * 1500],
+)
+def test_tokenizer_doc_is_the_constructed_doc(text: str) -> None:
+    # A Doc from the tokenizer builds its token array on first read; before that its
+    # length and text come from the token lists, after it the array is what the
+    # general constructor makes from the same words, spaces and special-case norms.
+    import numpy as np
+
+    tok = fresh_en()
+    words_, spaces, norms = tok._tokenize_with_norms(text)
+    doc = tok(text)
+    assert "_pending" in doc.__dict__
+    assert len(doc) == len(words_)
+    assert doc.text == text
+    assert "_pending" in doc.__dict__
+    norm_list: list[str | None] = [None] * len(words_)
+    for i, norm in norms:
+        norm_list[i] = norm
+    ref = Doc(tok.vocab, words=words_, spaces=spaces, norms=norm_list)
+    assert np.array_equal(doc._arr, ref._arr)
+    assert "_pending" not in doc.__dict__
+    assert [t.norm_ for t in doc] == [t.norm_ for t in ref]
+    assert doc.text == text and len(doc) == len(ref)
+
+
+def test_replacing_the_vocab_clears_the_cache() -> None:
+    tok = fresh_en()
+    tok("cat's here")
+    assert tok._cache
+    data = get_language_data("en")
+    tok.vocab = make_vocab(data)
+    assert not tok._cache
+    doc = tok("cat's here")
+    assert doc.vocab is tok.vocab and [t.text for t in doc] == ["cat", "'s", "here"]

@@ -47,6 +47,11 @@ RUNS = {
     "emoticons": ":)",
     "mixed quotes": "“”'\"",
     "dots and bangs": "!.",
+    "emoji": "🍕",
+    "words and emoji": "ab?🍕",
+    "skin-toned emoji": "👍🏽",
+    "joined emoji": "👨\u200d",
+    "emoji and brackets": "(❤️",
 }
 
 

@@ -78,6 +78,9 @@ BASE_SUFFIXES: list[str] = [
     r"(?:km|cm|mm|kg|mg|lb|oz|ft|mi|hr|yr|[kmgtKMGT][bB])(?<=\d..)",
     r"(?:lbs|mph|kph|hrs|min|sec|yrs|[GMk]Hz)(?<=\d...)",
     r"(?:mins|secs)(?<=\d....)",
+    # times of day glued to the number ("5pm", "11:30am" -> "11:30" "am", as UD does)
+    r"(?:am|pm|AM|PM)(?<=\d..)",
+    r"(?:a\.m\.|p\.m\.|A\.M\.|P\.M\.)(?<=\d....)",
     rf"/(?<={AN}/)",
     rf"#(?<={A}#)",
     r"\*+",
@@ -135,6 +138,8 @@ EMAIL_PATTERN = (
 
 WEB_PATTERNS: list[str] = [
     EMAIL_PATTERN,
+    # emoticons with a repeated mouth (":-))", ":((((", ";-)))"), beyond the listed ones
+    r"[:;=]'?-?(?:\){2,}|\({2,})",
     # mentions and hashtags (not "#1", which splits)
     r"@\w[\w.-]*\w|@\w",
     rf"#{A}\w*",
@@ -146,6 +151,8 @@ _TLDS = (
     "ch|se|no|eu|tv|me|ly|ie|nz|br|mx|za|kr|be|at|dk|fi|pl|cz|gr|pt|il|sg|hk|tw|ae"
 )
 URL_PATTERN = (
+    # a mailto: link: an address, then optionally a query ("?subject=...")
+    rf"(?i:mailto):{EMAIL_PATTERN}(?:\?[^\s<>\"]*{_NOT_PUNCT_END})?|"
     # scheme or www: anything without spaces that does not end in punctuation
     rf"(?:(?:https?|ftp|file)://|www\d{{0,3}}\.)(?:[^\s<>\"]*{_NOT_PUNCT_END}|[^\s<>\"]*/)?"
     # bare domains with a known TLD, optional port and path
@@ -154,7 +161,7 @@ URL_PATTERN = (
 
 # Emoticons kept as one token (checked before any affix is split).
 EMOTICONS: list[str] = (
-    [":)", ":-)", ":))", ":)))", ":]", ":-]", "=)", "=]", ":}", ":o)", "(:", "(-:", "((:", "[:", ";)", ";-)", ";]", "(;", ":(", ":-(", ":((", ":(((", ":[", ":-[", "=(", ")-:", ":'(", ":'-(", ":')", ":D", ":-D", ";D", "=D", "xD", "XD", ":P", ":-P", ":p", ":-p", ":b", ";P", ";p", ":O", ":-O", ":o", ":-o", ":/", ":-/", ":\\", ":-\\", ":|", ":-|", ":S", ":s", ":*", ":-*", ";*", "<3", "</3", "<33", "<333", "^_^", "^^", "^.^", "-_-", "o_O", "O_o", "o.O", "O.o", ">:(", ">:-(", ">:)", ">:-)", ":3", ":-3", "8-)", "B-)", ":x", ":-x", "=|", "=/", "=\\", "=P", "=p", "(^_^)", "(-_-)", "\\o/"]
+    [":)", ":-)", ":))", ":)))", ":]", ":-]", "=)", "=]", ":}", ":o)", "(:", "(-:", "((:", "[:", ";)", ";-)", ";]", "(;", ":(", ":-(", ":((", ":(((", ":[", ":-[", "=(", ")-:", ":'(", ":'-(", ":')", ":D", ":-D", ";D", "=D", "xD", "XD", ":P", ":-P", ":p", ":-p", ":b", ";P", ";p", ":O", ":-O", ":o", ":-o", ":/", ":-/", ":\\", ":-\\", ":|", ":-|", ":S", ":s", ":*", ":-*", ";*", "<3", "</3", "<33", "<333", "^_^", "^^", "^.^", "-_-", "o_O", "O_o", "o.O", "O.o", ">:(", ">:-(", ">:)", ">:-)", ":3", ":-3", "8-)", "B-)", ":x", ":-x", "=|", "=/", "=\\", "=P", "=p", "(^_^)", "(-_-)", "\\o/", ">.<", "T_T", ";_;"]
 )
 
 # Generic abbreviations shared across languages written in Latin script.

@@ -80,3 +80,21 @@ MATH = _ranges(_BY_CAT.get("Sm", []))
 ALPHA_CLASS = r"[^\W\d_]"
 ALNUM_CLASS = r"[^\W_]"
 ELLIPSES = r"(?:\.\.+|…+)"
+
+# Emoji as the tokenizer keeps them whole: a pictograph, or one or two regional
+# indicators (a flag is a pair), followed by what belongs to the same emoji (variation
+# selectors, skin-tone modifiers, a keycap mark, the tag characters of subdivision
+# flags), and more such elements joined by ZERO WIDTH JOINER (family and profession
+# sequences). Pictographs are the astral symbol blocks and the So characters of the BMP
+# emoji blocks (technical, miscellaneous symbols, dingbats, arrows and stars); other
+# symbols (degree, copyright) are not separators inside a chunk.
+_EMOJI_BMP_BLOCKS = ((0x2300, 0x23FF), (0x2600, 0x27BF), (0x2B00, 0x2BFF))
+_REGIONAL = "\U0001f1e6-\U0001f1ff"
+_PICTOGRAPHS = "\U0001f000-\U0001f1e5\U0001f200-\U0001faff" + _ranges(
+    [cp for cp in _BY_CAT.get("So", []) if any(lo <= cp <= hi for lo, hi in _EMOJI_BMP_BLOCKS)]
+)
+# Any character an emoji starts with (a class body, like the constants above).
+EMOJI_CHARS = _PICTOGRAPHS + _REGIONAL
+_EMOJI_EXTEND = "\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
+_EMOJI_ELEMENT = f"(?:[{_REGIONAL}]{{1,2}}|[{_PICTOGRAPHS}])[{_EMOJI_EXTEND}]*"
+EMOJI = f"{_EMOJI_ELEMENT}(?:\u200d{_EMOJI_ELEMENT})*"

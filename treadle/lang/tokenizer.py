@@ -34,6 +34,8 @@ from treadle.lang._affixes import (
     windowed_prefix,
     windowed_suffix,
 )
+from treadle.lang._plain import can_match_letters
+from treadle.lang.char_classes import EMOJI, EMOJI_CHARS
 from treadle.lang.regex_safety import check_regex
 from treadle.lang.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 from treadle.tokens import Doc
@@ -50,17 +52,18 @@ FinditerFn = Callable[[str], Iterator["re.Match[str]"]]
 MatchFn = Callable[[str], Any]
 
 _WS_SPLIT = re.compile(r"(\s+)").split
-# Whitespace that makes tokens of its own: anything but a single space between chunks.
-_NEEDS_WS_TOKENS = re.compile(r"[^\S ]|  |^ | $").search
 # Inside a chunk, e-mail addresses and scheme URLs are protected from infix splitting
 # ('Name"<someone@example.com>' splits around the address, not inside it).
 _EMBEDDED_EMAIL = r"[\w.+%'-]*[\w.]@[\w-]+(?:\.[\w-]+)*\w"
-_EMBEDDED_URL = r"(?:https?|ftp)://[^\s<>\"]*[\w/#=&]"
+_EMBEDDED_URL = rf"(?:https?|ftp)://[^\s<>\"]*[\w/#=&]|(?i:mailto):{_EMBEDDED_EMAIL}"
 _EMBEDDED = re.compile(f"{_EMBEDDED_EMAIL}|{_EMBEDDED_URL}")
 # Past the start of a search, an address may only start where a run of its characters
 # starts (see _embedded): else every position of a long run rescans the run.
 _EMBEDDED_AT_RUN = re.compile(f"(?<![\\w.+%'-]){_EMBEDDED_EMAIL}|{_EMBEDDED_URL}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Emoji inside a chunk separate its text (see _split_around_emoji).
+_EMOJI = re.compile(EMOJI)
+_HAS_EMOJI = re.compile(f"[{EMOJI_CHARS}]").search
 _TRAILING_SPACE = {n: (False,) * (n - 1) + (True,) for n in range(1, 9)}
 _SERIAL_VERSION = 1
 _MAX_CACHE = 500_000
@@ -95,8 +98,12 @@ _METHODS = {
 _SAVED_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE | re.UNICODE | re.ASCII
 
 Piece = tuple[str, str, "str | None"]  # (rule label, token text, NORM from a special case)
-# A chunk's cached split: token texts, trailing-space flags, special-case norms or None.
-_CacheEntry = tuple[tuple[str, ...], tuple[bool, ...], "tuple[tuple[int, str], ...] | None"]
+# A chunk's cached split: token texts, trailing-space flags, special-case norms or None,
+# and the tokens' lexeme indices in the tokenizer's vocab (so a cache hit needs no
+# vocab lookups; the cache is cleared when the vocab is replaced).
+_CacheEntry = tuple[
+    tuple[str, ...], tuple[bool, ...], "tuple[tuple[int, str], ...] | None", tuple[int, ...]
+]
 
 
 
@@ -148,6 +155,19 @@ def _embedded(s: str) -> list[re.Match[str]]:
     return found
 
 
+class _Cache(dict[str, _CacheEntry]):
+    """Chunk -> its cached split, and the set of cached chunks whose split carries
+    special-case norms (so a text is checked for norms with one set operation)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.with_norms: set[str] = set()
+
+    def clear(self) -> None:
+        super().clear()
+        self.with_norms.clear()
+
+
 class _Rule:
     """A replaceable tokenizer rule: reads ``_<name>``; assigning one validates it
     and clears the cache (through ``Tokenizer._set_rule``)."""
@@ -178,6 +198,7 @@ class Tokenizer:
         *,
         max_cache: int = _MAX_CACHE,
     ) -> None:
+        self._cache = _Cache()
         self.vocab = vocab
         self._prefix_search = prefix_search
         self._suffix_search = suffix_search
@@ -186,8 +207,6 @@ class Tokenizer:
         self._url_match = url_match
         # string -> its pieces, labelled SPECIAL-1..n, with the NORM each sets (or None)
         self._specials: dict[str, tuple[Piece, ...]] = {}
-        # chunk -> (words, spaces with only the last True)
-        self._cache: dict[str, _CacheEntry] = {}
         self.max_cache = max_cache
         # Characters handed to the regex engine while splitting chunks: a test hook that
         # shows the work per chunk grows linearly with its length.
@@ -223,6 +242,17 @@ class Tokenizer:
             )
         setattr(self, "_" + name, value)
         self._derive()
+        self._cache.clear()
+
+    @property
+    def vocab(self) -> Vocab:
+        """The vocab whose lexemes the Docs use; replacing it clears the cache (cached
+        chunks hold lexeme indices of the old vocab)."""
+        return self._vocab
+
+    @vocab.setter
+    def vocab(self, vocab: Vocab) -> None:
+        self._vocab = vocab
         self._cache.clear()
 
     prefix_search = _Rule()
@@ -317,21 +347,82 @@ class Tokenizer:
 
     def __call__(self, text: str) -> Doc:
         """Tokenize ``text`` into a Doc."""
-        words, spaces, special_norms = self._tokenize_with_norms(text)
+        if not isinstance(text, str):
+            raise TokenizerError(f"The tokenizer takes a str, got {type(text).__name__}")
         try:
-            if not special_norms:
-                return Doc(self.vocab, words=words, spaces=spaces)
-            # NORMs set by special cases ("ca" -> "can") override the lexeme's norm.
-            norms: list[str | None] = [None] * len(words)
-            for i, norm in special_norms:
-                norms[i] = norm
-            return Doc(self.vocab, words=words, spaces=spaces, norms=norms)
+            lex, spaces, norms = self._lex_and_spaces(text)
         except DataError:
             # name the position in the text, not in the token (see surrogate_message)
             m = _SURROGATE.search(text)
             if m is None:
                 raise
             raise DataError(f"Tokenizer input: {surrogate_message(text, m.start())}") from None
+        return Doc._from_tokenizer(self.vocab, lex, spaces, norms)
+
+    def _lex_and_spaces(
+        self, text: str
+    ) -> tuple[list[int], list[bool], list[tuple[int, str]] | None]:
+        """Lexeme indices, trailing-space flags, and (token index, NORM) for special-case
+        norms (None when there are none): what a Doc is made of."""
+        get = self._cache.get
+        lex: list[int] = []
+        spaces: list[bool] = []
+        norms: list[tuple[int, str]] = []
+        if (
+            text.isprintable()
+            and text
+            and "  " not in text
+            and text[0] != " "
+            and text[-1] != " "
+        ):
+            # Fast path (most texts): chunks separated by single spaces, none empty. A
+            # printable text has no whitespace but the plain space; any other makes
+            # tokens of its own (below, as do a few invisible characters). The
+            # cache lookups run in C (map); the per-chunk loop only concatenates.
+            chunks = text.split(" ")
+            entries = list(map(get, chunks))
+            # (a miss may clear a full cache, and with it the record of norm chunks)
+            with_norms = not self._cache.with_norms.isdisjoint(chunks)
+            if None in entries:
+                miss = self._cache_chunk
+                entries = [
+                    e if e is not None else miss(c) for e, c in zip(entries, chunks, strict=True)
+                ]
+                with_norms = any(e[2] is not None for e in entries)
+            for entry in entries:
+                lex += entry[3]
+                spaces += entry[1]
+            spaces[-1] = False
+            if not with_norms:
+                return lex, spaces, None
+            offset = 0
+            for entry in entries:
+                if entry[2] is not None:
+                    norms.extend((offset + k, n) for k, n in entry[2])
+                offset += len(entry[3])
+            return lex, spaces, norms
+        ws_index = self.vocab.get_lex_index
+        parts = _WS_SPLIT(text)
+        parts.append("")
+        for chunk, ws in zip(parts[::2], parts[1::2], strict=True):
+            if chunk:
+                entry = get(chunk)
+                if entry is None:
+                    entry = self._cache_chunk(chunk)
+                if entry[2] is not None:
+                    norms.extend((len(lex) + k, n) for k, n in entry[2])
+                lex += entry[3]
+                spaces += entry[1]
+                if ws == " ":
+                    continue
+                if ws[:1] == " ":
+                    ws = ws[1:]
+                else:
+                    spaces[-1] = False
+            if ws:
+                lex.append(ws_index(ws))
+                spaces.append(False)
+        return lex, spaces, norms or None
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         """Tokenize a stream of texts lazily (``batch_size`` is accepted for API parity;
@@ -354,62 +445,39 @@ class Tokenizer:
         """Words, trailing-space flags, and (token index, NORM) for special-case norms."""
         if not isinstance(text, str):
             raise TokenizerError(f"The tokenizer takes a str, got {type(text).__name__}")
-        words: list[str] = []
-        spaces: list[bool] = []
-        special_norms: list[tuple[int, str]] = []
-        get = self._cache.get
-        if not _NEEDS_WS_TOKENS(text) and text:
-            # Fast path (most texts): chunks separated by single spaces, none empty.
-            for chunk in text.split(" "):
-                entry = get(chunk)
-                if entry is None:
-                    entry = self._cache_chunk(chunk)
-                if entry[2] is not None:
-                    special_norms.extend((len(words) + k, n) for k, n in entry[2])
-                words += entry[0]
-                spaces += entry[1]
-            spaces[-1] = False
-            return words, spaces, special_norms
-        parts = _WS_SPLIT(text)
-        parts.append("")
-        for chunk, ws in zip(parts[::2], parts[1::2], strict=True):
-            if chunk:
-                entry = get(chunk)
-                if entry is None:
-                    entry = self._cache_chunk(chunk)
-                if entry[2] is not None:
-                    special_norms.extend((len(words) + k, n) for k, n in entry[2])
-                words += entry[0]
-                spaces += entry[1]
-                if ws == " ":
-                    continue
-                if ws[:1] == " ":
-                    ws = ws[1:]
-                else:
-                    spaces[-1] = False
-            if ws:
-                words.append(ws)
-                spaces.append(False)
-        return words, spaces, special_norms
+        lex, spaces, norms = self._lex_and_spaces(text)
+        texts = self.vocab._texts
+        return [texts[i] for i in lex], spaces, norms or []
 
     def _cache_chunk(self, chunk: str) -> _CacheEntry:
-        pieces = self._split_chunk(chunk)
-        n = len(pieces)
-        # (offset within the chunk, NORM) for pieces a special case gave a norm; None if none.
-        norms = tuple((k, p[2]) for k, p in enumerate(pieces) if p[2] is not None) or None
-        if n == 1:
-            entry = ((pieces[0][1],), _TRAILING_SPACE[1], norms)
+        index = self.vocab.get_lex_index
+        norms: tuple[tuple[int, str], ...] | None = None
+        if self._plain_words and chunk.isalpha() and chunk not in self._specials:
+            # a plain word, which no affix rule can split (see _plain)
+            entry = ((chunk,), _TRAILING_SPACE[1], None, (index(chunk),))
         else:
-            spaces = _TRAILING_SPACE.get(n)
-            if spaces is None:
-                spaces = (False,) * (n - 1) + (True,)
-            entry = (tuple([p[1] for p in pieces]), spaces, norms)
+            pieces = self._split_chunk(chunk)
+            n = len(pieces)
+            # (offset within the chunk, NORM) for pieces a special case gave a norm
+            if any(p[2] is not None for p in pieces):
+                norms = tuple((k, p[2]) for k, p in enumerate(pieces) if p[2] is not None)
+            if n == 1:
+                word = pieces[0][1]
+                entry = ((word,), _TRAILING_SPACE[1], norms, (index(word),))
+            else:
+                spaces = _TRAILING_SPACE.get(n)
+                if spaces is None:
+                    spaces = (False,) * (n - 1) + (True,)
+                words = tuple([p[1] for p in pieces])
+                entry = (words, spaces, norms, tuple(map(index, words)))
         if len(chunk) > _MAX_CACHED_CHUNK:
             return entry
         cache = self._cache
         if len(cache) >= self.max_cache:
             cache.clear()
         cache[chunk] = entry
+        if norms is not None:
+            cache.with_norms.add(chunk)
         return entry
 
     def _whole(self, string: str) -> list[Piece] | None:
@@ -437,6 +505,8 @@ class Tokenizer:
         whole = self._whole(chunk)
         if whole is not None:
             return whole
+        if self._infix_finditer is not None and _HAS_EMOJI(chunk):
+            return self._split_around_emoji(chunk)
         prefix_at = self._prefix_at
         suffix_at = self._suffix_at
         prefixes: list[Piece] = []
@@ -525,10 +595,14 @@ class Tokenizer:
                 return None
             self._budget -= n
         self.work += n
-        special = self._specials.get(chunk[lo:hi]) if n <= self._max_special else None
+        rest = chunk[lo:hi]
+        special = self._specials.get(rest) if n <= self._max_special else None
         if special is not None:
             return list(special)
-        return self._whole_match(chunk[lo:hi])
+        if self._plain_whole and rest.isalpha():
+            # a plain word ("said" of "said,"): no rule can match or split it (_plain)
+            return [("TOKEN", rest, None)]
+        return self._whole_match(rest)
 
     def _fallback_affix(self, func: Callable[[str], Any], prefix: bool) -> Windowed:
         """A rule of unknown form is called on the whole remainder: within the chunk's
@@ -565,6 +639,14 @@ class Tokenizer:
                 else self._fallback_affix(self._suffix_search, False)
             )
         self._max_special = max(map(len, self._specials), default=0)
+        self._plain_words = not any(
+            map(can_match_letters, (self._prefix_search, self._suffix_search, self._infix_finditer))
+        )
+        # ... and neither whole-token pattern can match one either (so even the rule
+        # that explain() names for it is known)
+        self._plain_whole = self._plain_words and not any(
+            map(can_match_letters, (self._token_match, self._url_match))
+        )
 
     def _split_infixes(self, s: str) -> list[Piece]:
         if self._infix_finditer is None:
@@ -574,6 +656,21 @@ class Tokenizer:
             if found:
                 return self._split_around_embedded(s, found)
         return self._infix_pieces(s)
+
+    def _split_around_emoji(self, chunk: str) -> list[Piece]:
+        """Emoji glued to text ("dunk?🍕🍔LOL", "i💙you") separate it as a space would:
+        each emoji (a whole ZWJ sequence, flag or modified emoji) is one token, and the
+        text between is split as chunks of its own (each shorter than ``chunk``)."""
+        out: list[Piece] = []
+        pos = 0
+        for m in _EMOJI.finditer(chunk):
+            if m.start() > pos:
+                out.extend(self._split_chunk(chunk[pos : m.start()]))
+            out.append(("EMOJI", m.group(), None))
+            pos = m.end()
+        if pos < len(chunk):
+            out.extend(self._split_chunk(chunk[pos:]))
+        return out
 
     def _split_around_embedded(self, s: str, found: list[re.Match[str]]) -> list[Piece]:
         """Keep embedded addresses whole; the text around them is split as chunks of its
@@ -615,6 +712,7 @@ class Tokenizer:
     def explain(self, text: str) -> list[tuple[str, str]]:
         """Each token of ``text`` with the rule that produced it: ``"PREFIX"``,
         ``"SUFFIX"``, ``"INFIX"``, ``"SPECIAL-n"`` (n-th piece of a special case),
+        ``"EMOJI"`` (an emoji inside a chunk),
         ``"TOKEN_MATCH"``, ``"URL_MATCH"``, ``"TOKEN"`` (what remained), and ``"SPACE"``
         for whitespace tokens. The texts are exactly the tokens ``tokenizer(text)``
         gives."""

@@ -50,6 +50,48 @@ from treadle.tokens.vocab import LENGTH_COL, LEX_COL, Vocab
 _MISSING_IOB = (None, "", "-")
 
 
+class _LazyArray:
+    """The token array of a Doc the tokenizer made, built on first access.
+
+    A non-data descriptor: once built, the array sits in the instance ``__dict__`` and
+    shadows this, so later reads cost a plain attribute lookup. Tokenizing a text then
+    costs Python list work only; a Doc that is read pays the numpy work once.
+    """
+
+    def __get__(self, doc: Doc | None, owner: type | None = None) -> Any:
+        if doc is None:
+            return self
+        state = doc.__dict__
+        pending = state.get("_pending")
+        if pending is None:  # built meanwhile (by another thread), or never set up
+            if "_arr" in state:
+                return state["_arr"]
+            raise AttributeError("_arr")
+        lex, spaces, norms = pending
+        n = len(lex)
+        arr = np.zeros((n, N_COLS), dtype=np.int64)
+        if n:
+            arr[:, C_LEX] = lex
+            arr[:, C_SPACY] = spaces
+            if n > 1:
+                texts = doc.vocab._texts
+                # running offsets in Python: cheaper than numpy for sentence-sized Docs
+                idx = arr[:, C_IDX]
+                pos = 0
+                offsets = [0] * n
+                for i in range(n - 1):
+                    pos += len(texts[lex[i]]) + spaces[i]
+                    offsets[i + 1] = pos
+                idx[:] = offsets
+            if norms:
+                add = doc.vocab.strings.add
+                for i, norm in norms:
+                    arr[i, C_NORM] = to_i64(add(norm))
+        state["_arr"] = arr
+        state.pop("_pending", None)
+        return arr
+
+
 class Doc(HasExtensions):
     """``Doc(vocab, words=None, spaces=None, *, tags=, pos=, morphs=, lemmas=, heads=,
     deps=, sent_starts=, ents=, user_data=, norms=)``.
@@ -60,6 +102,7 @@ class Doc(HasExtensions):
     """
 
     _extensions = ExtensionRegistry("Doc")
+    _arr: np.ndarray = _LazyArray()  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -183,6 +226,7 @@ class Doc(HasExtensions):
 
     def _init(self, vocab: Vocab, arr: np.ndarray, user_data: dict) -> None:
         self.vocab = vocab
+        self.__dict__.pop("_pending", None)  # a Doc from the tokenizer, now replaced
         self._arr = arr
         self.user_data = user_data
         self.cats: dict[str, float] = {}
@@ -194,6 +238,28 @@ class Doc(HasExtensions):
         """Wrap a prepared token array (internal fast path for DocBin and slicing)."""
         doc = cls.__new__(cls)
         doc._init(vocab, arr, user_data if user_data is not None else {})
+        return doc
+
+    @classmethod
+    def _from_tokenizer(
+        cls,
+        vocab: Vocab,
+        lex: list[int],
+        spaces: list[bool],
+        norms: list[tuple[int, str]] | None,
+    ) -> Doc:
+        """A Doc of lexeme indices, trailing-space flags and (token, NORM) overrides,
+        all already valid (the tokenizer's output); its array is built when first read."""
+        doc = cls.__new__(cls)
+        # the attributes _init sets, in one step
+        doc.__dict__ = {
+            "vocab": vocab,
+            "_pending": (lex, spaces, norms),
+            "user_data": {},
+            "cats": {},
+            "_spans": None,
+            "tensor": None,
+        }
         return doc
 
     @classmethod
@@ -314,6 +380,9 @@ class Doc(HasExtensions):
     # -- sequence protocol -----------------------------------------------------
 
     def __len__(self) -> int:
+        pending = self.__dict__.get("_pending")
+        if pending is not None:
+            return len(pending[0])
         return self._arr.shape[0]
 
     @overload
@@ -354,6 +423,12 @@ class Doc(HasExtensions):
     @property
     def text(self) -> str:
         texts = self.vocab._texts
+        pending = self.__dict__.get("_pending")
+        if pending is not None:
+            return "".join(
+                texts[lex] + " " if sp else texts[lex]
+                for lex, sp in zip(pending[0], pending[1], strict=True)
+            )
         return "".join(
             texts[lex] + " " if sp else texts[lex]
             for lex, sp in zip(self._arr[:, C_LEX].tolist(), self._arr[:, C_SPACY].tolist(), strict=True)

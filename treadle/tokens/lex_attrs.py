@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from treadle.tokens import attrs
@@ -46,10 +47,31 @@ def suffix(string: str) -> str:
     return string[-3:]
 
 
+# ASCII letters and digits to their shape class; other ASCII characters are kept.
+_ASCII_SHAPE = str.maketrans(
+    {
+        **{c: "X" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+        **{c: "x" for c in "abcdefghijklmnopqrstuvwxyz"},
+        **{c: "d" for c in "0123456789"},
+    }
+)
+_LONG_RUN = re.compile(r"(.)\1{4,}", re.DOTALL)
+
+
+def _first_four(m: re.Match[str]) -> str:
+    return m.group()[:4]
+
+
 def word_shape(string: str) -> str:
     """Map letters to X/x, digits to d, keep other characters; cap each run at 4."""
     if len(string) >= 100:
         return "LONG"
+    if string.isascii():
+        # (the common case, without a Python step per character)
+        shape = string.translate(_ASCII_SHAPE)
+        # (a function replacement: a template with group references is expanded in
+        # Python on every call)
+        return _LONG_RUN.sub(_first_four, shape) if len(shape) > 4 else shape
     out: list[str] = []
     last = ""
     run = 0
@@ -99,6 +121,9 @@ def is_title(string: str) -> bool:
 
 
 def is_punct(string: str) -> bool:
+    # (a letter or digit is never punctuation: most strings stop at the first test)
+    if string[:1].isalnum():
+        return False
     return bool(string) and all(unicodedata.category(c).startswith("P") for c in string)
 
 
@@ -127,6 +152,8 @@ def is_right_punct(string: str) -> bool:
 
 
 def is_currency(string: str) -> bool:
+    if string[:1].isalnum():
+        return False
     return bool(string) and all(unicodedata.category(c) == "Sc" for c in string)
 
 
@@ -143,7 +170,10 @@ def like_num(string: str) -> bool:
 
 
 def like_url(string: str) -> bool:
-    if len(string) < 4 or any(c.isspace() for c in string):
+    # every URL form below has a "." or a ":" (the prefixes all do)
+    if len(string) < 4 or ("." not in string and ":" not in string):
+        return False
+    if any(c.isspace() for c in string):
         return False
     lowered = string.lower()
     if lowered.startswith(_URL_PREFIXES):
@@ -171,26 +201,29 @@ def lang_getter(string: str) -> str:
     return ""
 
 
+# The getters as the Vocab calls them: where a getter is exactly a built-in (a str
+# method, a slice, a set membership), the built-in itself, which costs a fraction of a
+# Python call per new lexeme.
 LEX_ATTR_GETTERS: dict[int, Callable[[str], Any]] = {
-    attrs.LOWER: lower,
-    attrs.NORM: norm,
-    attrs.PREFIX: prefix,
-    attrs.SUFFIX: suffix,
+    attrs.LOWER: str.lower,
+    attrs.NORM: str.lower,
+    attrs.PREFIX: itemgetter(slice(None, 1)),
+    attrs.SUFFIX: itemgetter(slice(-3, None)),
     attrs.SHAPE: word_shape,
-    attrs.LENGTH: length,
-    attrs.IS_ALPHA: is_alpha,
-    attrs.IS_ASCII: is_ascii,
-    attrs.IS_DIGIT: is_digit,
-    attrs.IS_LOWER: is_lower,
-    attrs.IS_UPPER: is_upper,
-    attrs.IS_TITLE: is_title,
+    attrs.LENGTH: len,
+    attrs.IS_ALPHA: str.isalpha,
+    attrs.IS_ASCII: str.isascii,
+    attrs.IS_DIGIT: str.isdigit,
+    attrs.IS_LOWER: str.islower,
+    attrs.IS_UPPER: str.isupper,
+    attrs.IS_TITLE: str.istitle,
     attrs.IS_PUNCT: is_punct,
-    attrs.IS_SPACE: is_space,
+    attrs.IS_SPACE: str.isspace,
     attrs.IS_STOP: is_stop,
-    attrs.IS_BRACKET: is_bracket,
-    attrs.IS_QUOTE: is_quote,
-    attrs.IS_LEFT_PUNCT: is_left_punct,
-    attrs.IS_RIGHT_PUNCT: is_right_punct,
+    attrs.IS_BRACKET: BRACKETS.__contains__,
+    attrs.IS_QUOTE: QUOTES.__contains__,
+    attrs.IS_LEFT_PUNCT: LEFT_PUNCT.__contains__,
+    attrs.IS_RIGHT_PUNCT: RIGHT_PUNCT.__contains__,
     attrs.IS_CURRENCY: is_currency,
     attrs.LIKE_NUM: like_num,
     attrs.LIKE_URL: like_url,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import repeat
+from operator import call
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +79,14 @@ class Vocab:
 
     def _make_plan(self) -> list[tuple[int, Callable[[str], Any], bool]]:
         string_attrs = set(STRING_LEX_ATTRS)
-        return [(LEX_COL[a], self.lex_attr_getters[a], a in string_attrs) for a in _COMPUTED]
+        plan = [(LEX_COL[a], self.lex_attr_getters[a], a in string_attrs) for a in _COMPUTED]
+        # A new lexeme's row is built by mapping the string getters (their values
+        # hashed), then the rest, which is the column order (LEX_COLUMNS puts the string
+        # attributes first): cheaper than a Python step per column, and lexeme creation
+        # is most of a cold tokenizer's time.
+        self._string_getters = [g for _, g, is_string in plan if is_string]
+        self._value_getters = [g for _, g, is_string in plan if not is_string]
+        return plan
 
     # -- lexeme lookup -------------------------------------------------------
 
@@ -107,11 +116,15 @@ class Vocab:
             grown[:index] = self._table[:index]
             self._table = grown
         add = self.strings.add
-        row = [0] * len(LEX_COLUMNS)
-        row[0] = add(string)
-        for col, getter, is_string in self._getter_plan:
-            value = getter(string)
-            row[col] = add(value) if is_string else int(value)
+        orth = add(string)
+        values = list(map(call, self._string_getters, repeat(string)))
+        # most attribute strings (shapes, prefixes, a lower-case form equal to the
+        # text) are stored already: their hashes are found in C, the rest added
+        hashes = list(map(self.strings._by_str.get, values))
+        if None in hashes:
+            hashes = [h if h is not None else add(v) for h, v in zip(hashes, values, strict=True)]
+        row = [orth, *hashes]
+        row += map(call, self._value_getters, repeat(string))
         self._table[index] = row
         self._texts.append(string)
         self._index[string] = index
