@@ -14,6 +14,14 @@ the training loop sets) acts on the token vectors and on every MLP output.
   every label ``l`` (the appended 1 gives the linear terms and the bias), so
   training scores only the gold arcs and prediction only the chosen ones.
 
+One addition to the paper: the tok2vec rows carry no position (the paper's BiLSTM
+gives some), so two identical words of a segment would score every head alike.
+Every arc therefore also gets a learned score for its signed head distance
+(:func:`distance_buckets`: exact up to 5 tokens, then wider buckets; ROOT has its own),
+one scalar per bucket plus the dot product of the dependent's arc vector with a
+learned vector per bucket (a word's preference for heads on its left or right, near
+or far).
+
 The biaffine weights start at zero (every head and label equally likely), the MLPs
 with Glorot-uniform weights. :meth:`resize_output` grows the label set, keeping the
 learned labels' weights.
@@ -63,6 +71,24 @@ def segment_rows(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.where(pos < lengths[:, None], starts[:, None] + pos, -1)
 
 
+# Upper ends of the head-distance buckets (|head - dependent| in tokens), each side.
+_BUCKET_ENDS = np.array([1, 2, 3, 4, 5, 7, 11, 15, 31, 63])
+N_BUCKETS = 2 * (len(_BUCKET_ENDS) + 1) + 1  # ROOT, then left and right per end and beyond
+
+
+def distance_buckets(L: int) -> np.ndarray:
+    """``(L, L + 1)`` bucket of each (dependent position, head column) pair: column 0
+    (ROOT) is bucket 0; a head ``d`` tokens to the left or right gets
+    ``1 + 2 * k`` or ``2 + 2 * k`` for the first bucket end ``k`` not below ``d``."""
+    dep = np.arange(L)[:, None]
+    head = np.arange(L + 1)[None, :] - 1
+    dist = head - dep
+    k = np.searchsorted(_BUCKET_ENDS, np.abs(dist))  # len(_BUCKET_ENDS) past the last
+    out = np.where(dist < 0, 1 + 2 * k, 2 + 2 * k)
+    out[:, 0] = 0
+    return out.astype(np.int64)
+
+
 class BiaffineModel(torch.nn.Module):
     """tok2vec -> four MLPs -> biaffine arc scores and biaffine label scores."""
 
@@ -97,6 +123,8 @@ class BiaffineModel(torch.nn.Module):
         self.root = torch.nn.Parameter(torch.empty(arc_width).uniform_(-0.1, 0.1))
         self.arc_U = torch.nn.Parameter(torch.zeros(arc_width, arc_width))
         self.arc_u = torch.nn.Parameter(torch.zeros(arc_width))
+        self.dist_bias = torch.nn.Parameter(torch.zeros(N_BUCKETS))
+        self.dist_dep = torch.nn.Parameter(torch.zeros(N_BUCKETS, arc_width))
         self.label_W = torch.nn.Parameter(torch.zeros(nO or 0, label_width + 1, label_width + 1))
         set_module_ref(self, "tok2vec", tok2vec)
 
@@ -136,6 +164,9 @@ class BiaffineModel(torch.nn.Module):
         head = torch.cat([self.root.expand(B, 1, -1), reps.arc_head[safe]], dim=1)
         scores = torch.matmul(dep @ self.arc_U, head.transpose(1, 2))
         scores = scores + (head @ self.arc_u).unsqueeze(1)
+        buckets = torch.from_numpy(distance_buckets(L)).to(device)
+        by_bucket = dep @ self.dist_dep.T + self.dist_bias  # (B, L, N_BUCKETS)
+        scores = scores + torch.gather(by_bucket, 2, buckets.unsqueeze(0).expand(B, -1, -1))
         head_ok = torch.cat([torch.ones(B, 1, dtype=torch.bool, device=device), valid], dim=1)
         self_loop = torch.zeros(L, L + 1, dtype=torch.bool, device=device)
         pos = torch.arange(L, device=device)
