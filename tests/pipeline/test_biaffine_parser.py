@@ -203,7 +203,13 @@ def test_forward_backward_shapes():
         for name in ("arc_U", "arc_u", "label_W"):
             params[name].normal_()
     parser.get_loss(exs, parser_scores(parser, exs)).backward()
-    for name in ("root", "arc_dep.weight", "arc_head.weight", "label_dep.weight", "label_head.weight"):
+    for name in (
+        "root",
+        "arc_dep.weight",
+        "arc_head.weight",
+        "label_dep.weight",
+        "label_head.weight",
+    ):
         assert params[name].grad.abs().sum() > 0, name
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.tok2vec.parameters())
 

@@ -205,7 +205,9 @@ class BiaffineParser(TrainablePipe):
             h_list, d_list = eg.get_aligned_parse(projectivize=False)
             n = len(h_list)
             h = np.fromiter((-1 if v is None else v for v in h_list), dtype=np.int64, count=n)
-            lab = np.fromiter((index.get(d, -1) if d else -1 for d in d_list), dtype=np.int64, count=n)
+            lab = np.fromiter(
+                (index.get(d, -1) if d else -1 for d in d_list), dtype=np.int64, count=n
+            )
             own = np.arange(n, dtype=np.int64)
             lab[h == own] = -1
             heads.append(np.where(h >= 0, h + offset, -1))
@@ -215,7 +217,7 @@ class BiaffineParser(TrainablePipe):
                 s[0] = True
             starts.append(s)
             offset += n
-        cat = (lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dtype=dt))  # noqa: E731
+        cat = lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dtype=dt)  # noqa: E731
         return ParseGold(cat(heads, np.int64), cat(labels, np.int64), cat(starts, bool))
 
     def _training_rows(self, examples: list[Example], gold: ParseGold) -> np.ndarray:
@@ -223,7 +225,9 @@ class BiaffineParser(TrainablePipe):
         offset = 0
         for eg in examples:
             n = len(eg.predicted)
-            for s, e in pack_sentences(gold.sent_starts[offset : offset + n], self.max_sentence_length):
+            for s, e in pack_sentences(
+                gold.sent_starts[offset : offset + n], self.max_sentence_length
+            ):
                 starts.append(offset + s)
                 lengths.append(e - s)
             offset += n
@@ -300,7 +304,9 @@ class BiaffineParser(TrainablePipe):
             )
         return self._decode(docs, self.model.encode(docs))
 
-    def _score_windows(self, reps: TokenReps, starts: list[int], lengths: list[int]) -> list[np.ndarray]:
+    def _score_windows(
+        self, reps: TokenReps, starts: list[int], lengths: list[int]
+    ) -> list[np.ndarray]:
         """Arc scores (``(n, n + 1)`` numpy) of each window, in the windows' order;
         similar lengths are scored together, at most SCORE_CELLS cells a call."""
         out: list[np.ndarray | None] = [None] * len(starts)
@@ -310,7 +316,9 @@ class BiaffineParser(TrainablePipe):
         def flush() -> None:
             if not group:
                 return
-            rows = segment_rows(np.asarray([starts[i] for i in group]), np.asarray([lengths[i] for i in group]))
+            rows = segment_rows(
+                np.asarray([starts[i] for i in group]), np.asarray([lengths[i] for i in group])
+            )
             arcs = self.model.arc_scores(reps, rows).to(torch.float64).cpu().numpy()
             for k, i in enumerate(group):
                 n = lengths[i]
@@ -351,7 +359,9 @@ class BiaffineParser(TrainablePipe):
         while cursor:
             items = sorted(cursor.items())
             ws = [(i, c, min(c + max_len, len(docs[i]))) for i, c in items]
-            arcs = self._score_windows(reps, [offsets[i] + c for i, c, _ in ws], [e - c for _, c, e in ws])
+            arcs = self._score_windows(
+                reps, [offsets[i] + c for i, c, _ in ws], [e - c for _, c, e in ws]
+            )
             for (i, c, e), S in zip(ws, arcs, strict=True):
                 nxt = self._decode_window(S, c, e == len(docs[i]), max_len, heads[i], starts[i])
                 if nxt is None:
@@ -370,7 +380,9 @@ class BiaffineParser(TrainablePipe):
     ) -> None:
         if not preset:
             return
-        arcs = self._score_windows(reps, [offsets[i] + a for i, a, _ in jobs], [b - a for _, a, b in jobs])
+        arcs = self._score_windows(
+            reps, [offsets[i] + a for i, a, _ in jobs], [b - a for _, a, b in jobs]
+        )
         roots = []
         for (i, a, _b, first), S in zip(preset, arcs, strict=True):
             h = mst_heads(S, single_root=True)
@@ -408,12 +420,16 @@ class BiaffineParser(TrainablePipe):
             starts[c + a] = True
         return nxt
 
-    def _label(self, reps: TokenReps, offsets: np.ndarray, heads: list[np.ndarray]) -> list[np.ndarray]:
+    def _label(
+        self, reps: TokenReps, offsets: np.ndarray, heads: list[np.ndarray]
+    ) -> list[np.ndarray]:
         """The best non-root label of every token with a head (-1 for roots)."""
         out = [np.full(len(h), -1, dtype=np.int64) for h in heads]
         rows_all = [np.arange(len(h)) + o for h, o in zip(heads, offsets, strict=True)]
         dep = np.concatenate(rows_all) if rows_all else np.zeros(0, dtype=np.int64)
-        head = np.concatenate([h + o for h, o in zip(heads, offsets, strict=True)]) if heads else dep
+        head = (
+            np.concatenate([h + o for h, o in zip(heads, offsets, strict=True)]) if heads else dep
+        )
         arc = head != dep
         if not arc.any() or self.model.nO is None:
             return out
@@ -424,7 +440,9 @@ class BiaffineParser(TrainablePipe):
         for k in range(0, len(idx), LABEL_CHUNK):
             part = idx[k : k + LABEL_CHUNK]
             scores = self.model.label_scores(
-                reps, torch.from_numpy(dep[part]).to(device), torch.from_numpy(head[part]).to(device)
+                reps,
+                torch.from_numpy(dep[part]).to(device),
+                torch.from_numpy(head[part]).to(device),
             )
             if forbidden is not None:
                 scores[:, forbidden] = -np.inf
@@ -439,7 +457,9 @@ class BiaffineParser(TrainablePipe):
             [strings.add(lab) for lab in (*self.labels, self.root_label)], dtype=np.uint64
         ).view(np.int64)
         root_id = len(self.labels)
-        for doc, heads, labels, starts in zip(docs, parse.heads, parse.labels, parse.sent_starts, strict=True):
+        for doc, heads, labels, starts in zip(
+            docs, parse.heads, parse.labels, parse.sent_starts, strict=True
+        ):
             n = len(doc)
             if not n:
                 continue

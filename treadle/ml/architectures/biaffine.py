@@ -150,7 +150,9 @@ class BiaffineModel(torch.nn.Module):
         def mlp(layer: torch.nn.Linear) -> torch.Tensor:
             return self.dropout(F.leaky_relu(layer(X), 0.1))
 
-        return TokenReps(mlp(self.arc_dep), mlp(self.arc_head), mlp(self.label_dep), mlp(self.label_head))
+        return TokenReps(
+            mlp(self.arc_dep), mlp(self.arc_head), mlp(self.label_dep), mlp(self.label_head)
+        )
 
     def arc_scores(self, reps: TokenReps, rows: np.ndarray) -> torch.Tensor:
         """``(n_segments, L, L + 1)`` arc scores for the segments whose packed rows
@@ -174,7 +176,9 @@ class BiaffineModel(torch.nn.Module):
         mask = ~head_ok.unsqueeze(1) | self_loop.unsqueeze(0)
         return scores.masked_fill(mask, MASKED)
 
-    def label_scores(self, reps: TokenReps, deps: torch.Tensor, heads: torch.Tensor) -> torch.Tensor:
+    def label_scores(
+        self, reps: TokenReps, deps: torch.Tensor, heads: torch.Tensor
+    ) -> torch.Tensor:
         """``(k, n_labels)`` label scores of the arcs ``heads[i] -> deps[i]`` (packed rows)."""
         if self.nO is None:
             raise ConfigError(
