@@ -13,6 +13,7 @@ import torch
 
 import treadle
 from tests.helpers import make_listener_config, make_tok2vec_config
+from treadle.config import Config
 from treadle.errors import ConfigError
 from treadle.ml import fix_random_seed
 from treadle.pipeline._internal.mst import is_tree, mst_heads, uncrossed_segments
@@ -237,6 +238,52 @@ def test_factory_defaults_and_errors():
             **parser_cfg()["model"], "arc_width": 0}})  # fmt: skip
 
 
+def test_training_config_lists_the_component():
+    text = """
+[nlp]
+lang = "en"
+pipeline = ["tok2vec", "biaffine_parser"]
+
+[components]
+
+[components.tok2vec]
+factory = "tok2vec"
+
+[components.tok2vec.model]
+@architectures = "treadle.HashEmbedCNN.v1"
+width = 32
+depth = 1
+embed_size = 500
+window_size = 1
+maxout_pieces = 2
+subword_features = false
+
+[components.biaffine_parser]
+factory = "biaffine_parser"
+max_sentence_length = 64
+
+[components.biaffine_parser.model]
+@architectures = "treadle.BiaffineParser.v1"
+arc_width = 24
+
+[components.biaffine_parser.model.tok2vec]
+@architectures = "treadle.Tok2VecListener.v1"
+width = 32
+upstream = "*"
+"""
+    nlp = treadle.Language.from_config(Config().from_str(text))
+    parser = nlp.get_pipe("biaffine_parser")
+    assert parser.max_sentence_length == 64 and parser.model.arc_width == 24
+    assert parser.model.label_width == 64  # the architecture's default filled in
+    assert "biaffine_parser" in nlp.get_pipe("tok2vec").listening_components
+    filled = nlp.config["components"]["biaffine_parser"]
+    assert filled["model"]["label_width"] == 64
+    again = treadle.Language.from_config(Config().from_str(nlp.config.to_str()))
+    assert again.pipe_names == ["tok2vec", "biaffine_parser"]
+    train(nlp, examples(nlp), n=5)
+    check_doc_trees(nlp("They eat ham . I like eggs"))
+
+
 # ------------------------------------------------------------------ learning
 
 
@@ -265,6 +312,38 @@ def test_raw_text_gives_one_tree_per_sentence_in_windows():
     for doc in nlp.pipe(texts):
         check_doc_trees(doc)
         assert max(len(s) for s in doc.sents) <= 5
+
+
+def test_long_doc_is_scored_in_bounded_windows(monkeypatch):
+    nlp = make_nlp(max_sentence_length=16)
+    train(nlp, examples(nlp), n=10)
+    model = nlp.get_pipe("biaffine_parser").model
+    shapes = []
+    real = model.arc_scores
+
+    def recording(reps, rows):
+        out = real(reps, rows)
+        shapes.append(tuple(out.shape))
+        return out
+
+    monkeypatch.setattr(model, "arc_scores", recording)
+    doc = nlp(" ".join(["they eat green ham and I like eggs"] * 250))  # 2,000 tokens
+    assert len(doc) == 2000
+    check_doc_trees(doc)
+    assert shapes and max(s[1] for s in shapes) <= 16
+    assert sum(s[0] * s[1] for s in shapes) >= len(doc)  # every token was scored
+
+
+def test_forward_loss_can_annotate():
+    nlp = make_nlp()
+    exs = examples(nlp)
+    train(nlp, exs, n=30)
+    fresh = examples(nlp)
+    loss = nlp.get_pipe("biaffine_parser").forward_loss(fresh, set_annotations=True)
+    assert loss is not None and loss.requires_grad
+    for eg in fresh:
+        assert eg.predicted.has_annotation("DEP")
+        check_doc_trees(eg.predicted)
 
 
 def test_preset_sentences_are_parsed_one_by_one():
