@@ -51,7 +51,7 @@ from treadle.ml.dropout import set_dropout_rate
 from treadle.pipeline._internal.labels import IGNORE
 from treadle.pipeline._internal.mst import mst_heads, uncrossed_segments
 from treadle.pipeline._internal.trainable import TrainablePipe, _check_examples
-from treadle.pipeline._internal.transition.arc_eager import ROOT_LABEL
+from treadle.pipeline._internal.transition.arc_eager import BACKOFF_LABEL, ROOT_LABEL
 from treadle.pipeline.factories import factory
 from treadle.pipeline.tok2vec import DEFAULT_TOK2VEC_MODEL
 from treadle.scoring import Scorer
@@ -453,10 +453,9 @@ class BiaffineParser(TrainablePipe):
 
     def set_annotations(self, docs: list[Doc], parse: Parse) -> None:
         strings = self.vocab.strings
-        hashes = np.asarray(
-            [strings.add(lab) for lab in (*self.labels, self.root_label)], dtype=np.uint64
-        ).view(np.int64)
-        root_id = len(self.labels)
+        names = (*self.labels, self.root_label, BACKOFF_LABEL)
+        hashes = np.asarray([strings.add(lab) for lab in names], dtype=np.uint64).view(np.int64)
+        root_id, backoff_id = len(self.labels), len(self.labels) + 1
         for doc, heads, labels, starts in zip(
             docs, parse.heads, parse.labels, parse.sent_starts, strict=True
         ):
@@ -466,7 +465,9 @@ class BiaffineParser(TrainablePipe):
             own = np.arange(n)
             arr = np.empty((n, 3), dtype=np.int64)
             arr[:, 0] = heads - own
-            arr[:, 1] = hashes[np.where((heads == own) | (labels < 0), root_id, labels)]
+            # A token without a label score (no labels known) never takes the root label.
+            ids = np.where(heads == own, root_id, np.where(labels < 0, backoff_id, labels))
+            arr[:, 1] = hashes[ids]
             arr[:, 2] = np.where(starts, 1, -1)
             arr[0, 2] = 1
             doc.from_array([A.HEAD, A.DEP, A.SENT_START], arr)
