@@ -26,7 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import apply_settings, prediction_speed, summarize, train_with_budget  # noqa: E402
 from train_tagger import DATA, convert_ewt  # noqa: E402
 
-METRICS = [("dep_uas", "dev UAS"), ("dep_las", "dev LAS"), ("sents_f", "dev sentence F")]
+METRICS = [
+    ("dep_uas", "dev UAS"),
+    ("dep_las", "dev LAS"),
+    ("sents_p", "dev sentence P"),
+    ("sents_r", "dev sentence R"),
+    ("sents_f", "dev sentence F"),
+]
 ROWS = [
     *METRICS,
     ("seconds_to_best", "train s to best eval"),
