@@ -354,8 +354,7 @@ class BiaffineParser(TrainablePipe):
                 first = len(preset)
                 for a in range(s, e, max_len):
                     preset.append((i, a, min(a + max_len, e), first if a > s else -1))
-        jobs = [(i, a, b) for i, a, b, _ in preset]
-        self._decode_preset(reps, offsets, preset, heads, jobs)
+        self._decode_preset(reps, offsets, preset, heads)
         while cursor:
             items = sorted(cursor.items())
             ws = [(i, c, min(c + max_len, len(docs[i]))) for i, c in items]
@@ -376,12 +375,12 @@ class BiaffineParser(TrainablePipe):
         offsets: np.ndarray,
         preset: list[tuple[int, int, int, int]],
         heads: list[np.ndarray],
-        jobs: list[tuple[int, int, int]],
     ) -> None:
+        """Decode every piece of the preset sentences with a single root each."""
         if not preset:
             return
         arcs = self._score_windows(
-            reps, [offsets[i] + a for i, a, _ in jobs], [b - a for _, a, b in jobs]
+            reps, [offsets[i] + a for i, a, _, _ in preset], [b - a for _, a, b, _ in preset]
         )
         roots = []
         for (i, a, _b, first), S in zip(preset, arcs, strict=True):
