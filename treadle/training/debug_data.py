@@ -54,6 +54,7 @@ FACTORY_KINDS: dict[str, tuple[str, ...]] = {
     "morphologizer": ("morph", "pos"),
     "trainable_lemmatizer": ("lemma",),
     "parser": ("dep",),
+    "biaffine_parser": ("dep",),
     "ner": ("ent",),
     "textcat": ("cat",),
     "textcat_multilabel": ("cat",),
