@@ -290,7 +290,9 @@ def lower_case(nlp: Language, example: Example, rng: random.Random | None = None
 class OrthVariants:
     """An orth-variant table, checked: ``{"single": [{"tags": [...], "variants":
     [...]}], "paired": [{"tags": [...], "variants": [[open, close], ...]}]}``. An entry
-    without ``tags`` applies to tokens of any tag."""
+    applies to tokens whose text is one of its variants and whose tag is one of its
+    ``tags`` (any tag without ``tags``). A paired entry's two tags tell an opening
+    mark from a closing one where the text cannot (``"``): see ``_roles``."""
 
     def __init__(self, table: Mapping[str, Any], *, name: str) -> None:
         if not isinstance(table, Mapping) or set(table) - {"single", "paired"}:
@@ -302,7 +304,8 @@ class OrthVariants:
             self._entry(e, name, "single", k) for k, e in enumerate(table.get("single") or [])
         ]
         self.paired = [
-            self._entry(e, name, "paired", k) for k, e in enumerate(table.get("paired") or [])
+            (*self._entry(e, name, "paired", k), _roles(e.get("tags")))
+            for k, e in enumerate(table.get("paired") or [])
         ]
 
     @staticmethod
@@ -344,18 +347,30 @@ class OrthVariants:
             for i, (word, tag) in enumerate(zip(words, tags, strict=True)):
                 if word in variants and (tagset is None or tag in tagset):
                     words[i] = choice
-        for tagset, pairs in self.paired:
+        for tagset, pairs, role_of_tag in self.paired:
             opens, closes = {p[0] for p in pairs}, {p[1] for p in pairs}
             choice = rng.choice(pairs)
             is_open = False  # is a quote open: decides a mark that opens and closes
             for i, (word, tag) in enumerate(zip(words, tags, strict=True)):
                 if tagset is not None and tag not in tagset:
                     continue
-                if word in opens and (word not in closes or not is_open):
-                    words[i], is_open = choice[0], True
-                elif word in closes:
-                    words[i], is_open = choice[1], False
+                if word in opens and word in closes:
+                    opening = role_of_tag.get(tag, not is_open)
+                elif word in opens or word in closes:
+                    opening = word in opens
+                else:
+                    continue
+                words[i], is_open = choice[0 if opening else 1], opening
         return words
+
+
+def _roles(tags: Any) -> dict[str, bool]:
+    """Whether a paired entry's tag marks an opening mark: of two tags, the first
+    opens and the second closes (``["``", "''"]``). With other tags, a mark that may
+    open or close (``"``) alternates."""
+    if isinstance(tags, (list, tuple)) and len(tags) == 2 and tags[0] != tags[1]:
+        return {tags[0]: True, tags[1]: False}
+    return {}
 
 
 def _brief(value: Any) -> str:
