@@ -431,6 +431,9 @@ def test_an_augmented_reader_is_augmented_anew_each_epoch(data):
     assert [[eg.text for eg in b] for b in _epochs(again).values()] == [
         [eg.text for eg in b] for b in epochs.values()
     ]
+    # and the augmentation follows training.seed
+    _, other = _trainer(TRAIN_CONFIG + AUGMENTER_BLOCK, data, max_epochs=1, seed=5)
+    assert sorted(eg.text for eg in _epochs(other)[0]) != texts[0]
 
 
 def test_a_reader_without_augmenter_keeps_its_cache(data):
