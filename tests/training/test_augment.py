@@ -345,6 +345,10 @@ AUGMENTER_CONFIGS = {
         '@augmenters = "treadle.orth_variants.v1"\nlevel = 0.5\nlower = 0.2\n'
         'orth_variants = {"single": [{"tags": ["NFP"], "variants": ["...", "…"]}]}'
     ),
+    "orth_inline_misc": (
+        '@augmenters = "treadle.orth_variants.v1"\nlevel = 0.5\nlower = 0.2\n'
+        'orth_variants = {"@misc": "treadle.en_orth_variants.v1"}'
+    ),
     "whitespace": (
         '@augmenters = "treadle.whitespace_variants.v1"\nlevel = 0.1\n'
         'variants = [" ", "\\n"]\nper_token = 0.05'
