@@ -23,6 +23,7 @@ from tests.helpers import (
 )
 from treadle.config import Config, registry
 from treadle.errors import ConfigError
+from treadle.tokens import SpanGroup
 from treadle.training import Example
 from treadle.training.augment import (
     chain_augmenters,
@@ -288,13 +289,19 @@ def test_insert_whitespace_reindexes_heads_and_shifts_entities(nlp, uner_docs):
         deps=["nsubj", "ROOT", "compound", "compound", "obj", "punct"],
         ents=["B-PER", "O", "B-GPE", "I-GPE", "O", "O"],
     )
+    doc.spans["sc"] = SpanGroup(
+        doc, name="sc", attrs={"source": "test"}, spans=[doc[2:4], doc[4:6]]
+    )
     eg = Example(nlp.make_doc(doc.text), doc)
-    assert whitespace_positions(doc) == [0, 1, 3]  # not inside New York, not before "."
+    # not inside New York (an entity and a span), nor inside "friends ." (a span)
+    assert whitespace_positions(doc) == [0, 1, 3]
     out = insert_whitespace(nlp, eg, {0: " ", 3: "\n"})
     ref = out.reference
     assert ref.words == ["Ann", " ", "met", "New", "York", "\n", "friends", "."]
     assert [t.head.i for t in ref] == [2, 0, 2, 4, 6, 4, 2, 2]
     assert [(e.text, e.label_) for e in ref.ents] == [("Ann", "PER"), ("New York", "GPE")]
+    assert [(s.start, s.end) for s in ref.spans["sc"]] == [(3, 5), (6, 8)]
+    assert ref.spans["sc"].attrs == {"source": "test"}
     assert_consistent(eg, out)
 
 

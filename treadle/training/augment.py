@@ -33,7 +33,7 @@ import numpy as np
 
 from treadle.config import registry
 from treadle.errors import ConfigError
-from treadle.tokens import Doc, Span
+from treadle.tokens import Doc, Span, SpanGroup
 from treadle.tokens import attrs as A
 from treadle.tokens.example import Example
 from treadle.tokens.parts_of_speech import UPOS_NAMES
@@ -167,18 +167,23 @@ def _with_tokens(
         if index is None:
             new_ref.spans = ref.spans.copy(new_ref)
         else:
+            # A span starts where its first token went and ends after its last one
+            # (an empty one stays empty, a whitespace token before it is left out).
+            starts = np.append(index, len(new_ref))
+            ends = np.append(0, index + 1)
             for key, group in ref.spans.items():
-                new_ref.spans[key] = [
+                spans = [
                     Span(
                         new_ref,
-                        int(index[s.start]),
-                        int(index[s.end - 1]) + 1,
+                        int(starts[s.start]),
+                        int(max(starts[s.start], ends[s.end])),
                         s.label,
                         s.kb_id,
                         s.id,
-                    )
+                    )  # fmt: skip
                     for s in group
                 ]
+                new_ref.spans[key] = SpanGroup(new_ref, name=key, attrs=group.attrs, spans=spans)
     new_ref.cats = dict(ref.cats)
     return Example(_predicted_for(nlp, example, new_ref), new_ref)
 
@@ -204,7 +209,9 @@ def insert_whitespace(nlp: Language, example: Example, after: Mapping[int, str])
     (whose trailing space stays before it). The token is tagged ``_SP``, POS
     ``SPACE``, lemma its own text, and attached to token ``i`` as ``dep``: a leaf
     next to its head, so the tree stays a (projective, if it was) tree. Each
-    annotation it gets only where the Doc has that annotation."""
+    annotation it gets only where the Doc has that annotation. Take the positions
+    from ``whitespace_positions``: elsewhere the tokenizer may not find the token again
+    (or an entity or span would take it in)."""
     ref = example.reference
     n = len(ref)
     positions = sorted(after)
