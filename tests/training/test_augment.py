@@ -216,19 +216,21 @@ def test_orth_variants_swap_quotes_keeping_tags(nlp, ewt_docs):
     table = {"paired": [{"tags": ["``", "''"], "variants": [['"', '"'], ["“", "”"]]}]}
     aug = make("treadle.orth_variants.v1", level=1.0, lower=0.0, orth_variants=table)
     examples = tokenized(nlp, ewt_docs)
-    styles = []
+    changed = []
     for eg, out in zip(examples, run(aug, nlp, examples), strict=True):
         assert_consistent(eg, out, words=lambda a, b: a in '"“”' and b in '"“”')
-        pairs = {
-            (old.tag_, new.text)
+        quotes = [
+            (old.tag_, old.text, new.text)
             for old, new in zip(eg.reference, out.reference, strict=True)
             if old.text in '"“”' and old.tag_ in ("``", "''")
-        }
-        if pairs:
+        ]
+        if quotes:
             # one style a Doc, and EWT tags an opening quote `` and a closing one ''
+            pairs = {(tag, new) for tag, _, new in quotes}
             assert pairs <= {("``", '"'), ("''", '"')} or pairs <= {("``", "“"), ("''", "”")}, pairs
-            styles.append(any(text != '"' for _, text in pairs))
-    assert len(styles) >= 4 and any(styles) and not all(styles), styles
+            changed.append(any(old != new for _, old, new in quotes))
+    # level 1: every Doc with quotes changes style
+    assert len(changed) >= 4 and all(changed), changed
 
 
 def test_english_table_keeps_each_variant_in_its_group(nlp, ewt_docs):
@@ -245,8 +247,20 @@ def test_english_table_keeps_each_variant_in_its_group(nlp, ewt_docs):
             return any(a in g and b in g for g in groups)
 
         assert_consistent(eg, out, words=same_group)  # gold words in, gold words out
-        changed += sum(a != b for a, b in zip(eg.reference.words, out.reference.words, strict=True))
+        n_changed = sum(
+            a != b for a, b in zip(eg.reference.words, out.reference.words, strict=True)
+        )
+        # level 1 changes every Doc with a variant of a matching tag, and only those
+        assert (n_changed > 0) == _has_tagged_variant(eg.reference, table)
+        changed += n_changed
     assert changed >= 10
+
+
+def _has_tagged_variant(doc, table) -> bool:
+    entries = [(e["tags"], set(e["variants"])) for e in table["single"]] + [
+        (e["tags"], {v for pair in e["variants"] for v in pair}) for e in table["paired"]
+    ]
+    return any(t.text in variants and t.tag_ in tags for t in doc for tags, variants in entries)
 
 
 def test_orth_variants_lower_lowercases_the_augmented_share(nlp, ewt_docs):

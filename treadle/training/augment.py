@@ -345,18 +345,24 @@ class OrthVariants:
         return (frozenset(tags) if tags else None), variants
 
     def apply(self, doc: Doc, rng: random.Random) -> list[str]:
-        """``doc``'s words with variants swapped in: per entry one variant (pair) is
-        drawn for the whole Doc, as a writer keeps one style."""
+        """``doc``'s words with variants swapped in. Per entry one variant (pair) is
+        drawn for the whole Doc, as a writer keeps one style, and never the one its
+        first matching token has, so every Doc with a match changes."""
         words = list(doc.words)
         tags = [t.tag_ for t in doc]
         for tagset, variants in self.single:
-            choice = rng.choice(variants)
-            for i, (word, tag) in enumerate(zip(words, tags, strict=True)):
-                if word in variants and (tagset is None or tag in tagset):
-                    words[i] = choice
+            hits = [
+                i for i, (w, t) in enumerate(zip(words, tags, strict=True))
+                if w in variants and (tagset is None or t in tagset)
+            ]  # fmt: skip
+            if not hits:
+                continue
+            choice = rng.choice([v for v in variants if v != words[hits[0]]] or variants)
+            for i in hits:
+                words[i] = choice
         for tagset, pairs, role_of_tag in self.paired:
             opens, closes = {p[0] for p in pairs}, {p[1] for p in pairs}
-            choice = rng.choice(pairs)
+            hits: list[tuple[int, bool]] = []
             is_open = False  # is a quote open: decides a mark that opens and closes
             for i, (word, tag) in enumerate(zip(words, tags, strict=True)):
                 if tagset is not None and tag not in tagset:
@@ -367,7 +373,14 @@ class OrthVariants:
                     opening = word in opens
                 else:
                     continue
-                words[i], is_open = choice[0 if opening else 1], opening
+                hits.append((i, opening))
+                is_open = opening
+            if not hits:
+                continue
+            first = words[hits[0][0]]
+            choice = rng.choice([p for p in pairs if first not in p] or pairs)
+            for i, opening in hits:
+                words[i] = choice[0 if opening else 1]
         return words
 
 
