@@ -10,7 +10,7 @@ from treadle.tokens.iob_utils import (
     offsets_to_biluo_tags,
     remove_bilu_prefix,
 )
-from treadle.training import batchers, loggers, tracking  # noqa: F401  (registration)
+from treadle.training import augment, batchers, loggers, tracking  # noqa: F401  (registration)
 from treadle.training.converters import (
     conllu_to_docs,
     iob_to_docs,

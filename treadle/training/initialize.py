@@ -27,6 +27,7 @@ from treadle.errors import ConfigError, ConfigValidationError, DataError, Pipeli
 from treadle.language import Language, load
 from treadle.ml import fix_random_seed, require_gpu
 from treadle.scoring import get_score_weights
+from treadle.training.augment import reader_augmenter, seed_augmenter, stream_seed
 from treadle.training.checkpoint import LAST_DIR, has_training_state
 from treadle.util import get_closest
 
@@ -231,7 +232,13 @@ def init_nlp(config: Mapping[str, Any], *, use_gpu: int = -1) -> Language:
         if isinstance(block, dict) and "source" in block and nlp.has_pipe(name)
     ]
 
+    augmenter = reader_augmenter(plan.train_reader)
+
     def get_examples() -> Iterable[Example]:
+        # Every pass augments alike, so the labels found don't depend on how many
+        # passes the components make.
+        if augmenter is not None:
+            seed_augmenter(augmenter, stream_seed(plan.settings.seed, None))
         return read_corpus(plan.train_reader, nlp, plan.settings.train_corpus)
 
     keep = [n for n in dict.fromkeys([*plan.frozen, *sourced]) if n in nlp.pipe_names]

@@ -7,7 +7,9 @@ setting) and ``[corpora]``, then:
   ``training.seed``, apart from the global ones) and hands them to the batcher; the
   first epoch streams the reader's output in shuffled windows, so an endless reader
   works (``max_steps`` then ends the run); ``max_epochs = -1`` streams every epoch
-  from the reader without shuffling;
+  from the reader without shuffling; later epochs reshuffle the first one's Examples,
+  kept in memory, except for a reader with an ``augmenter``: it is read again each
+  epoch, its augmenter reseeded from ``training.seed`` and the epoch;
 - a step takes one batch, splits it into ``accumulate_gradient`` parts, calls
   ``nlp.update`` on each without an optimizer (gradients add up), then steps the
   optimizer once over every non-frozen component's parameters and advances its
@@ -44,6 +46,7 @@ from treadle.config.schemas import TrainingSchema
 from treadle.errors import ConfigError, DataError
 from treadle.ml import fix_random_seed, require_gpu
 from treadle.scoring import weighted_score
+from treadle.training.augment import reader_augmenter, seed_augmenter, stream_seed
 from treadle.training.checkpoint import (
     BEST_DIR,
     LAST_DIR,
@@ -275,17 +278,28 @@ class _Trainer:
         """(epoch, batch) pairs, deterministic given the seed and the data."""
         T = self.T
         rng = random.Random(T.seed if T.seed is not None else 0)
+        augmenter = reader_augmenter(self.train_reader)
 
-        def stream() -> Iterator[Example]:
+        def stream(epoch: int) -> Iterator[Example]:
+            # Reseeded per epoch: each epoch augments anew, and a resumed run replaying
+            # the stream sees the same Examples.
+            if augmenter is not None:
+                seed_augmenter(augmenter, stream_seed(T.seed, epoch))
             return read_corpus(self.train_reader, self.nlp, T.train_corpus)
 
         epoch = 0
         cache = _Cache(CACHE_LIMIT)
         while not T.max_epochs or T.max_epochs < 0 or epoch < T.max_epochs:
             if T.max_epochs < 0:
-                examples: Iterable[Example] = stream()
+                examples: Iterable[Example] = stream(epoch)
             elif epoch == 0 or cache.items is None:
-                examples = _shuffled_windows(stream(), rng, cache if epoch == 0 else None)
+                examples = _shuffled_windows(stream(epoch), rng, cache if epoch == 0 else None)
+            elif augmenter is not None:
+                # A cache would freeze the first epoch's augmentation: read again, and
+                # shuffle the whole epoch as a cached one would be.
+                items = list(stream(epoch))
+                rng.shuffle(items)
+                examples = items
             else:
                 rng.shuffle(cache.items)
                 examples = cache.items
@@ -295,6 +309,8 @@ class _Trainer:
                 yield epoch, batch
             if not produced:
                 return
+            if augmenter is not None and cache.items:
+                cache.items = []  # only whether the epoch fits matters now
             epoch += 1
 
     @staticmethod
@@ -440,8 +456,6 @@ class StepBoundaryInterrupt:
     def raise_if_requested(self) -> None:
         if self.requested:
             raise KeyboardInterrupt
-
-
 
 
 def part_seed(seed: int, step: int, part: int) -> int:
