@@ -30,14 +30,15 @@ def init_config(
         "--transformer",
         "-T",
         help="With --optimize accuracy: the Hugging Face model (hub name or local folder) "
-        "to fine-tune; default roberta-base for en, bert-base-multilingual-cased otherwise.",
+        "to fine-tune; default roberta-base for en, bert-base-multilingual-cased otherwise; "
+        "'none' for the BiLSTM encoder (CPU serving, small memory).",
     ),
     vectors: str | None = typer.Option(
         None,
         "--vectors",
         "-V",
         help="A pipeline folder from `treadle init vectors`: sets paths.vectors; with "
-        "--optimize accuracy the CNN encoder uses the vectors as features (no transformer).",
+        "--optimize accuracy the BiLSTM encoder uses the vectors as features (no transformer).",
     ),
     gpu: bool = typer.Option(False, "--gpu", "-G", help="Recommend settings for a GPU."),
     pretraining: bool = typer.Option(
@@ -50,8 +51,9 @@ def init_config(
     setting filled in. Then set paths.train / paths.dev and run `treadle train`.
 
     --optimize accuracy fine-tunes a transformer (a `transformer` component that every
-    component listens to) when the transformers extra is installed, and uses the wide
-    CNN encoder otherwise. With --vectors it always uses the CNN encoder, with the
+    component listens to) when the transformers extra is installed, and a BiLSTM encoder
+    (hash embeddings + character CNN) otherwise or with --transformer none. With --vectors
+    it always uses that encoder, with the
     static vectors as extra features (include_static_vectors = true).
     """
     from treadle.training.templates import make_starter_config
@@ -74,6 +76,10 @@ def init_config(
 
 
 
+# --transformer none: the accuracy starter without a transformer.
+NO_TRANSFORMER = "none"
+
+
 def _pick_transformer(
     lang: str, optimize: str, transformer: str | None, gpu: bool, vectors: str | None = None
 ) -> str | None:
@@ -85,13 +91,16 @@ def _pick_transformer(
         if transformer is not None:
             raise ConfigError("--transformer goes with --optimize accuracy.")
         return None
+    if transformer is not None and transformer.strip().lower() == NO_TRANSFORMER:
+        info("ℹ --optimize accuracy --transformer none: the BiLSTM encoder, no transformer.")
+        return None
     if vectors is not None:
         if transformer is not None:
             raise ConfigError(
-                "--vectors goes with the CNN encoder, not a transformer; leave out --transformer."
+                "--vectors goes with the BiLSTM encoder, not a transformer; leave out --transformer."
             )
-        # Static vectors are features of the CNN encoder: asking for them picks it.
-        info("ℹ --optimize accuracy with --vectors: the CNN encoder with static vectors.")
+        # Static vectors are features of the BiLSTM encoder: asking for them picks it.
+        info("ℹ --optimize accuracy with --vectors: the BiLSTM encoder with static vectors.")
         return None
     hint = 'pip install "treadle[transformers]"'
     if not quickstart.transformers_available():
@@ -102,7 +111,7 @@ def _pick_transformer(
             )
         info(
             "ℹ --optimize accuracy: the transformers extra is not installed, so this config "
-            f"uses the CNN encoder. For a transformer pipeline: {hint}"
+            f"uses the BiLSTM encoder. For a transformer pipeline: {hint}"
         )
         return None
     if transformer is not None:

@@ -22,7 +22,8 @@ def test_two_encoder_users_share_a_tok2vec_with_listeners():
     cfg, _ = make_starter_config("en", "tagger,textcat", optimize="accuracy")
     assert cfg["nlp"]["pipeline"] == ["tok2vec", "tagger", "textcat"]
     encode = cfg["components"]["tok2vec"]["model"]["encode"]
-    assert (encode["width"], encode["depth"]) == (256, 8)
+    assert encode["@architectures"] == "treadle.BiLSTMEncoder.v1"
+    assert (encode["width"], encode["depth"]) == (256, 2)
     for name in ("tagger", "textcat"):
         listener = cfg["components"][name]["model"]["tok2vec"]
         assert listener["@architectures"] == "treadle.Tok2VecListener.v1"
@@ -119,3 +120,30 @@ def test_init_config_template_has_the_rulers_without_a_tok2vec():
     # One encoder for the tagger alone: the rulers do not count as tok2vec users.
     config, _ = make_starter_config("en", "tagger,entity_ruler")
     assert "tok2vec" not in config["nlp"]["pipeline"]
+
+
+TRAINABLE = ["tagger", "morphologizer", "trainable_lemmatizer", "parser", "ner", "textcat",
+             "textcat_multilabel", "senter"]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_accuracy_starter_builds_for_component_combinations(n):
+    """Every combination of n trainable components (a sample of them for n = 3) gives an
+    accuracy config whose encoders are the BiLSTM over the character embedding, and
+    which builds into a pipeline."""
+    import itertools
+
+    combos = list(itertools.combinations(TRAINABLE, n))
+    for names in combos if n < 3 else combos[::7]:
+        cfg, _ = make_starter_config("en", list(names), optimize="accuracy")
+        blocks = [
+            b["model"] if b["factory"] == "tok2vec" else b["model"].get("tok2vec")
+            for b in cfg["components"].values()
+        ]
+        encoders = [b for b in blocks if b and b["@architectures"] == "treadle.Tok2Vec.v2"]
+        assert encoders, names
+        for block in encoders:
+            assert block["embed"]["@architectures"] == "treadle.CharacterEmbed.v2"
+            assert block["encode"]["@architectures"] == "treadle.BiLSTMEncoder.v1"
+        nlp = Language.from_config(cfg)
+        assert nlp.pipe_names[-len(names):] == list(names)

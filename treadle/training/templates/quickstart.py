@@ -45,11 +45,14 @@ TOK2VEC_SIZES: dict[str, dict[str, Any]] = {
         "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
         "rows": [5000, 1000, 2500, 2500],
     },
+    # Measured on EWT tagger+parser (2,000 steps, same run): the BiLSTM over hash
+    # embeddings plus a character CNN ties or beats the 8-layer window CNN per step.
     "accuracy": {
         "width": 256,
-        "depth": 8,
-        "window_size": 1,
-        "maxout_pieces": 3,
+        "depth": 2,
+        "encoder": "bilstm",
+        "dropout": 0.2,
+        "char_width": 64,
         "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
         "rows": [10000, 2000, 5000, 5000],
     },
@@ -145,26 +148,35 @@ def transformer_block(name: str) -> dict[str, Any]:
 def encoder_block(
     sizes: Mapping[str, Any], *, width: int | str | None = None, static_vectors: bool = False
 ) -> dict[str, Any]:
-    """A hash-embedding (+ static vectors) + maxout-window-CNN encoder block of the
-    given sizes."""
+    """An encoder block of the given sizes: hash embeddings (+ static vectors, + a
+    character CNN with ``char_width``), then a maxout window CNN or, with
+    ``encoder = "bilstm"``, BiLSTM layers."""
     w = sizes["width"] if width is None else width
-    return {
-        "@architectures": "treadle.Tok2Vec.v1",
-        "embed": {
-            "@architectures": "treadle.MultiHashEmbed.v2",
-            "width": w,
-            "attrs": list(sizes["attrs"]),
-            "rows": list(sizes["rows"]),
-            "include_static_vectors": static_vectors,
-        },
-        "encode": {
-            "@architectures": "treadle.MaxoutWindowEncoder.v1",
+    embed: dict[str, Any] = {
+        "@architectures": "treadle.MultiHashEmbed.v2",
+        "width": w,
+        "attrs": list(sizes["attrs"]),
+        "rows": list(sizes["rows"]),
+        "include_static_vectors": static_vectors,
+    }
+    if "char_width" in sizes:
+        embed = {**embed, "@architectures": "treadle.CharacterEmbed.v2", "char_width": sizes["char_width"]}
+    if sizes.get("encoder") == "bilstm":
+        encode = {
+            "@architectures": "treadle.BiLSTMEncoder.v1",
             "width": w,
             "depth": sizes["depth"],
-            "window_size": sizes["window_size"],
-            "maxout_pieces": sizes["maxout_pieces"],
-        },
+            "dropout": sizes["dropout"],
+        }
+        return {"@architectures": "treadle.Tok2Vec.v2", "embed": embed, "encode": encode}
+    encode = {
+        "@architectures": "treadle.MaxoutWindowEncoder.v1",
+        "width": w,
+        "depth": sizes["depth"],
+        "window_size": sizes["window_size"],
+        "maxout_pieces": sizes["maxout_pieces"],
     }
+    return {"@architectures": "treadle.Tok2Vec.v1", "embed": embed, "encode": encode}
 
 
 @dataclass
