@@ -4,6 +4,7 @@ tests/toy_pipeline.py, which they import) and send Docs back in input order."""
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import time
 
 import pytest
@@ -104,3 +105,17 @@ def test_generator_is_read_lazily_and_closing_stops_the_workers() -> None:
     # one read ahead: an endless input is never drawn in.
     assert len(seen) <= (1 + 2 * 2 + 1) * 2
     docs.close()  # must not hang: the workers are told to stop or terminated
+    assert multiprocessing.active_children() == []
+
+
+def test_ctrl_c_while_reading_stops_the_workers() -> None:
+    nlp = _nlp()
+
+    def consume():
+        for i, _ in enumerate(nlp.pipe(TEXTS * 4, batch_size=2, n_process=2)):
+            if i == 5:
+                raise KeyboardInterrupt  # what Ctrl-C raises in the parent
+
+    with pytest.raises(KeyboardInterrupt):
+        consume()
+    assert multiprocessing.active_children() == []

@@ -1,9 +1,10 @@
 """``nlp.pipe(texts, n_process=N)``: the pipeline in N worker processes.
 
-Workers are started with the ``spawn`` method (torch's threads and locks do not
-survive a fork) and rebuild the pipeline from its config plus ``nlp.to_bytes()``.
-A spawned interpreter knows only what it imports, so the parent also sends the
-modules that registered the pipeline's factories, components and ``@`` functions.
+Workers are started with the ``forkserver`` method (``spawn`` where there is none):
+never a fork of this process, whose torch threads and locks would not survive it.
+They rebuild the pipeline from its config plus ``nlp.to_bytes()``. A fresh
+interpreter knows only what it imports, so the parent also sends the modules that
+registered the pipeline's factories, components and ``@`` functions.
 
 The parent reads the input lazily and keeps at most ``2 * n_process`` batches in
 flight, so a generator is never drawn into memory whole. Batches carry their index;
@@ -68,7 +69,7 @@ def pipe_in_processes(
     first = _next_batch(it, batch_size, as_tuples)
     if first is None:  # nothing to do: start no process at all
         return
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _context()
     spec = {
         "config": nlp.config.to_str(),
         "data": nlp.to_bytes(),
@@ -116,6 +117,19 @@ def pipe_in_processes(
         clean = True
     finally:
         _stop(workers, tasks, results, clean=clean)
+
+
+def _context() -> Any:
+    """``forkserver`` where there is one: its server process imports torch and treadle
+    once, and each worker (of this call and of later ones) is forked from it before
+    torch has started a thread. Elsewhere (Windows) ``spawn``, each worker importing
+    everything itself."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        # Only read when the server starts, the first time this process needs it.
+        ctx.set_forkserver_preload([__name__])
+        return ctx
+    return multiprocessing.get_context("spawn")
 
 
 def _next_batch(
