@@ -119,3 +119,24 @@ def test_ctrl_c_while_reading_stops_the_workers() -> None:
     with pytest.raises(KeyboardInterrupt):
         consume()
     assert multiprocessing.active_children() == []
+
+
+def test_components_from_a_code_file_reach_the_workers(tmp_path) -> None:
+    # A --code file is imported under a made-up name no fresh interpreter can import:
+    # the workers load it from its file.
+    from treadle.config import import_code
+
+    code = tmp_path / "my_components.py"
+    code.write_text(
+        "from treadle.language import Language\n\n"
+        "@Language.component('test_from_code_file')\n"
+        "def shout(doc):\n"
+        "    doc.user_data['shout'] = doc.text.upper()\n"
+        "    return doc\n",
+        encoding="utf8",
+    )
+    import_code([code])
+    nlp = make_nlp()
+    nlp.add_pipe("test_from_code_file")
+    docs = list(nlp.pipe(["a b", "c d e"], batch_size=1, n_process=2))
+    assert [d.user_data["shout"] for d in docs] == ["A B", "C D E"]

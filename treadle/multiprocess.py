@@ -14,6 +14,7 @@ results are put back in input order. Docs travel as a DocBin with user data.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import itertools
 import multiprocessing
@@ -73,7 +74,8 @@ def pipe_in_processes(
     spec = {
         "config": nlp.config.to_str(),
         "data": nlp.to_bytes(),
-        "modules": registering_modules(nlp),
+        "modules": (modules := registering_modules(nlp)),
+        "files": _module_files(modules),
         "active": active,
         "batch_size": batch_size,
         "language_class": _importable_class(type(nlp)),
@@ -262,13 +264,40 @@ def registering_modules(nlp: Language) -> list[str]:
     return found
 
 
+def _module_files(modules: list[str]) -> dict[str, str]:
+    files = {}
+    for name in modules:
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if isinstance(path, str) and os.path.isfile(path):
+            files[name] = path
+    return files
+
+
+def _import(name: str, path: str | None) -> None:
+    """Import ``name``; failing that, its file under that name: a ``--code`` file (or a
+    module found through a path only the parent had) has no importable name."""
+    try:
+        importlib.import_module(name)
+        return
+    except ModuleNotFoundError as err:
+        # Re-raise when it is something the module itself imports that is missing.
+        if path is None or err.name not in (name, name.split(".")[0]):
+            raise
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"Can't import {name} from {path}")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module
+    module_spec.loader.exec_module(module)
+
+
 def _worker(spec: dict[str, Any], tasks: Any, results: Any) -> None:
     # Ctrl-C reaches the whole process group: the parent decides, and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         torch.set_num_threads(1)
         for module in spec["modules"]:
-            importlib.import_module(module)
+            _import(module, spec["files"].get(module))
         nlp = spec["language_class"].from_config(Config().from_str(spec["config"]))
         nlp.from_bytes(spec["data"])
         by_name = dict(nlp.components)
