@@ -26,6 +26,7 @@ from treadle.language import Language
 from treadle.pipeline._internal.edit_tree import EditTrees
 from treadle.tokens import DocBin
 from treadle.tokens import attrs as A
+from treadle.tokens.parts_of_speech import UPOS_NAMES
 from treadle.training.corpus import Corpus, Reader, walk_corpus
 
 if TYPE_CHECKING:
@@ -211,7 +212,9 @@ def collect_stats(examples: Iterable[Example], *, max_details: int = 10) -> Corp
         for kind, counts in hashes.items():
             if kind == "lemma":
                 continue
-            stats.labels[kind] = Counter({_string(strings, h): c for h, c in counts.items()})
+            # POS values are ids of the fixed UPOS list, not string hashes.
+            name = _upos_name if kind == "pos" else (lambda h: _string(strings, h))
+            stats.labels[kind] = Counter({name(h): c for h, c in counts.items()})
         stats.words = Counter({_string(strings, h): c for h, c in word_hashes.items()})
         stats.lemma_pairs = Counter(
             {
@@ -221,6 +224,10 @@ def collect_stats(examples: Iterable[Example], *, max_details: int = 10) -> Corp
             }
         )
     return stats
+
+
+def _upos_name(pos_id: int) -> str:
+    return UPOS_NAMES[pos_id] if 0 <= pos_id < len(UPOS_NAMES) else f"#{pos_id}"
 
 
 def _string(strings: Any, key: int) -> str:
@@ -437,7 +444,7 @@ def _component_checks(
     if unseen:
         level = ERROR if kind in UNSEEN_IS_ERROR else WARNING
         n_unseen = sum(dev_labels[label] for label in unseen)
-        share = f" ({n_unseen / max(1, sum(dev_labels.values())):.1%} of the development labels)"
+        share = f" ({n_unseen:,} of {sum(dev_labels.values()):,} development labels)"
         _add(
             report,
             level,
