@@ -455,8 +455,9 @@ class Language:
 
         ``n_process > 1`` runs the batches in that many spawned worker processes
         (``-1``: one per CPU), each rebuilding the pipeline from ``to_bytes()``; see
-        :mod:`treadle.multiprocess`. Scripts that use it need the usual
-        ``if __name__ == "__main__":`` guard."""
+        :mod:`treadle.multiprocess`. The Docs are then new objects (copies of any Docs
+        given, annotated), with this ``nlp``'s vocab. Scripts that use it need the
+        usual ``if __name__ == "__main__":`` guard."""
         size = batch_size if batch_size is not None else self.batch_size
         if not isinstance(size, int) or size < 1:
             raise PipelineError(f"batch_size must be a positive integer, got {size!r}.")
