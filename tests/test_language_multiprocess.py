@@ -140,3 +140,29 @@ def test_components_from_a_code_file_reach_the_workers(tmp_path) -> None:
     nlp.add_pipe("test_from_code_file")
     docs = list(nlp.pipe(["a b", "c d e"], batch_size=1, n_process=2))
     assert [d.user_data["shout"] for d in docs] == ["A B", "C D E"]
+
+
+def test_trained_weights_reach_the_workers() -> None:
+    # A tok2vec + tagger + textcat after a few updates: workers that rebuilt the models
+    # from the config alone (fresh random weights) would tag differently.
+    from tests.test_language import examples, shared_nlp
+    from treadle.ml.optimizers import Adam
+
+    nlp = shared_nlp()
+    exs = examples(nlp)
+    nlp.initialize(lambda: exs)
+    optimizer = Adam(0.01)
+    for _ in range(5):
+        nlp.update(exs, sgd=optimizer)
+    texts = [eg.reference.text for eg in exs] * 3
+
+    def annotations(docs):
+        return [([t.tag_ for t in d], sorted(d.cats.items())) for d in docs]
+
+    expected = annotations(nlp.pipe(texts, batch_size=2))
+    assert len({tuple(tags) for tags, _ in expected}) > 1  # the tagger is not constant
+    got = annotations(nlp.pipe(texts, batch_size=2, n_process=2))
+    assert [tags for tags, _ in got] == [tags for tags, _ in expected]
+    for (_, cats_got), (_, cats_expected) in zip(got, expected, strict=True):
+        assert [k for k, _ in cats_got] == [k for k, _ in cats_expected]
+        assert [v for _, v in cats_got] == pytest.approx([v for _, v in cats_expected], abs=1e-5)
