@@ -1,5 +1,6 @@
 """A toy pipeline for the Language tests: a whitespace tokenizer and small components,
 registered when this module is imported (by tests/test_language.py,
+tests/test_language_multiprocess.py (and its spawned workers),
 tests/test_serialization.py and tests/pipeline/test_factories.py)."""
 
 from __future__ import annotations
@@ -126,3 +127,22 @@ def sentencized_nlp() -> Language:
     nlp.add_pipe("sentencizer", config={"punct_chars": ["|"]})
     nlp.add_pipe("test_suffixer", config={"suffix": "?"})
     return nlp
+
+
+class RaiseOn:
+    """Fails on one given text: for errors raised inside pipe's worker processes, which
+    import this module to rebuild the pipeline."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self, doc: Doc) -> Doc:
+        if doc.text == self.text:
+            raise ValueError(f"test_raise_on was told to fail on {self.text!r}")
+        doc.user_data["length"] = len(doc)
+        return doc
+
+
+@Language.factory("test_raise_on", default_config={"text": "boom"})
+def make_raise_on(nlp: Language, name: str, text: str) -> RaiseOn:
+    return RaiseOn(text)

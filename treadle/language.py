@@ -28,6 +28,7 @@ from treadle.errors import ConfigError, DataError, PipelineError
 from treadle.lang.data import LanguageData, get_language_data, make_vocab
 from treadle.ml.optimizers import Optimizer
 from treadle.ml.pretrained_weights import find_layer, load_weights
+from treadle.multiprocess import pipe_in_processes, resolve_n_process
 from treadle.nlp_config import DEFAULT_TOKENIZER, default_nlp_block, read_nlp_section
 from treadle.pipeline import factories
 from treadle.pipeline.factories import FactoryMeta
@@ -446,14 +447,31 @@ class Language:
         as_tuples: bool = False,
         batch_size: int | None = None,
         disable: Iterable[str] = (),
+        n_process: int = 1,
     ) -> Iterator[Any]:
         """Process a stream of texts lazily, ``batch_size`` at a time; yields Docs in
         order. With ``as_tuples``, items are (text, context) and (doc, context) come
-        back. Components that have ``pipe`` get each batch whole."""
+        back. Components that have ``pipe`` get each batch whole.
+
+        ``n_process > 1`` runs the batches in that many spawned worker processes
+        (``-1``: one per CPU), each rebuilding the pipeline from ``to_bytes()``; see
+        :mod:`treadle.multiprocess`. The Docs are then new objects (copies of any Docs
+        given, annotated), with this ``nlp``'s vocab. Scripts that use it need the
+        usual ``if __name__ == "__main__":`` guard."""
         size = batch_size if batch_size is not None else self.batch_size
         if not isinstance(size, int) or size < 1:
             raise PipelineError(f"batch_size must be a positive integer, got {size!r}.")
+        n_process = resolve_n_process(n_process)
         procs = self._active(disable)  # checks names now, not on first next()
+        if n_process > 1:
+            return pipe_in_processes(
+                self,
+                texts,
+                n_process=n_process,
+                batch_size=size,
+                as_tuples=as_tuples,
+                active=[name for name, _ in procs],
+            )
         if as_tuples:
             return self._pipe_tuples(texts, size, procs)
         return self._pipe_docs(texts, size, procs)

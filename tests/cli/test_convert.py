@@ -87,3 +87,42 @@ def test_cli_convert_invalid_pos_names_sentence_line(tmp_path, capsys):
     assert run_app(app, ["convert", str(src), str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "pos.conllu, sentence at line 3" in err and "NOPE" in err
+
+
+def test_cli_convert_recurses_and_keeps_the_folders(tmp_path, capsys):
+    conllu = "1\ta\ta\tX\tX\t_\t0\troot\t_\t_\n\n"
+    (tmp_path / "in" / "ud" / "deep").mkdir(parents=True)
+    (tmp_path / "in" / ".hidden").mkdir()
+    (tmp_path / "in" / "top.conllu").write_text(conllu, encoding="utf8")
+    (tmp_path / "in" / "ud" / "deep" / "low.conllu").write_text(conllu, encoding="utf8")
+    (tmp_path / "in" / ".hidden" / "skip.conllu").write_text(conllu, encoding="utf8")
+    assert run_app(app, ["convert", str(tmp_path / "in"), str(tmp_path / "out")]) == 0
+    written = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.docbin"))
+    assert written == ["top.docbin", "ud/deep/low.docbin"]
+
+
+def test_cli_convert_refuses_two_inputs_with_one_output_name(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.conllu").write_text("1\ta\ta\tX\tX\t_\t0\troot\t_\t_\n\n", encoding="utf8")
+    (tmp_path / "in" / "a.iob").write_text("a O\n", encoding="utf8")
+    assert run_app(app, ["convert", str(tmp_path / "in"), str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "a.conllu and" in err and "a.iob would both be written to" in err
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_cli_convert_textcat_lines(tmp_path, capsys):
+    src = tmp_path / "reviews.txt"
+    src.write_text("POS\tA fine film .\n\nNEG a dull one\nNEUTRAL  it was on\n", encoding="utf8")
+    args = ["convert", str(src), str(tmp_path / "out"), "--converter", "textcat"]
+    assert run_app(app, args) == 0
+    assert "(textcat)" in capsys.readouterr().out
+    docs = list(DocBin().from_disk(tmp_path / "out" / "reviews.docbin").get_docs(Vocab()))
+    assert [d.text for d in docs] == ["A fine film .", "a dull one", "it was on"]
+    assert docs[0].cats == {"NEG": 0.0, "NEUTRAL": 0.0, "POS": 1.0}
+    assert docs[1].cats == {"NEG": 1.0, "NEUTRAL": 0.0, "POS": 0.0}
+    assert docs[2].cats["NEUTRAL"] == 1.0 and sum(docs[2].cats.values()) == 1.0
+    bad = tmp_path / "bad.txt"
+    bad.write_text("POS fine\nLONELY\n", encoding="utf8")
+    assert run_app(app, ["convert", str(bad), str(tmp_path / "out"), "-c", "textcat"]) == 1
+    assert "bad.txt, line 2: expected 'LABEL TEXT'" in capsys.readouterr().err

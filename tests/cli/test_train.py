@@ -128,3 +128,19 @@ def test_a_previous_run_is_not_replaced_without_overwrite(tmp_path, data, capsys
 
     with pytest.raises(ConfigError, match="already holds a training run"):
         train(treadle.load(out / "model-last"), out)
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "pretrain"])
+def test_gpu_id_without_a_gpu_suggests_the_cpu_flag(tmp_path, capsys, monkeypatch, command):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    args = {
+        "train": ["train", write_config(tmp_path / "config.cfg")],
+        "evaluate": ["evaluate", tmp_path / "model", tmp_path / "dev.docbin"],
+        "pretrain": ["pretrain", tmp_path / "config.cfg", tmp_path / "out"],
+    }[command]
+    assert cli(*args, "--gpu-id", "0") == 1
+    err = capsys.readouterr().err
+    assert "--gpu-id 0: no CUDA GPU is available on this machine" in err
+    assert "--gpu-id -1" in err and "prefer_gpu" not in err

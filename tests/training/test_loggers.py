@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 from treadle.config import registry
 from treadle.training.loggers import setup_logger
@@ -37,16 +38,65 @@ def test_console_logger_prints_header_and_rows(nlp):
     assert "POS_ACC" not in lines[0]  # a null weight hides the score
 
 
-def test_console_logger_progress_bar_goes_to_stderr(nlp):
-    out, err = io.StringIO(), io.StringIO()
-    setup = registry.loggers.get("treadle.ConsoleLogger.v1")(progress_bar=True)
+def _run_console(nlp, out, err, *, progress_bar=True):
+    from treadle.training.loggers import report_progress
+
+    setup = registry.loggers.get("treadle.ConsoleLogger.v1")(progress_bar=progress_bar)
     log_step, finalize = setup_logger(setup, nlp, out, err)
-    for _ in range(3):
-        log_step(None)
-    log_step(info(3, 0.1))
+    for step in range(1, 4):
+        report_progress(log_step, {"step": step, "words": 50 * step, "eval_frequency": 4})
+    log_step(info(4, 0.1))
     finalize()
-    assert "steps to next evaluation" not in out.getvalue()
+
+
+def test_console_logger_without_a_terminal_prints_the_table_only(nlp):
+    # A log file or CI (stdout not a terminal) gets the same table as before: no bar.
+    out, err = io.StringIO(), io.StringIO()
+    _run_console(nlp, out, err)
+    plain, plain_err = io.StringIO(), io.StringIO()
+    _run_console(nlp, plain, plain_err, progress_bar=False)
+    assert out.getvalue() == plain.getvalue()
+    assert err.getvalue() == "" and "\x1b" not in out.getvalue()
     assert len(out.getvalue().splitlines()) == 3
+
+
+def test_console_logger_bar_on_a_terminal(nlp, monkeypatch):
+    from rich.console import Console
+
+    from treadle.training import loggers
+
+    out = io.StringIO()
+    monkeypatch.setattr(
+        loggers, "_terminal_console", lambda stream: Console(file=stream, force_terminal=True, width=120)
+    )
+    _run_console(nlp, out, io.StringIO())
+    text = out.getvalue()
+    assert "words/s" in text and "next evaluation in" in text
+    assert "3/4" in text  # steps of this evaluation period
+    # The bar is erased before the row: what stays on the screen is the table.
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    screen = [line.split("\r")[-1] for line in plain.split("\n")]
+    rows = [line for line in screen if line.startswith(("  E", "  0", "---"))]
+    assert [r.split()[:2] for r in rows] == [["E", "#"], ["---", "------"], ["0", "4"]]
+
+
+def test_console_logger_has_no_loss_column_for_a_tok2vec(nlp):
+    from treadle.language import Language
+
+    pipeline = Language.from_config(
+        {
+            "nlp": {"lang": "en", "pipeline": ["tok2vec", "tagger"]},
+            "components": {"tok2vec": {"factory": "tok2vec"}, "tagger": {"factory": "tagger"}},
+        }
+    )
+    out = io.StringIO()
+    log_step, finalize = setup_logger(
+        registry.loggers.get("treadle.ConsoleLogger.v1")(), pipeline, out, io.StringIO()
+    )
+    log_step({**info(5, 0.5), "losses": {"tok2vec": 0.0, "tagger": 3.0}})
+    finalize()
+    header = out.getvalue().splitlines()[0]
+    assert "LOSS TAGGER" in header and "TOK2VEC" not in header
 
 
 def test_jsonl_logger_writes_one_record_per_evaluation(tmp_path, nlp):

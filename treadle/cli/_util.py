@@ -99,3 +99,31 @@ def check_output_dir(path: str | Path, option: str) -> None:
 def info(message: str) -> None:
     """A status line on stderr, so stdout stays a clean config for pipes."""
     typer.echo(message, err=True)
+
+
+def require_gpu_option(gpu_id: int) -> None:
+    """``--gpu-id N`` (N >= 0): run on CUDA device N, or fail naming the flag that works
+    here. The library's own message suggests a Python call, which means nothing to
+    someone at the command line."""
+    if gpu_id < 0:
+        return
+    from treadle.ml import require_gpu
+    from treadle.ml.device import DeviceError
+
+    try:
+        require_gpu(gpu_id)
+    except DeviceError:
+        import torch
+
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            message = (
+                f"--gpu-id {gpu_id}: no CUDA GPU is available on this machine. Run on the "
+                "CPU with --gpu-id -1 (the default: leave the option out)."
+            )
+        else:
+            message = (
+                f"--gpu-id {gpu_id}: this machine has {count} CUDA GPU(s), so --gpu-id 0 "
+                f"to {count - 1}; --gpu-id -1 runs on the CPU."
+            )
+        raise DeviceError(message) from None

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from treadle.cli._app import benchmark_app
-from treadle.cli._util import code_option, verbose_option
+from treadle.cli._util import code_option, require_gpu_option, verbose_option
 from treadle.cli.evaluate import evaluate_cli
 from treadle.config import import_code
 from treadle.util import write_json
@@ -40,10 +40,7 @@ def speed_cli(
     from treadle.training.speed import measure_speed, read_texts
 
     import_code(code or [])
-    if gpu_id >= 0:
-        from treadle.ml import require_gpu
-
-        require_gpu(gpu_id)
+    require_gpu_option(gpu_id)
     nlp = load(model)
     texts = read_texts(data_path, nlp)
     result = measure_speed(nlp, texts, batch_size=batch_size, n_batches=n_batches, warmup=warmup)

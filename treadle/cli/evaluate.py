@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from treadle.cli._app import app
-from treadle.cli._util import code_option, verbose_option
+from treadle.cli._util import code_option, require_gpu_option, verbose_option
 from treadle.config import import_code
 from treadle.errors import DataError
 from treadle.util import write_json
@@ -55,10 +55,7 @@ def evaluate_cli(
     from treadle.training.initialize import read_corpus
 
     import_code(code or [])
-    if gpu_id >= 0:
-        from treadle.ml import require_gpu
-
-        require_gpu(gpu_id)
+    require_gpu_option(gpu_id)
     nlp = load(model)
     reader = Corpus(str(data_path), gold_preproc=gold_preproc)
     examples = list(read_corpus(reader, nlp, "data"))

@@ -14,6 +14,7 @@ from treadle.cli._util import (
     code_option,
     info,
     load_user_config,
+    require_gpu_option,
     verbose_option,
 )
 
@@ -44,6 +45,7 @@ def pretrain_cli(
     from treadle.training.pretrain import pretrain
 
     check_output_dir(output_dir, "OUTPUT_DIR")
+    require_gpu_option(gpu_id)
     config, overrides = load_user_config(config_path, ctx.args, code)
     if verbose and overrides:
         info("Overrides: " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))

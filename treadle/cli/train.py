@@ -13,6 +13,7 @@ from treadle.cli._util import (
     code_option,
     info,
     read_training_command,
+    require_gpu_option,
     verbose_option,
 )
 
@@ -51,6 +52,7 @@ def train_cli(
     from treadle.training.initialize import nlp_for_run
     from treadle.training.loop import train
 
+    require_gpu_option(gpu_id)  # before reading anything: the flag's error first
     config = read_training_command(
         ctx, config_path, code, output, resume=resume, overwrite=overwrite, verbose=verbose
     )

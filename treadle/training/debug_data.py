@@ -3,7 +3,8 @@
 ``debug_data(config)`` reads the train and dev corpora through the config's readers
 (with the ``nlp`` object the config builds, so the predicted Docs are tokenized as in
 training), counts what the data holds, and runs checks that catch the usual problems:
-labels seen too rarely to learn, dev labels the model can never predict, entity
+labels seen too rarely to learn, dev labels the model can never predict, lemmas no
+kept edit tree produces, entity
 spans that do not fall on token boundaries, empty documents, texts in both splits,
 documents with no annotation for a component that is trained on them.
 
@@ -22,8 +23,10 @@ from typing import TYPE_CHECKING, Any
 from treadle.config import Config, registry
 from treadle.errors import ConfigError
 from treadle.language import Language
+from treadle.pipeline._internal.edit_tree import EditTrees
 from treadle.tokens import DocBin
 from treadle.tokens import attrs as A
+from treadle.tokens.parts_of_speech import UPOS_NAMES
 from treadle.training.corpus import Corpus, Reader, walk_corpus
 
 if TYPE_CHECKING:
@@ -61,9 +64,13 @@ FACTORY_KINDS: dict[str, tuple[str, ...]] = {
     "senter": ("sent",),
 }
 
-# Kinds whose labels are a closed set the model predicts from: a dev label missing
-# from train can never be predicted, so it is an error (for the others, a warning).
-CLOSED_LABEL_KINDS = frozenset({"tag", "pos", "morph", "cat"})
+# A dev label missing from train can never be predicted. Only for whole-text categories
+# is that an error (the dev score then measures a task the model was never given); a
+# rare tag or feature set missing from train is normal in a treebank (UD EWT's dev has
+# 11 MORPH values its train lacks) and costs a few dev tokens, so it is a warning.
+UNSEEN_IS_ERROR = frozenset({"cat"})
+# Below this share of dev lemmas within reach of a kept edit tree, say so loudly.
+LEMMA_COVERAGE_WARN = 0.9
 # Kinds whose values are labels worth counting (lemmas and sentence starts are not).
 LABEL_KINDS = ("tag", "pos", "morph", "dep", "ent", "cat")
 
@@ -100,6 +107,8 @@ class CorpusStats:
     misaligned_ents: list[str] = field(default_factory=list)
     n_misaligned_ents: int = 0
     cats_not_one_positive: int = 0
+    # (form, lemma) -> tokens, over the tokens that have a lemma
+    lemma_pairs: Counter = field(default_factory=Counter)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -161,6 +170,7 @@ def collect_stats(examples: Iterable[Example], *, max_details: int = 10) -> Corp
     stats = CorpusStats()
     hashes: dict[str, Counter] = {kind: Counter() for kind in _TOKEN_ATTRS}
     word_hashes: Counter = Counter()
+    pair_hashes: Counter = Counter()
     strings = None
     for eg in examples:
         ref = eg.reference
@@ -176,7 +186,9 @@ def collect_stats(examples: Iterable[Example], *, max_details: int = 10) -> Corp
         for kind, attr in _TOKEN_ATTRS.items():
             if ref.has_annotation(attr):
                 stats.annotated_docs[kind] += 1
-                if kind != "lemma":
+                if kind == "lemma":
+                    pair_hashes.update(map(tuple, ref.to_array([A.ORTH, A.LEMMA]).tolist()))
+                else:
                     counts = ref.count_by(attr)
                     counts.pop(0, None)  # 0 = missing value
                     hashes[kind].update(counts)
@@ -201,9 +213,22 @@ def collect_stats(examples: Iterable[Example], *, max_details: int = 10) -> Corp
         for kind, counts in hashes.items():
             if kind == "lemma":
                 continue
-            stats.labels[kind] = Counter({_string(strings, h): c for h, c in counts.items()})
+            # POS values are ids of the fixed UPOS list, not string hashes.
+            name = _upos_name if kind == "pos" else (lambda h: _string(strings, h))
+            stats.labels[kind] = Counter({name(h): c for h, c in counts.items()})
         stats.words = Counter({_string(strings, h): c for h, c in word_hashes.items()})
+        stats.lemma_pairs = Counter(
+            {
+                (_string(strings, form), _string(strings, lemma)): c
+                for (form, lemma), c in pair_hashes.items()
+                if lemma  # 0: this token's lemma is missing
+            }
+        )
     return stats
+
+
+def _upos_name(pos_id: int) -> str:
+    return UPOS_NAMES[pos_id] if 0 <= pos_id < len(UPOS_NAMES) else f"#{pos_id}"
 
 
 def _string(strings: Any, key: int) -> str:
@@ -301,6 +326,9 @@ def debug_data(config: Mapping[str, Any], *, low_count: int = LOW_COUNT) -> Data
             continue
         for kind in kinds:
             _component_checks(report, name, factory, kind, low_count)
+        if factory == "trainable_lemmatizer" and report.train.lemma_pairs:
+            cfg = getattr(nlp.get_pipe(name), "cfg", {}) or {}
+            _lemma_checks(report, name, int(cfg.get("min_tree_freq", 3)))
     _entity_checks(report)
     return report
 
@@ -415,14 +443,16 @@ def _component_checks(
         )
     unseen = sorted(set(dev_labels) - set(train_labels))
     if unseen:
-        level = ERROR if kind in CLOSED_LABEL_KINDS else WARNING
+        level = ERROR if kind in UNSEEN_IS_ERROR else WARNING
+        n_unseen = sum(dev_labels[label] for label in unseen)
+        share = f" ({n_unseen:,} of {sum(dev_labels.values()):,} development labels)"
         _add(
             report,
             level,
             "labels.unseen_in_train",
             f"{len(unseen)} label(s) in the development data never occur in the training "
-            f"data, so {name!r} can't predict them: {', '.join(map(repr, unseen[:20]))}"
-            + (" ..." if len(unseen) > 20 else ""),
+            f"data, so {name!r} can't predict them{share}: "
+            f"{', '.join(map(repr, unseen[:20]))}" + (" ..." if len(unseen) > 20 else ""),
             section,
         )
     elif dev_labels:
@@ -445,6 +475,63 @@ def _component_checks(
                 "texts with several or no categories.",
                 section,
             )
+
+
+def _lemma_checks(report: DataReport, name: str, min_tree_freq: int) -> None:
+    """How far the edit trees of the training data carry a trainable lemmatizer: its
+    labels are the trees seen at least ``min_tree_freq`` times, so a dev lemma no such
+    tree produces from its form can only come from the backoff."""
+    section = f"{KIND_TITLES['lemma']} — {name}"
+    trees = EditTrees()
+    tree_counts: Counter = Counter()
+    for (form, lemma), count in report.train.lemma_pairs.items():
+        tree_counts[trees.add(form, lemma)] += count
+    kept = {tree for tree, count in tree_counts.items() if count >= min_tree_freq}
+    n_train = sum(report.train.lemma_pairs.values())
+    n_kept_tokens = sum(tree_counts[t] for t in kept)
+    _add(
+        report,
+        INFO,
+        "lemmas.edit_trees",
+        f"{len(tree_counts)} edit tree(s) in the training data, {len(kept)} seen at least "
+        f"min_tree_freq={min_tree_freq} times (the labels {name!r} learns); those cover "
+        f"{n_kept_tokens / max(1, n_train):.1%} of the {n_train:,} training lemmas.",
+        section,
+    )
+    dev_pairs = report.dev.lemma_pairs
+    n_dev = sum(dev_pairs.values())
+    if not n_dev:
+        return
+    uncovered = Counter()
+    for (form, lemma), count in dev_pairs.items():
+        tree = trees.find(form, lemma)
+        if tree is None or tree not in kept:
+            uncovered[(form, lemma)] += count
+    coverage = 1 - sum(uncovered.values()) / n_dev
+    _add(
+        report,
+        WARNING if coverage < LEMMA_COVERAGE_WARN else INFO,
+        "lemmas.coverage",
+        f"A kept edit tree turns the form into the lemma for {coverage:.1%} of the "
+        f"{n_dev:,} development lemmas; the others get the backoff at best.",
+        section,
+        details=[f"{form!r} -> {lemma!r}: {c}" for (form, lemma), c in uncovered.most_common()],
+    )
+    train_lemmas = {lemma for _, lemma in report.train.lemma_pairs}
+    unseen = Counter()
+    for (_, lemma), count in dev_pairs.items():
+        if lemma not in train_lemmas:
+            unseen[lemma] += count
+    if unseen:
+        _add(
+            report,
+            INFO,
+            "lemmas.unseen_in_train",
+            f"{len(unseen):,} development lemma(s) ({sum(unseen.values()) / n_dev:.1%} of the "
+            "lemma tokens) never occur as a lemma in the training data.",
+            section,
+            details=[f"{lemma!r}: {c}" for lemma, c in unseen.most_common()],
+        )
 
 
 def _entity_checks(report: DataReport) -> None:

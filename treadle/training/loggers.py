@@ -15,6 +15,11 @@ evaluation and ``log_step(None)`` after each other step (for progress display), 
   only from the next call (or ``finalize``) on.
 
 A user logger written for the one-argument form ``setup(nlp)`` works too.
+
+Between evaluations the loop also calls ``report_progress(log_step, progress)``: a
+``log_step`` with an ``on_progress`` attribute gets ``{"step", "words",
+"eval_frequency"}`` there (the console's progress bar uses it), then ``log_step(None)``
+as before, so a logger that knows nothing of it works unchanged.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import inspect
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -30,6 +36,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from treadle.config import registry
+from treadle.pipeline._internal.listeners import ListenedTo
 
 if TYPE_CHECKING:
     from treadle.language import Language
@@ -58,6 +65,37 @@ def setup_logger(
     return setup(nlp, stdout, stderr) if n_args == 3 else setup(nlp)
 
 
+def report_progress(log_step: LogStep, progress: dict[str, Any]) -> None:
+    """After a step without evaluation: ``log_step.on_progress(progress)`` for a logger
+    that has it, then ``log_step(None)``."""
+    on_progress = getattr(log_step, "on_progress", None)
+    if on_progress is not None:
+        on_progress(progress)
+    log_step(None)
+
+
+def _terminal_console(stream: IO[str]) -> Console | None:
+    """A rich console on ``stream`` if it is a terminal; None keeps logs (CI, a file,
+    a pipe) free of progress bars."""
+    isatty = getattr(stream, "isatty", None)
+    if isatty is None or not isatty():
+        return None
+    return Console(file=stream)
+
+
+def _has_loss_column(proc: Any) -> bool:
+    # A tok2vec or transformer has no loss of its own: its listeners' losses train
+    # it, and are already in their own columns. Its entry would always read 0.00.
+    return bool(getattr(proc, "is_trainable", False)) and not isinstance(proc, ListenedTo)
+
+
+def _fmt_duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 def _score_columns(info: dict[str, Any]) -> list[str]:
     weights = info.get("score_weights") or {}
     return [k for k, w in weights.items() if w is not None]
@@ -72,20 +110,19 @@ def _fmt_score(value: Any) -> str:
 
 
 @registry.loggers("treadle.ConsoleLogger.v1")
-def console_logger(progress_bar: bool = False) -> LoggerSetup:
+def console_logger(progress_bar: bool = True) -> LoggerSetup:
     """A table on stdout: a header, then one row per evaluation (epoch, step, loss per
-    component, each weighted score as a percentage, the combined score); with
-    ``progress_bar``, a bar on stderr counts the steps until the next evaluation."""
+    component that has one, each weighted score as a percentage, the combined score).
+    With ``progress_bar`` and stdout a terminal, a bar between the rows counts the steps
+    to the next evaluation, with the training words per second and the time left until
+    that evaluation; when stdout is not a terminal the table is all there is."""
 
     def setup(
         nlp: Language, stdout: IO[str] | None = None, stderr: IO[str] | None = None
     ) -> tuple[LogStep, Finalize]:
         out = stdout or sys.stdout
-        err = stderr or sys.stderr
-        loss_names = [
-            name for name, proc in nlp.pipeline if getattr(proc, "is_trainable", False)
-        ]
-        state: dict[str, Any] = {"header": None, "bar": None, "task": None, "count": 0}
+        loss_names = [name for name, proc in nlp.pipeline if _has_loss_column(proc)]
+        state: dict[str, Any] = {"header": None, "bar": None, "task": None, "since": None}
 
         def write_row(cells: list[str], widths: list[int]) -> None:
             row = "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
@@ -107,14 +144,12 @@ def console_logger(progress_bar: bool = False) -> LoggerSetup:
             if state["bar"] is not None:
                 state["bar"].stop()
                 state["bar"] = None
-                state["count"] = 0
 
         def log_step(info: dict[str, Any] | None) -> None:
             if info is None:
-                if progress_bar:
-                    tick()
                 return
             stop_bar()
+            state["since"] = None  # the next period starts with the next step
             widths = ensure_header(info)
             losses = info.get("losses", {})
             scores = info.get("other_scores", {})
@@ -124,21 +159,43 @@ def console_logger(progress_bar: bool = False) -> LoggerSetup:
             cells.append(f"{info.get('score', 0.0):.2f}")
             write_row(cells, widths)
 
-        def tick() -> None:
+        def on_progress(progress: dict[str, Any]) -> None:
+            if not progress_bar:
+                return
+            now = time.perf_counter()
+            step, words = int(progress.get("step", 0)), int(progress.get("words", 0))
+            if state["since"] is None:
+                # Rates are over this evaluation period, from its first step on (the
+                # evaluation itself is not training time).
+                state["since"] = (now, step - 1, words, None)
+                return
+            t0, step0, words0, _ = state["since"]
+            freq = max(1, int(progress.get("eval_frequency") or 1))
+            done = step % freq or freq
+            elapsed = now - t0
+            steps = max(1, step - step0 - 1)
+            wps = (words - words0) / elapsed if elapsed > 0 else 0.0
+            eta = _fmt_duration(elapsed / steps * (freq - done))
             if state["bar"] is None:
-                console = Console(file=err)
+                console = _terminal_console(out)
+                if console is None:
+                    return
                 bar = Progress(
-                    TextColumn("steps to next evaluation"),
+                    TextColumn("training"),
                     BarColumn(),
                     MofNCompleteColumn(),
+                    TextColumn("{task.fields[wps]} words/s  next evaluation in {task.fields[eta]}"),
                     console=console,
                     transient=True,
                 )
                 bar.start()
                 state["bar"] = bar
-                state["task"] = bar.add_task("train", total=None)
-            state["count"] += 1
-            state["bar"].update(state["task"], completed=state["count"])
+                state["task"] = bar.add_task("train", total=freq, wps="-", eta="-")
+            state["bar"].update(
+                state["task"], completed=done, total=freq, wps=f"{wps:,.0f}", eta=eta
+            )
+
+        log_step.on_progress = on_progress  # type: ignore[attr-defined]
 
         def finalize() -> None:
             stop_bar()
@@ -214,6 +271,14 @@ def chain_logger(*loggers: LoggerSetup) -> LoggerSetup:
             for log_part, _ in parts:
                 log_part(info)
 
+        def on_progress(progress: dict[str, Any]) -> None:
+            for log_part, _ in parts:
+                hook = getattr(log_part, "on_progress", None)
+                if hook is not None:
+                    hook(progress)
+
+        log_step.on_progress = on_progress  # type: ignore[attr-defined]
+
         def finalize() -> None:
             errors: list[BaseException] = []
             for _, finalize_part in parts:
@@ -235,4 +300,4 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-__all__ = ["chain_logger", "console_logger", "jsonl_logger", "setup_logger"]
+__all__ = ["chain_logger", "console_logger", "jsonl_logger", "report_progress", "setup_logger"]

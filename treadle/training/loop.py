@@ -66,7 +66,7 @@ from treadle.training.initialize import (
     resolve_score_weights,
     resolve_training,
 )
-from treadle.training.loggers import setup_logger
+from treadle.training.loggers import report_progress, setup_logger
 from treadle.training.workers import OneProcess, RunEnded, WorkerGroup, split_batch
 
 if TYPE_CHECKING:
@@ -196,7 +196,7 @@ class _Trainer:
                         if out_of_patience:
                             break
                     else:
-                        log_step(None)
+                        report_progress(log_step, self._progress())
                     if stop:
                         raise KeyboardInterrupt
                 if self.state.step == 0:
@@ -267,6 +267,10 @@ class _Trainer:
         self.state.words += sum(len(eg) for batch in batches for eg in batch)
         self._applying = False
         return stop
+
+    def _progress(self) -> dict[str, Any]:
+        state = self.state
+        return {"step": state.step, "words": state.words, "eval_frequency": self.T.eval_frequency}
 
     def _zero_grads(self) -> None:
         for _, param in pipeline_params(self.nlp):

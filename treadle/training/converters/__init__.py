@@ -1,4 +1,4 @@
-"""Corpus converters: CoNLL-U, IOB/IOB2 and JSONL files to Docs."""
+"""Corpus converters: CoNLL-U, IOB/IOB2, JSONL and ``LABEL TEXT`` files to Docs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from treadle.training.converters.conllu import Sentence, conllu_to_docs, read_co
 from treadle.training.converters.docs import sentences_to_doc, sentences_to_docs
 from treadle.training.converters.iob import iob_to_docs, read_iob
 from treadle.training.converters.jsonl import jsonl_to_docs, read_jsonl
+from treadle.training.converters.textcat import read_textcat, textcat_to_docs
 
-CONVERTERS = ("conllu", "iob", "jsonl")
+# "textcat" has no extension of its own: .txt is too common to claim in a folder.
+CONVERTERS = ("conllu", "iob", "jsonl", "textcat")
 EXTENSIONS = {
     ".conllu": "conllu",
     ".conll": "conllu",
@@ -38,6 +40,8 @@ __all__ = [
     "read_conllu",
     "read_iob",
     "read_jsonl",
+    "read_textcat",
     "sentences_to_doc",
     "sentences_to_docs",
+    "textcat_to_docs",
 ]

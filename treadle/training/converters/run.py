@@ -20,6 +20,7 @@ from treadle.training.converters import (
     converter_for_path,
     iob_to_docs,
     jsonl_to_docs,
+    textcat_to_docs,
 )
 from treadle.util import write_json
 
@@ -56,7 +57,8 @@ def _pick_converter(path: Path, converter: str) -> str:
 
 
 def input_files(input_path: str | Path, converter: str = "auto") -> list[Path]:
-    """The files to convert: the input itself, or the convertible files of a directory."""
+    """The files to convert: the input itself, or the convertible files of a directory
+    and of its subdirectories (hidden files and folders left out)."""
     path = Path(input_path)
     if not path.exists():
         raise DataError(f"Input path {str(path)!r} does not exist")
@@ -64,9 +66,9 @@ def input_files(input_path: str | Path, converter: str = "auto") -> list[Path]:
         return [path]
     files = sorted(
         p
-        for p in path.iterdir()
+        for p in path.rglob("*")
         if p.is_file()
-        and not p.name.startswith(".")
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)
         and (converter != "auto" or converter_for_path(p) is not None)
     )
     if not files:
@@ -75,6 +77,30 @@ def input_files(input_path: str | Path, converter: str = "auto") -> list[Path]:
             + (" with a known extension; pass --converter" if converter == "auto" else "")
         )
     return files
+
+
+def output_dirs(
+    input_path: str | Path, files: list[Path], output_dir: str | Path, file_type: str = "docbin"
+) -> list[Path]:
+    """Where each file's output goes: ``output_dir`` plus the file's folder relative to
+    ``input_path`` (a directory's layout is kept). Two inputs whose outputs would have
+    the same name (``a.conllu`` and ``a.iob`` both make ``a.docbin``) are an error,
+    before anything is written: the second would silently replace the first."""
+    root = Path(input_path)
+    out_root = Path(output_dir)
+    dirs, seen = [], {}
+    for path in files:
+        rel = path.relative_to(root).parent if root.is_dir() else Path()
+        out_dir = out_root / rel
+        out_path = out_dir / f"{path.stem}.{file_type}"
+        if out_path in seen:
+            raise DataError(
+                f"{seen[out_path]} and {path} would both be written to {out_path}: "
+                "rename one, or convert them into different output folders"
+            )
+        seen[out_path] = path
+        dirs.append(out_dir)
+    return dirs
 
 
 def _docs(path: Path, converter: str, *, n_sents: int, merge_subtokens: bool, lang: str,
@@ -86,6 +112,8 @@ def _docs(path: Path, converter: str, *, n_sents: int, merge_subtokens: bool, la
         return iob_to_docs(path, vocab, n_sents=n_sents)
 
     nlp = treadle.blank(lang)
+    if converter == "textcat":
+        return textcat_to_docs(path, nlp.make_doc)
     return jsonl_to_docs(path, nlp.make_doc)
 
 
