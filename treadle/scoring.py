@@ -196,6 +196,12 @@ class Scorer:
     # --- sentences and spans ----------------------------------------------------------
 
     @staticmethod
+    def score_parse(examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        """A dependency parser's scores: ``score_deps`` and ``score_sents`` together."""
+        examples = list(examples)
+        return {**Scorer.score_deps(examples, **kwargs), **Scorer.score_sents(examples, **kwargs)}
+
+    @staticmethod
     def score_sents(examples: Iterable[Example], **_: Any) -> dict[str, float | None]:
         """Sentence boundaries as character spans."""
         prf = PRFScore()

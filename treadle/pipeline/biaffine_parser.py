@@ -472,10 +472,7 @@ class BiaffineParser(TrainablePipe):
             doc.from_array([A.HEAD, A.DEP, A.SENT_START], arr)
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
-        examples = list(examples)
-        scores = dict(Scorer.score_deps(examples, **kwargs))
-        scores.update(Scorer.score_sents(examples, **kwargs))
-        return scores
+        return Scorer.score_parse(examples, **kwargs)
 
 
 @factory(

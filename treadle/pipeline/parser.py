@@ -89,10 +89,7 @@ class DependencyParser(TransitionPipe):
         return keep
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
-        examples = list(examples)
-        scores = dict(Scorer.score_deps(examples, **kwargs))
-        scores.update(Scorer.score_sents(examples, **kwargs))
-        return scores
+        return Scorer.score_parse(examples, **kwargs)
 
 
 @factory(
