@@ -92,6 +92,10 @@ def test_init_config_ner_block() -> None:
     shared, _ = make_starter_config("en", "tagger,ner", optimize="accuracy")
     assert shared["nlp"]["pipeline"] == ["tok2vec", "tagger", "ner"]
     assert shared["components"]["ner"]["model"]["tok2vec"]["@architectures"] == "treadle.Tok2VecListener.v1"
+    # a ner alone trains with more dropout (it overfits UNER at 0.1); mixed pipelines keep 0.1
+    assert config["training"]["dropout"] == 0.25
+    assert shared["training"]["dropout"] == 0.1
+    assert make_starter_config("en", "ner,entity_ruler")[0]["training"]["dropout"] == 0.25
 
 
 def test_init_config_includes_lemmatizer_on_shared_tok2vec() -> None:
