@@ -182,7 +182,7 @@ def test_accuracy_without_the_extra_falls_back_to_the_cnn(capsys, monkeypatch):
     assert code == 1 and 'pip install "treadle[transformers]"' in err
 
 
-def test_accuracy_with_transformer_none_is_the_bilstm_starter(capsys, monkeypatch):
+def test_accuracy_with_transformer_none_is_the_cnn_starter(capsys, monkeypatch):
     from treadle.training.templates import quickstart
 
     monkeypatch.setattr(quickstart, "transformers_available", lambda: True)
@@ -190,10 +190,10 @@ def test_accuracy_with_transformer_none_is_the_bilstm_starter(capsys, monkeypatc
         capsys, "-", "--pipeline", "tagger,parser", "--optimize", "accuracy", "--transformer", "none"
     )
     assert code == 0, err
-    assert "BiLSTM" in err
+    assert "CNN encoder" in err
     cfg = _parse(out)
     assert "transformer" not in cfg["components"]
-    assert cfg["components"]["tok2vec"]["model"]["encode"]["@architectures"] == "treadle.BiLSTMEncoder.v1"
+    assert cfg["components"]["tok2vec"]["model"]["embed"]["@architectures"] == "treadle.CharacterEmbed.v2"
 
 
 def test_efficiency_ignores_the_extra_and_refuses_a_transformer(capsys, monkeypatch):
@@ -213,7 +213,7 @@ def test_efficiency_ignores_the_extra_and_refuses_a_transformer(capsys, monkeypa
     assert code == 1 and "'tok2vec'" in err
 
 
-def test_vectors_give_the_bilstm_with_static_vectors(tmp_path):
+def test_vectors_give_the_cnn_with_static_vectors(tmp_path):
     from tests.helpers import cli
 
     out = tmp_path / "config.cfg"

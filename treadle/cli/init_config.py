@@ -31,14 +31,14 @@ def init_config(
         "-T",
         help="With --optimize accuracy: the Hugging Face model (hub name or local folder) "
         "to fine-tune; default roberta-base for en, bert-base-multilingual-cased otherwise; "
-        "'none' for the BiLSTM encoder (CPU serving, small memory).",
+        "'none' for the wide CNN encoder with character features (CPU serving, small memory).",
     ),
     vectors: str | None = typer.Option(
         None,
         "--vectors",
         "-V",
         help="A pipeline folder from `treadle init vectors`: sets paths.vectors; with "
-        "--optimize accuracy the BiLSTM encoder uses the vectors as features (no transformer).",
+        "--optimize accuracy the CNN encoder uses the vectors as features (no transformer).",
     ),
     gpu: bool = typer.Option(False, "--gpu", "-G", help="Recommend settings for a GPU."),
     pretraining: bool = typer.Option(
@@ -51,7 +51,7 @@ def init_config(
     setting filled in. Then set paths.train / paths.dev and run `treadle train`.
 
     --optimize accuracy fine-tunes a transformer (a `transformer` component that every
-    component listens to) when the transformers extra is installed, and a BiLSTM encoder
+    component listens to) when the transformers extra is installed, and a wide CNN encoder
     (hash embeddings + character CNN) otherwise or with --transformer none. With --vectors
     it always uses that encoder, with the
     static vectors as extra features (include_static_vectors = true).
@@ -92,15 +92,15 @@ def _pick_transformer(
             raise ConfigError("--transformer goes with --optimize accuracy.")
         return None
     if transformer is not None and transformer.strip().lower() == NO_TRANSFORMER:
-        info("ℹ --optimize accuracy --transformer none: the BiLSTM encoder, no transformer.")
+        info("ℹ --optimize accuracy --transformer none: the CNN encoder, no transformer.")
         return None
     if vectors is not None:
         if transformer is not None:
             raise ConfigError(
-                "--vectors goes with the BiLSTM encoder, not a transformer; leave out --transformer."
+                "--vectors goes with the CNN encoder, not a transformer; leave out --transformer."
             )
-        # Static vectors are features of the BiLSTM encoder: asking for them picks it.
-        info("ℹ --optimize accuracy with --vectors: the BiLSTM encoder with static vectors.")
+        # Static vectors are features of the CNN encoder: asking for them picks it.
+        info("ℹ --optimize accuracy with --vectors: the CNN encoder with static vectors.")
         return None
     hint = 'pip install "treadle[transformers]"'
     if not quickstart.transformers_available():
@@ -111,7 +111,7 @@ def _pick_transformer(
             )
         info(
             "ℹ --optimize accuracy: the transformers extra is not installed, so this config "
-            f"uses the BiLSTM encoder. For a transformer pipeline: {hint}"
+            f"uses the CNN encoder. For a transformer pipeline: {hint}"
         )
         return None
     if transformer is not None:

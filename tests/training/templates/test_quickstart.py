@@ -22,8 +22,8 @@ def test_two_encoder_users_share_a_tok2vec_with_listeners():
     cfg, _ = make_starter_config("en", "tagger,textcat", optimize="accuracy")
     assert cfg["nlp"]["pipeline"] == ["tok2vec", "tagger", "textcat"]
     encode = cfg["components"]["tok2vec"]["model"]["encode"]
-    assert encode["@architectures"] == "treadle.BiLSTMEncoder.v1"
-    assert (encode["width"], encode["depth"]) == (256, 2)
+    assert encode["@architectures"] == "treadle.MaxoutWindowEncoder.v1"
+    assert (encode["width"], encode["depth"]) == (256, 8)
     for name in ("tagger", "textcat"):
         listener = cfg["components"][name]["model"]["tok2vec"]
         assert listener["@architectures"] == "treadle.Tok2VecListener.v1"
@@ -133,7 +133,7 @@ TRAINABLE = ["tagger", "morphologizer", "trainable_lemmatizer", "parser", "ner",
 @pytest.mark.parametrize("n", [1, 2, 3])
 def test_accuracy_starter_builds_for_component_combinations(n):
     """Every combination of n trainable components (a sample of them for n = 3) gives an
-    accuracy config whose encoders are the BiLSTM over the character embedding, and
+    accuracy config whose encoders are the wide CNN over the character embedding, and
     which builds into a pipeline."""
     import itertools
 
@@ -144,10 +144,11 @@ def test_accuracy_starter_builds_for_component_combinations(n):
             b["model"] if b["factory"] == "tok2vec" else b["model"].get("tok2vec")
             for b in cfg["components"].values()
         ]
-        encoders = [b for b in blocks if b and b["@architectures"] == "treadle.Tok2Vec.v2"]
+        encoders = [b for b in blocks if b and "embed" in b]
         assert encoders, names
         for block in encoders:
             assert block["embed"]["@architectures"] == "treadle.CharacterEmbed.v2"
-            assert block["encode"]["@architectures"] == "treadle.BiLSTMEncoder.v1"
+            assert block["encode"]["@architectures"] == "treadle.MaxoutWindowEncoder.v1"
+            assert block["encode"]["depth"] == 8
         nlp = Language.from_config(cfg)
         assert nlp.pipe_names[-len(names):] == list(names)
