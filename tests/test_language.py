@@ -662,3 +662,11 @@ def test_a_pipeline_sourcing_itself_is_a_clear_error(tmp_path):
     cfg_q.to_disk(other / "config.cfg")
     with pytest.raises(ConfigError, match="sourcing loop"):
         treadle.load(path)
+
+
+def test_an_nlp_function_block_without_its_at_line_is_a_config_error() -> None:
+    """[nlp.tokenizer] that lost its @tokenizers line (a truncated config.cfg) is a
+    config error naming the key, not a TypeError when the dict is called."""
+    config = {"nlp": {"lang": "en", "pipeline": [], "tokenizer": {"foo": 1}}, "components": {}}
+    with pytest.raises(ConfigError, match="nlp.tokenizer must name a registered function"):
+        Language.from_config(config)

@@ -75,6 +75,14 @@ def read_nlp_section(
         k: nlp_cfg[k] for k in ("tokenizer", *NLP_CALLBACKS) if nlp_cfg.get(k) is not None
     }
     built = registry.resolve_at("nlp", functions, validate=validate)
+    for key, value in built.items():
+        # A block without its @ line (a "[nlp.tokenizer]" that lost "@tokenizers")
+        # resolves to a plain dict, which would fail later when it is called.
+        if not callable(value):
+            raise ConfigError(
+                f"nlp.{key} must name a registered function (an '@tokenizers' or "
+                f"'@callbacks' line), got {value!r:.80}."
+            )
     batch_size = nlp_cfg.get("batch_size", DEFAULT_BATCH_SIZE)
     return NlpSection(
         lang=lang,
