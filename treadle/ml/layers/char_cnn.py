@@ -5,7 +5,7 @@ and last ``max_chars // 2``, where prefixes and suffixes are) are embedded by co
 point modulo ``rows``, convolved over windows of three characters and max-pooled over
 the word, so rare and unseen words get vectors from their spelling. The network runs
 once per distinct word of the batch, and each word's code points are computed once
-and cached in the layer.
+and kept (:class:`~treadle.ml.layers.character_embed.WordTable`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ import numpy as np
 import torch
 
 from treadle.errors import ConfigError
+from treadle.ml.layers.character_embed import WordTable
 from treadle.tokens.attrs import ORTH
 
 if TYPE_CHECKING:
-    from treadle.tokens import Doc, StringStore
+    from treadle.tokens import Doc
 
 
 def word_code_points(word: str, max_chars: int) -> np.ndarray:
@@ -44,18 +45,7 @@ class CharacterCNN(torch.nn.Module):
         self.width, self.max_chars, self.rows = width, max_chars, rows
         self.embed = torch.nn.Embedding(rows, char_dim, padding_idx=0)
         self.conv = torch.nn.Conv1d(char_dim, width, kernel_size=3, padding=1)
-        self._row_of: dict[int, int] = {}
-        self._table = np.zeros((0, max_chars), dtype=np.int64)
-
-    def _word_rows(self, orths: np.ndarray, strings: StringStore) -> np.ndarray:
-        new = [int(h) for h in orths.tolist() if int(h) not in self._row_of]
-        if new:
-            start = self._table.shape[0]
-            block = np.stack([word_code_points(strings[h & ((1 << 64) - 1)], self.max_chars) for h in new])
-            self._table = np.concatenate([self._table, block])
-            for i, h in enumerate(new):
-                self._row_of[h] = start + i
-        return np.fromiter((self._row_of[int(h)] for h in orths.tolist()), dtype=np.int64, count=len(orths))
+        self.words = WordTable(max_chars, word_code_points)
 
     def forward(self, docs: Sequence[Doc]) -> torch.Tensor:
         device = self.embed.weight.device
@@ -64,8 +54,8 @@ class CharacterCNN(torch.nn.Module):
             return torch.zeros(0, self.width, device=device)
         orths = np.concatenate([doc.to_array([ORTH]).reshape(-1) for doc in docs])
         uniq, inverse = np.unique(orths, return_inverse=True)
-        rows = self._word_rows(uniq, docs[0].vocab.strings)  # grows the table first
-        cps = torch.from_numpy(self._table[rows]).to(device)
+        rows = self.words.rows(uniq, docs[0].vocab.strings)  # grows the table first
+        cps = torch.from_numpy(self.words.table[rows]).to(device)
         ids = torch.where(cps > 0, (cps - 1) % (self.rows - 1) + 1, 0)
         conv = self.conv(self.embed(ids).transpose(1, 2))  # (words, width, max_chars)
         conv = conv.masked_fill((ids == 0).unsqueeze(1), float("-inf"))

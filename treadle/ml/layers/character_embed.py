@@ -9,7 +9,7 @@ the words it has not seen before.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,26 +36,35 @@ def word_char_ids(word: str, nC: int) -> np.ndarray:
     return out * 64 + np.arange(nC) + 1
 
 
+class WordTable:
+    """A row of ``width`` ints per word, computed by ``encode(word, width)`` once per
+    distinct ORTH hash and kept (a numpy table indexed through a dict), so a batch
+    only pays for the words it has not seen before."""
+
+    def __init__(self, width: int, encode: Callable[[str, int], np.ndarray]) -> None:
+        self.width, self.encode = width, encode
+        self._row_of: dict[int, int] = {}
+        self.table = np.zeros((0, width), dtype=np.int64)
+
+    def rows(self, orths: np.ndarray, strings: StringStore) -> np.ndarray:
+        """The table row of each of ``orths`` (ORTH hashes), adding the new words."""
+        row_of = self._row_of
+        new = [h for h in dict.fromkeys(orths.tolist()) if h not in row_of]
+        if new:
+            start = self.table.shape[0]
+            block = np.stack([self.encode(strings[h & ((1 << 64) - 1)], self.width) for h in new])
+            self.table = np.concatenate([self.table, block])
+            for i, h in enumerate(new):
+                row_of[h] = start + i
+        return np.fromiter((row_of[h] for h in orths.tolist()), dtype=np.int64, count=len(orths))
+
+
 class CharacterIds(torch.nn.Module):
     def __init__(self, nC: int) -> None:
         super().__init__()
         self.nC = nC
-        self._row_of: dict[int, int] = {}
-        self._table = np.zeros((0, nC), dtype=np.int64)
+        self.words = WordTable(nC, word_char_ids)
         self.register_buffer("_device_probe", torch.zeros(0), persistent=False)
-
-    def _rows(self, orths: np.ndarray, strings: StringStore) -> np.ndarray:
-        uniq, inverse = np.unique(orths, return_inverse=True)
-        row_of = self._row_of
-        new = [int(h) for h in uniq.tolist() if int(h) not in row_of]
-        if new:
-            start = self._table.shape[0]
-            block = np.stack([word_char_ids(strings[h & ((1 << 64) - 1)], self.nC) for h in new])
-            self._table = np.concatenate([self._table, block])
-            for i, h in enumerate(new):
-                row_of[h] = start + i
-        uniq_rows = np.fromiter((row_of[int(h)] for h in uniq.tolist()), dtype=np.int64, count=len(uniq))
-        return uniq_rows[inverse]
 
     def forward(self, docs: Sequence[Doc]) -> Ragged:
         lengths = [len(doc) for doc in docs]
@@ -63,5 +72,6 @@ class CharacterIds(torch.nn.Module):
         if not docs or sum(lengths) == 0:
             return Ragged(torch.zeros(0, self.nC, dtype=torch.long, device=device), lengths)
         orths = np.concatenate([doc.to_array([ORTH]).reshape(-1) for doc in docs])
-        rows = self._rows(orths, docs[0].vocab.strings)
-        return Ragged(torch.from_numpy(self._table[rows]).to(device), lengths)
+        uniq, inverse = np.unique(orths, return_inverse=True)
+        rows = self.words.rows(uniq, docs[0].vocab.strings)[inverse]
+        return Ragged(torch.from_numpy(self.words.table[rows]).to(device), lengths)
