@@ -253,8 +253,8 @@ def registering_modules(nlp: Language) -> list[str]:
             for key, value in node.items():
                 if isinstance(key, str) and key.startswith("@") and isinstance(value, str):
                     category = key[1:]
-                    if registry.has(category):
-                        add(registry.get_registry(category)._table.get(value))
+                    if registry.has(category) and value in (table := registry.get_registry(category)):
+                        add(table.get(value))
                 walk(value)
         elif isinstance(node, list | tuple):
             for value in node:
