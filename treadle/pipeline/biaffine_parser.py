@@ -5,28 +5,21 @@ arc scores for every (dependent, head) pair of a segment, with a virtual ROOT, a
 label scores for given arcs. Trees come from maximum spanning tree decoding
 (Chu-Liu/Edmonds, ``_internal/mst.py``), so non-projective trees need no lifting.
 
-Segments. Arcs are scored inside segments of at most ``max_sentence_length`` tokens,
-so memory grows with the Doc's length, not with its square:
+Sentences, then trees. Arcs are scored inside one sentence at a time, so memory
+grows with the Doc's length, not with its square:
 
-- Training: the gold sentences (the reference's sentence starts, projected onto the
-  predicted tokens through the Example's alignment) are packed, in order, into
-  segments of up to ``max_sentence_length`` tokens; a longer sentence is cut into
-  pieces. Every gold root is an arc from ROOT, so a segment of several sentences
-  teaches the model to find several roots and no arcs between sentences, which is
-  what prediction on raw text needs. Heads that are missing, unaligned or outside the
-  segment are masked; labels are learned on the gold arcs.
-- Prediction on a Doc with sentence boundaries (a senter or sentencizer ran first):
-  each sentence is one segment, decoded with exactly one ROOT child. A sentence
-  longer than ``max_sentence_length`` is decoded in pieces whose roots attach to the
-  first piece's root.
-- Prediction on a Doc without sentence boundaries: the parser segments it. A window
-  of up to ``max_sentence_length`` tokens from a cursor is decoded with ROOT allowed
-  several children, then cut into the smallest contiguous pieces that no arc crosses;
-  each piece is a sentence, re-decoded (from the same scores) with a single root when
-  it has several. Unless the window reaches the Doc's end, its last piece may be a
-  sentence cut short, so it is decoded again at the start of the next window (when it
-  starts at least a quarter window in; otherwise the window boundary stands as a
-  sentence boundary). All Docs of a batch step their windows together.
+- Training: each gold sentence (the reference's sentence starts, projected onto the
+  predicted tokens through the Example's alignment) is one segment; a sentence longer
+  than ``max_sentence_length`` is cut into pieces. Heads that are missing, unaligned or
+  outside the segment are masked; labels are learned on the gold arcs. The model's
+  sentence-start logits learn the gold starts of every token after a Doc's first
+  (binary cross-entropy; unknown starts are masked), so train on Docs of several
+  sentences (``convert --n-sents``) for the parser to learn to split raw text.
+- Prediction: a Doc's sentences are the ones it already has (a senter or sentencizer
+  ran first), else the ones the sentence-start logits give (a start where the logit is
+  positive). Each sentence is decoded with exactly one ROOT child; a sentence longer
+  than ``max_sentence_length`` is decoded in pieces whose roots attach to the first
+  piece's root.
 
 Labels are the argmax of the label scores for the chosen head; a root gets the root
 label (the most frequent root label in training, ``ROOT`` by default, as ``parser``),
@@ -49,7 +42,7 @@ from treadle.errors import ConfigError, PipelineError
 from treadle.ml.architectures.biaffine import BiaffineModel, TokenReps, segment_rows
 from treadle.ml.dropout import set_dropout_rate
 from treadle.pipeline._internal.labels import IGNORE
-from treadle.pipeline._internal.mst import mst_heads, uncrossed_segments
+from treadle.pipeline._internal.mst import mst_heads
 from treadle.pipeline._internal.trainable import TrainablePipe, _check_examples
 from treadle.pipeline._internal.transition.arc_eager import BACKOFF_LABEL, ROOT_LABEL
 from treadle.pipeline.factories import factory
@@ -80,11 +73,13 @@ LABEL_CHUNK = 2048
 class ParseGold:
     """The gold parse of a batch on its predicted tokens, packed: ``heads`` (packed row
     of the head, the token's own row for a root, -1 missing), ``labels`` (label index,
-    -1 unknown or a root) and ``sent_starts`` (bool)."""
+    -1 unknown or a root), ``sent_starts`` (bool) and ``sent_known`` (bool: whether a
+    token's start is annotated and not the Doc's first token, so worth learning)."""
 
     heads: np.ndarray
     labels: np.ndarray
     sent_starts: np.ndarray
+    sent_known: np.ndarray
 
 
 @dataclass
@@ -112,28 +107,20 @@ def doc_offsets(docs: list[Doc]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if len(docs) else lengths
 
 
-def pack_sentences(starts: np.ndarray, max_len: int) -> list[tuple[int, int]]:
-    """Consecutive sentences (``starts``: bool per token) packed into ``(start, end)``
-    segments of at most ``max_len`` tokens; longer sentences are cut into pieces."""
+def sentence_segments(starts: np.ndarray, max_len: int) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of each sentence (``starts``: bool per token; the first token
+    always starts one), a sentence longer than ``max_len`` cut into pieces of ``max_len``."""
     n = len(starts)
     if not n:
         return []
     bounds = [*np.flatnonzero(starts).tolist(), n]
     if bounds[0] != 0:
         bounds.insert(0, 0)
-    out: list[tuple[int, int]] = []
-    cur = 0
-    for s, e in zip(bounds[:-1], bounds[1:], strict=True):
-        if e - cur <= max_len:
-            continue
-        if s > cur:
-            out.append((cur, s))
-            cur = s
-        while e - cur > max_len:
-            out.append((cur, cur + max_len))
-            cur += max_len
-    out.append((cur, n))
-    return out
+    return [
+        (a, min(a + max_len, e))
+        for s, e in zip(bounds[:-1], bounds[1:], strict=True)
+        for a in range(s, e, max_len)
+    ]
 
 
 def preset_sent_starts(doc: Doc) -> np.ndarray | None:
@@ -199,7 +186,7 @@ class BiaffineParser(TrainablePipe):
 
     def _gold(self, examples: list[Example]) -> ParseGold:
         index = {label: i for i, label in enumerate(self.labels)}
-        heads, labels, starts = [], [], []
+        heads, labels, starts, known = [], [], [], []
         offset = 0
         for eg in examples:
             h_list, d_list = eg.get_aligned_parse(projectivize=False)
@@ -212,20 +199,25 @@ class BiaffineParser(TrainablePipe):
             lab[h == own] = -1
             heads.append(np.where(h >= 0, h + offset, -1))
             labels.append(lab)
-            s = np.asarray([v == 1 for v in eg.get_aligned_sent_starts()], dtype=bool)
+            values = eg.get_aligned_sent_starts()
+            s = np.asarray([v == 1 for v in values], dtype=bool)
+            k = np.asarray([v in (1, -1) for v in values], dtype=bool)
             if n:
-                s[0] = True
+                s[0], k[0] = True, False
             starts.append(s)
+            known.append(k)
             offset += n
         cat = lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dtype=dt)  # noqa: E731
-        return ParseGold(cat(heads, np.int64), cat(labels, np.int64), cat(starts, bool))
+        return ParseGold(
+            cat(heads, np.int64), cat(labels, np.int64), cat(starts, bool), cat(known, bool)
+        )
 
     def _training_rows(self, examples: list[Example], gold: ParseGold) -> np.ndarray:
         starts, lengths = [], []
         offset = 0
         for eg in examples:
             n = len(eg.predicted)
-            for s, e in pack_sentences(
+            for s, e in sentence_segments(
                 gold.sent_starts[offset : offset + n], self.max_sentence_length
             ):
                 starts.append(offset + s)
@@ -260,10 +252,20 @@ class BiaffineParser(TrainablePipe):
 
     def get_loss(self, examples: list[Example], scores: TrainScores) -> torch.Tensor | None:
         """Summed cross-entropy of the gold head of every token (over ROOT and the tokens
-        of its segment) and of the gold label given the gold head."""
+        of its segment), of the gold label given the gold head, and of every known
+        sentence start."""
         gold, rows, arcs = scores.gold, scores.rows, scores.arcs
         if not len(rows) or not (gold.heads >= 0).any():
             return None
+        device = arcs.device
+        sent_loss = None
+        if gold.sent_known.any():
+            known = torch.from_numpy(np.flatnonzero(gold.sent_known)).to(device)
+            target_s = torch.from_numpy(gold.sent_starts[gold.sent_known]).to(device)
+            sent_loss = F.binary_cross_entropy_with_logits(
+                scores.reps.sent_start[known], target_s.to(scores.reps.sent_start.dtype),
+                reduction="sum",
+            )
         B, L = rows.shape
         valid = rows >= 0
         r = rows.clip(min=0)
@@ -274,9 +276,8 @@ class BiaffineParser(TrainablePipe):
         inside = (head >= seg_start) & (head < seg_end)
         ok = valid & (head >= 0) & (is_root | inside)
         if not ok.any():
-            return None
+            return sent_loss
         target = np.where(ok, np.where(is_root, 0, head - seg_start + 1), IGNORE)
-        device = arcs.device
         loss = F.cross_entropy(
             arcs.reshape(B * L, L + 1),
             torch.from_numpy(target.reshape(-1)).to(device),
@@ -291,7 +292,7 @@ class BiaffineParser(TrainablePipe):
             lab_scores = self.model.label_scores(scores.reps, dep_t, head_t)
             target_l = torch.from_numpy(gold.labels[deps]).to(device)
             loss = loss + F.cross_entropy(lab_scores, target_l, reduction="sum")
-        return loss
+        return loss if sent_loss is None else loss + sent_loss
 
     # ------------------------------------------------------------------ prediction
 
@@ -304,10 +305,10 @@ class BiaffineParser(TrainablePipe):
             )
         return self._decode(docs, self.model.encode(docs))
 
-    def _score_windows(
+    def _score_segments(
         self, reps: TokenReps, starts: list[int], lengths: list[int]
     ) -> list[np.ndarray]:
-        """Arc scores (``(n, n + 1)`` numpy) of each window, in the windows' order;
+        """Arc scores (``(n, n + 1)`` numpy) of each segment, in the segments' order;
         similar lengths are scored together, at most SCORE_CELLS cells a call."""
         out: list[np.ndarray | None] = [None] * len(starts)
         order = np.argsort(np.asarray(lengths), kind="stable")
@@ -335,55 +336,41 @@ class BiaffineParser(TrainablePipe):
     def _decode(self, docs: list[Doc], reps: TokenReps) -> Parse:
         max_len = self.max_sentence_length
         offsets = doc_offsets(docs)
+        predicted = (reps.sent_start > 0).cpu().numpy()
         heads = [np.arange(len(d), dtype=np.int64) for d in docs]
-        starts = [np.zeros(len(d), dtype=bool) for d in docs]
-        # Preset sentences: (doc, start, end, root of the sentence's first piece or -1).
-        preset: list[tuple[int, int, int, int]] = []
-        cursor: dict[int, int] = {}
+        starts = []
+        # Pieces of sentences: (doc, start, end, index of the sentence's first piece or -1).
+        pieces: list[tuple[int, int, int, int]] = []
         for i, doc in enumerate(docs):
             n = len(doc)
-            if not n:
-                continue
-            given = preset_sent_starts(doc)
+            given = preset_sent_starts(doc) if n else None
             if given is None:
-                cursor[i] = 0
-                continue
-            starts[i][:] = given
-            bounds = [*np.flatnonzero(given).tolist(), n]
-            for s, e in zip(bounds[:-1], bounds[1:], strict=True):
-                first = len(preset)
-                for a in range(s, e, max_len):
-                    preset.append((i, a, min(a + max_len, e), first if a > s else -1))
-        self._decode_preset(reps, offsets, preset, heads)
-        while cursor:
-            items = sorted(cursor.items())
-            ws = [(i, c, min(c + max_len, len(docs[i]))) for i, c in items]
-            arcs = self._score_windows(
-                reps, [offsets[i] + c for i, c, _ in ws], [e - c for _, c, e in ws]
-            )
-            for (i, c, e), S in zip(ws, arcs, strict=True):
-                nxt = self._decode_window(S, c, e == len(docs[i]), max_len, heads[i], starts[i])
-                if nxt is None:
-                    del cursor[i]
-                else:
-                    cursor[i] = nxt
+                given = predicted[offsets[i] : offsets[i] + n].copy()
+                if n:
+                    given[0] = True
+            starts.append(given)
+            first = -1
+            for a, b in sentence_segments(given, max_len):
+                first = len(pieces) if given[a] else first
+                pieces.append((i, a, b, -1 if given[a] else first))
+        self._decode_pieces(reps, offsets, pieces, heads)
         return Parse(heads, self._label(reps, offsets, heads), starts)
 
-    def _decode_preset(
+    def _decode_pieces(
         self,
         reps: TokenReps,
         offsets: np.ndarray,
-        preset: list[tuple[int, int, int, int]],
+        pieces: list[tuple[int, int, int, int]],
         heads: list[np.ndarray],
     ) -> None:
-        """Decode every piece of the preset sentences with a single root each."""
-        if not preset:
+        """Decode every piece of the sentences with a single root each."""
+        if not pieces:
             return
-        arcs = self._score_windows(
-            reps, [offsets[i] + a for i, a, _, _ in preset], [b - a for _, a, b, _ in preset]
+        arcs = self._score_segments(
+            reps, [offsets[i] + a for i, a, _, _ in pieces], [b - a for _, a, b, _ in pieces]
         )
         roots = []
-        for (i, a, _b, first), S in zip(preset, arcs, strict=True):
+        for (i, a, _b, first), S in zip(pieces, arcs, strict=True):
             h = mst_heads(S, single_root=True)
             root = a + int(np.flatnonzero(h == 0)[0])
             heads[i][a : a + len(h)] = np.where(h == 0, np.arange(a, a + len(h)), a + h - 1)
@@ -391,33 +378,6 @@ class BiaffineParser(TrainablePipe):
                 # A later piece of a long sentence: its root hangs from the first piece's.
                 heads[i][root] = roots[first]
             roots.append(root if first < 0 else roots[first])
-
-    @staticmethod
-    def _decode_window(
-        S: np.ndarray, c: int, at_end: bool, max_len: int, heads: np.ndarray, starts: np.ndarray
-    ) -> int | None:
-        """Decode the window of a Doc without sentences at cursor ``c`` into sentences;
-        the next cursor, or None when the Doc is done."""
-        h = mst_heads(S, single_root=False)
-        pieces = uncrossed_segments(h)
-        nxt = None
-        if not at_end:
-            last = pieces[-1][0]
-            if len(pieces) > 1 and last >= max_len // 4:
-                pieces = pieces[:-1]
-                nxt = c + last
-            else:
-                nxt = c + len(h)
-        for a, b in pieces:
-            sub = h[a:b]
-            if (sub == 0).sum() > 1:
-                cols = np.concatenate([[0], np.arange(a + 1, b + 1)])
-                again = mst_heads(S[a:b][:, cols], single_root=True)
-                sub = np.where(again == 0, 0, again + a)
-            own = np.arange(c + a, c + b)
-            heads[c + a : c + b] = np.where(sub == 0, own, c + sub - 1)
-            starts[c + a] = True
-        return nxt
 
     def _label(
         self, reps: TokenReps, offsets: np.ndarray, heads: list[np.ndarray]

@@ -5,7 +5,7 @@ Over the token vectors of a tok2vec (its own, or a listener's), four one-layer M
 and a label-dependent and a label-head vector (``label_width``). Dropout (the rate
 the training loop sets) acts on the token vectors and on every MLP output.
 
-- Arc scores, per segment (a sentence, or a window of a Doc) padded to the longest
+- Arc scores, per segment (a sentence, or a piece of a long one) padded to the longest
   segment of the batch: ``s[i, j] = d_i U h_j + u . h_j`` for every dependent ``i``
   and head ``j``, where head position 0 is a learned ROOT vector in the arc-head
   space, so one batched product gives ``(n_segments, L, L + 1)`` scores. Padding
@@ -14,9 +14,14 @@ the training loop sets) acts on the token vectors and on every MLP output.
   every label ``l`` (the appended 1 gives the linear terms and the bias), so
   training scores only the gold arcs and prediction only the chosen ones.
 
-One addition to the paper: the tok2vec rows carry no position (the paper's BiLSTM
-gives some), so two identical words of a segment would score every head alike.
-Every arc therefore also gets a learned score for its signed head distance
+Sentence starts: a linear layer over the token vectors gives each token the logit of
+starting a sentence. Stanza and UDPipe split raw text with a model of their own before
+parsing; here the one encoder does both, so a parser alone segments raw text, and each
+predicted sentence is then decoded as one tree.
+
+The arc scores add one thing to the paper's: the tok2vec rows carry no position (the
+paper's BiLSTM gives some), so two identical words of a segment would score every head
+alike. Every arc therefore also gets a learned score for its signed head distance
 (:func:`distance_buckets`: exact up to 5 tokens, then wider buckets; ROOT has its own),
 one scalar per bucket plus the dot product of the dependent's arc vector with a
 learned vector per bucket (a word's preference for heads on its left or right, near
@@ -57,6 +62,7 @@ class TokenReps:
     arc_head: torch.Tensor
     label_dep: torch.Tensor
     label_head: torch.Tensor
+    sent_start: torch.Tensor  # (n,) logit of each token starting a sentence
 
     def __len__(self) -> int:
         return int(self.arc_dep.shape[0])
@@ -117,7 +123,8 @@ class BiaffineModel(torch.nn.Module):
         self.arc_head = torch.nn.Linear(width, arc_width)
         self.label_dep = torch.nn.Linear(width, label_width)
         self.label_head = torch.nn.Linear(width, label_width)
-        for lin in (self.arc_dep, self.arc_head, self.label_dep, self.label_head):
+        self.sent_start = torch.nn.Linear(width, 1)
+        for lin in (self.arc_dep, self.arc_head, self.label_dep, self.label_head, self.sent_start):
             torch.nn.init.xavier_uniform_(lin.weight)
             torch.nn.init.zeros_(lin.bias)
         self.root = torch.nn.Parameter(torch.empty(arc_width).uniform_(-0.1, 0.1))
@@ -151,7 +158,11 @@ class BiaffineModel(torch.nn.Module):
             return self.dropout(F.leaky_relu(layer(X), 0.1))
 
         return TokenReps(
-            mlp(self.arc_dep), mlp(self.arc_head), mlp(self.label_dep), mlp(self.label_head)
+            mlp(self.arc_dep),
+            mlp(self.arc_head),
+            mlp(self.label_dep),
+            mlp(self.label_head),
+            self.sent_start(X).squeeze(-1),
         )
 
     def arc_scores(self, reps: TokenReps, rows: np.ndarray) -> torch.Tensor:

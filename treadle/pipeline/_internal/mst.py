@@ -104,25 +104,3 @@ def is_tree(heads: np.ndarray) -> bool:
         return False
     full = np.concatenate([[0], heads])
     return _find_cycle(full) is None
-
-
-def uncrossed_segments(heads: np.ndarray) -> list[tuple[int, int]]:
-    """The smallest contiguous ``(start, end)`` pieces of the tokens that no arc crosses
-    (ROOT arcs cross nothing), for ``heads`` as :func:`mst_heads` returns them."""
-    heads = np.asarray(heads, dtype=np.int64)
-    n = len(heads)
-    if not n:
-        return []
-    dep = np.arange(n)
-    head = heads - 1
-    arc = head >= 0
-    lo = np.minimum(dep, head)[arc]
-    hi = np.maximum(dep, head)[arc]
-    cover = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(cover, lo, 1)
-    np.add.at(cover, hi, -1)
-    # cover[p] > 0: some arc spans the gap between tokens p and p + 1.
-    open_after = np.cumsum(cover)[:n]
-    cuts = np.flatnonzero(open_after[:-1] == 0) + 1
-    bounds = [0, *cuts.tolist(), n]
-    return list(zip(bounds[:-1], bounds[1:], strict=True))
