@@ -3,13 +3,16 @@
 spaCy is never a treadle dependency and is never imported into the benchmark's
 process: ``run_spacy(python, job)`` writes the job (JSON) and a driver script to a
 temporary folder and runs the driver with spaCy's interpreter. The driver builds its
-config with spaCy's own ``init config`` (``--optimize efficiency``), converts the data
+config with spaCy's own ``init config`` (``--optimize`` as the job's ``optimize`` says,
+efficiency by default), converts the data
 with spaCy's own tools, trains with spaCy's own loop under the same training-time budget
 and evaluation frequency, and writes the same figures treadle's side reports.
 
 A job is JSON: ``task``, ``pipeline`` (component names), ``budget_s``,
 ``eval_frequency``, optional ``predict_repeats`` (passes over the dev texts when timing
-prediction, default 1) and the data, by task:
+prediction, default 1), optional ``optimize`` (``efficiency`` or ``accuracy``), optional
+``vectors`` (``{"matrix": .npy, "words": .txt}``: the static vectors of an accuracy config;
+without them the accuracy config's static vectors are turned off) and the data, by task:
 
 - ``"tagger"``: ``train`` / ``dev`` CoNLL-U paths and ``n_sents`` (sentences a Doc),
   converted by ``spacy convert`` (also used for any CoNLL-U pipeline, e.g. a parser);
@@ -89,8 +92,39 @@ def convert_conllu(src, out_dir, n_sents=1):
 
 
 pipeline = job["pipeline"]
-config = init_config(lang="en", pipeline=pipeline, optimize="efficiency", gpu=False)
+optimize = job.get("optimize", "efficiency")
+config = init_config(lang="en", pipeline=pipeline, optimize=optimize, gpu=False)
 blank = spacy.blank("en")
+
+
+def set_static_vectors(node, value):
+    # spaCy's accuracy template turns static vectors on in every embedding layer.
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if key == "include_static_vectors":
+                node[key] = value
+            else:
+                set_static_vectors(child, value)
+
+
+if optimize == "accuracy":
+    vectors = job.get("vectors")
+    if vectors:
+        import numpy
+        from spacy.vectors import Vectors
+
+        table = spacy.blank("en")
+        words = Path(vectors["words"]).read_text(encoding="utf8").split("\n")
+        data = numpy.load(vectors["matrix"]).astype("float32")
+        keys = [table.vocab.strings.add(w) for w in words[: len(data)]]
+        table.vocab.vectors = Vectors(data=data, keys=keys, name="en_bench_vectors")
+        table.to_disk(work / "spacy-vectors")
+        config["paths"]["vectors"] = str(work / "spacy-vectors")
+        config["initialize"]["vectors"] = "${paths.vectors}"
+    else:
+        # The template names en_core_web_lg's vectors, which are not installed here.
+        config["paths"]["vectors"] = None
+    set_static_vectors(config["components"], bool(vectors))
 if job["task"] == "tagger":
     train_path = convert_conllu(job["train"], work / "spacy-data", job.get("n_sents", 1))
     dev_path = convert_conllu(job["dev"], work / "spacy-data", job.get("n_sents", 1))
