@@ -46,6 +46,7 @@ from treadle.pipeline._internal.mst import mst_heads
 from treadle.pipeline._internal.trainable import TrainablePipe, _check_examples
 from treadle.pipeline._internal.transition.arc_eager import BACKOFF_LABEL, ROOT_LABEL
 from treadle.pipeline.factories import factory
+from treadle.pipeline.senter import aligned_sent_starts
 from treadle.pipeline.tok2vec import DEFAULT_TOK2VEC_MODEL
 from treadle.scoring import Scorer
 from treadle.tokens import attrs as A
@@ -186,7 +187,7 @@ class BiaffineParser(TrainablePipe):
 
     def _gold(self, examples: list[Example]) -> ParseGold:
         index = {label: i for i, label in enumerate(self.labels)}
-        heads, labels, starts, known = [], [], [], []
+        heads, labels = [], []
         offset = 0
         for eg in examples:
             h_list, d_list = eg.get_aligned_parse(projectivize=False)
@@ -199,18 +200,16 @@ class BiaffineParser(TrainablePipe):
             lab[h == own] = -1
             heads.append(np.where(h >= 0, h + offset, -1))
             labels.append(lab)
-            values = eg.get_aligned_sent_starts()
-            s = np.asarray([v == 1 for v in values], dtype=bool)
-            k = np.asarray([v in (1, -1) for v in values], dtype=bool)
-            if n:
-                s[0], k[0] = True, False
-            starts.append(s)
-            known.append(k)
             offset += n
+        # The senter's gold: starts the reference's parse implies where it has no
+        # SENT_START, and only the boundaries next to a missing head unknown.
+        sent = aligned_sent_starts(examples)
+        docs = [eg.predicted for eg in examples]
+        firsts = doc_offsets(docs)[[len(d) > 0 for d in docs]] if docs else []
+        starts, known = sent == 1, sent != 0
+        starts[firsts], known[firsts] = True, False
         cat = lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dtype=dt)  # noqa: E731
-        return ParseGold(
-            cat(heads, np.int64), cat(labels, np.int64), cat(starts, bool), cat(known, bool)
-        )
+        return ParseGold(cat(heads, np.int64), cat(labels, np.int64), starts, known)
 
     def _training_rows(self, examples: list[Example], gold: ParseGold) -> np.ndarray:
         starts, lengths = [], []
@@ -343,11 +342,10 @@ class BiaffineParser(TrainablePipe):
         pieces: list[tuple[int, int, int, int]] = []
         for i, doc in enumerate(docs):
             n = len(doc)
-            given = preset_sent_starts(doc) if n else None
+            given = preset_sent_starts(doc)
             if given is None:
                 given = predicted[offsets[i] : offsets[i] + n].copy()
-                if n:
-                    given[0] = True
+                given[:1] = True
             starts.append(given)
             first = -1
             for a, b in sentence_segments(given, max_len):
